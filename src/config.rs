@@ -1,0 +1,209 @@
+//! `config.toml` (DESIGN §8) and where things live: the configuration file, the database and
+//! the log. Flags win over environment variables, which win over the file.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::domain::candidate::is_site_code;
+use crate::domain::scan::PublicKeys;
+use crate::strings;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The 办理地点 this counter serves; without it, `check` judges the candidate's own site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db: Option<PathBuf>,
+    /// `zh` (default) or `en`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_token: Option<String>,
+    /// Base64 Ed25519 public keys; more than one while the portal rotates its key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub portal_public_keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanner: Option<ScannerConfig>,
+    /// IPP URI of the printer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScannerConfig {
+    /// A device path, or `auto` for the first USB serial device.
+    pub port: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baud: Option<u32>,
+    /// `CR`, `LF`, `CRLF` or `Tab`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminator: Option<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{}{path}：{message}", strings::CONFIG_BAD)]
+    Bad { path: PathBuf, message: String },
+    #[error("{}{path}（{source}）", strings::CONFIG_READ)]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}{path}（{source}）", strings::CONFIG_WRITE)]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+impl Config {
+    /// Reads the file; a missing file is an empty configuration, a bad one an error naming the
+    /// key and what to do.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => return Err(ConfigError::Read { path: path.to_owned(), source }),
+        };
+        Self::parse(&text).map_err(|message| ConfigError::Bad { path: path.to_owned(), message })
+    }
+
+    /// Parses and validates the text of a configuration file; the error names the key.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_owned())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let bad = |key: &str, what: &str| format!("{key}：{what}");
+        if let Some(site) = &self.site_code {
+            if !is_site_code(site) {
+                return Err(bad("site_code", strings::FIELD_SITE_CODE));
+            }
+        }
+        if let Some(counter) = &self.counter_id {
+            if counter.is_empty() || !counter.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return Err(bad("counter_id", strings::CONFIG_COUNTER_ID));
+            }
+        }
+        if let Some(lang) = &self.lang {
+            if lang != "zh" && lang != "en" {
+                return Err(bad("lang", strings::CONFIG_LANG));
+            }
+        }
+        PublicKeys::from_base64(&self.portal_public_keys)
+            .map_err(|e| bad(&format!("portal_public_keys[{}]", e.index), strings::CONFIG_KEY))?;
+        if let Some(scanner) = &self.scanner {
+            if let Some(t) = &scanner.terminator {
+                if !["CR", "LF", "CRLF", "Tab"].contains(&t.as_str()) {
+                    return Err(bad("scanner.terminator", strings::CONFIG_TERMINATOR));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn public_keys(&self) -> PublicKeys {
+        // Validated on load; a config built in code with bad keys trusts nothing.
+        PublicKeys::from_base64(&self.portal_public_keys).unwrap_or_default()
+    }
+
+    /// Writes a new file, owner-only (it may hold the portal token). Never overwrites.
+    pub fn write_new(&self, path: &Path) -> Result<(), ConfigError> {
+        let err = |source| ConfigError::Write { path: path.to_owned(), source };
+        let text = toml::to_string(self).map_err(|e| err(std::io::Error::other(e)))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(err)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(err)
+    }
+}
+
+/// The platform's places for this program (XDG on Linux).
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "grad-intake")
+}
+
+/// `config.toml` in the XDG config directory.
+pub fn default_config_path() -> PathBuf {
+    project_dirs().map_or_else(|| PathBuf::from("grad-intake.toml"), |d| d.config_dir().join("config.toml"))
+}
+
+/// `grad-intake.db` in the XDG data directory.
+pub fn default_db_path() -> PathBuf {
+    project_dirs().map_or_else(|| PathBuf::from("grad-intake.db"), |d| d.data_dir().join("grad-intake.db"))
+}
+
+/// The database path: flag or `GRAD_INTAKE_DB` (already merged by clap), then the file's `db`.
+/// A relative `db` in the file is relative to the file.
+pub fn resolve_db(flag_or_env: Option<&Path>, config: &Config, config_path: &Path) -> PathBuf {
+    if let Some(path) = flag_or_env {
+        return path.to_owned();
+    }
+    match &config.db {
+        Some(db) if db.is_relative() => config_path.parent().unwrap_or(Path::new(".")).join(db),
+        Some(db) => db.clone(),
+        None => default_db_path(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_example_parses() {
+        let text = r#"
+site_code = "0104"
+counter_id = "hz-03"
+db = "/var/lib/grad-intake/counter.db"
+lang = "zh"
+portal_url = "https://portal.example"
+portal_token = "t"
+portal_public_keys = ["O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik="]
+printer = "ipp://127.0.0.1:631/printers/duplex"
+[scanner]
+port = "auto"
+baud = 9600
+terminator = "CRLF"
+"#;
+        let config = Config::parse(text).unwrap();
+        assert_eq!(config.site_code.as_deref(), Some("0104"));
+        assert_eq!(config.scanner.unwrap().baud, Some(9600));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases = [
+            ("site_code = \"104\"", "site_code"),
+            ("sit_code = \"0104\"", "sit_code"),
+            ("counter_id = \"a b\"", "counter_id"),
+            ("lang = \"fr\"", "lang"),
+            ("portal_public_keys = [\"abc\"]", "portal_public_keys[0]"),
+            ("[scanner]\nport = \"auto\"\nbaud = \"fast\"", "baud"),
+            ("[scanner]\nport = \"auto\"\nterminator = \"NUL\"", "scanner.terminator"),
+            ("site_code = ", ""),
+        ];
+        for (text, key) in cases {
+            let err = Config::parse(text).unwrap_err();
+            assert!(err.contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn relative_db_is_next_to_the_config() {
+        let config = Config { db: Some("counter.db".into()), ..Config::default() };
+        let db = resolve_db(None, &config, Path::new("/etc/gi/config.toml"));
+        assert_eq!(db, PathBuf::from("/etc/gi/counter.db"));
+        assert_eq!(resolve_db(Some(Path::new("/x.db")), &config, Path::new("/c.toml")), PathBuf::from("/x.db"));
+    }
+}

@@ -1,0 +1,259 @@
+//! One candidate's file at the counter and the moves it may make:
+//! new → in progress → accepted | returned; a returned file is reopened at a later visit;
+//! a supervisor may void a file. Each move yields the event the counter's log records.
+//!
+//! Pure: ids and instants are passed in; a refused move changes nothing.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::rules::{Blocker, ChecklistItem, ItemKind};
+use crate::strings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeState {
+    New,
+    InProgress,
+    Accepted,
+    Returned,
+    Voided,
+}
+
+impl IntakeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntakeState::New => "new",
+            IntakeState::InProgress => "in_progress",
+            IntakeState::Accepted => "accepted",
+            IntakeState::Returned => "returned",
+            IntakeState::Voided => "voided",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::New, Self::InProgress, Self::Accepted, Self::Returned, Self::Voided]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// What the clerk did with one checklist item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Tick {
+    /// The original was seen and handed back.
+    pub original_seen: bool,
+    /// The copy (or the form itself) was kept.
+    pub copy_kept: bool,
+    /// A problem the clerk noted on this item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Tick {
+    pub fn satisfies(&self, kind: &ItemKind) -> bool {
+        match kind {
+            ItemKind::Copy => self.copy_kept,
+            ItemKind::Original => self.original_seen,
+            ItemKind::OriginalAndCopy => self.original_seen && self.copy_kept,
+        }
+    }
+}
+
+/// Who decided and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub at: DateTime<Utc>,
+    pub clerk_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intake {
+    pub id: String,
+    pub exam_no: String,
+    pub state: IntakeState,
+    pub ticks: BTreeMap<String, Tick>,
+    pub return_reasons: Vec<String>,
+    pub decision: Option<Decision>,
+    pub void_reason: Option<String>,
+    /// How many times the candidate came to the counter with this file.
+    pub visits: u32,
+}
+
+/// The events of DESIGN §4, as the counter's log records them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum IntakeEvent {
+    IntakeOpened { intake_id: String, exam_no: String, visit: u32 },
+    ItemTicked { intake_id: String, item: String, tick: Tick },
+    ItemUnticked { intake_id: String, item: String },
+    Accepted { intake_id: String, exam_no: String },
+    Returned { intake_id: String, exam_no: String, reasons: Vec<String> },
+    Voided { intake_id: String, exam_no: String, reason: String },
+}
+
+impl IntakeEvent {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IntakeEvent::IntakeOpened { .. } => "intake_opened",
+            IntakeEvent::ItemTicked { .. } => "item_ticked",
+            IntakeEvent::ItemUnticked { .. } => "item_unticked",
+            IntakeEvent::Accepted { .. } => "accepted",
+            IntakeEvent::Returned { .. } => "returned",
+            IntakeEvent::Voided { .. } => "voided",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum IntakeError {
+    #[error("{}", strings::INTAKE_ALREADY_ACCEPTED)]
+    AlreadyAccepted { at: DateTime<Utc>, clerk_id: String },
+    #[error("{}", strings::INTAKE_NOT_OPEN)]
+    NotOpen(IntakeState),
+    #[error("{}{}", strings::INTAKE_MISSING_ITEMS, .0.join("、"))]
+    MissingItems(Vec<String>),
+    #[error("{}{}", strings::INTAKE_BLOCKED, .0.join("、"))]
+    Blocked(Vec<String>),
+    #[error("{}", strings::INTAKE_UNKNOWN_ITEM)]
+    UnknownItem(String),
+    #[error("{}", strings::INTAKE_NO_REASON)]
+    NoReason,
+    #[error("{}", strings::INTAKE_ALREADY_VOIDED)]
+    AlreadyVoided,
+}
+
+impl Intake {
+    /// A file that exists for nobody yet; `open` starts the first visit.
+    pub fn new(id: String, exam_no: String) -> Self {
+        Self {
+            id,
+            exam_no,
+            state: IntakeState::New,
+            ticks: BTreeMap::new(),
+            return_reasons: Vec::new(),
+            decision: None,
+            void_reason: None,
+            visits: 0,
+        }
+    }
+
+    /// The candidate is at the counter. A returned file continues with what was already
+    /// ticked; a voided file starts over; an accepted file cannot be reopened.
+    pub fn open(&mut self) -> Result<Option<IntakeEvent>, IntakeError> {
+        match self.state {
+            IntakeState::InProgress => return Ok(None),
+            IntakeState::Accepted => return Err(self.already_accepted()),
+            IntakeState::Voided => {
+                self.ticks.clear();
+                self.void_reason = None;
+            }
+            IntakeState::New | IntakeState::Returned => {}
+        }
+        self.state = IntakeState::InProgress;
+        self.decision = None;
+        self.visits += 1;
+        Ok(Some(IntakeEvent::IntakeOpened {
+            intake_id: self.id.clone(),
+            exam_no: self.exam_no.clone(),
+            visit: self.visits,
+        }))
+    }
+
+    pub fn tick(&mut self, checklist: &[ChecklistItem], item: &str, tick: Tick) -> Result<IntakeEvent, IntakeError> {
+        self.require_in_progress()?;
+        if !checklist.iter().any(|i| i.id == item) {
+            return Err(IntakeError::UnknownItem(item.to_owned()));
+        }
+        self.ticks.insert(item.to_owned(), tick.clone());
+        Ok(IntakeEvent::ItemTicked { intake_id: self.id.clone(), item: item.to_owned(), tick })
+    }
+
+    pub fn untick(&mut self, item: &str) -> Result<IntakeEvent, IntakeError> {
+        self.require_in_progress()?;
+        if self.ticks.remove(item).is_none() {
+            return Err(IntakeError::UnknownItem(item.to_owned()));
+        }
+        Ok(IntakeEvent::ItemUnticked { intake_id: self.id.clone(), item: item.to_owned() })
+    }
+
+    /// Items of the checklist whose tick does not yet satisfy them, by title.
+    pub fn missing(&self, checklist: &[ChecklistItem]) -> Vec<String> {
+        checklist
+            .iter()
+            .filter(|item| !self.ticks.get(&item.id).is_some_and(|t| t.satisfies(&item.kind)))
+            .map(|item| item.title.clone())
+            .collect()
+    }
+
+    /// 受理: only with every item ticked and no blocker.
+    pub fn accept(
+        &mut self,
+        checklist: &[ChecklistItem],
+        blockers: &[Blocker],
+        decision: Decision,
+    ) -> Result<IntakeEvent, IntakeError> {
+        self.require_in_progress()?;
+        if !blockers.is_empty() {
+            return Err(IntakeError::Blocked(blockers.iter().map(|b| b.message.clone()).collect()));
+        }
+        let missing = self.missing(checklist);
+        if !missing.is_empty() {
+            return Err(IntakeError::MissingItems(missing));
+        }
+        self.state = IntakeState::Accepted;
+        self.decision = Some(decision);
+        self.return_reasons.clear();
+        Ok(IntakeEvent::Accepted { intake_id: self.id.clone(), exam_no: self.exam_no.clone() })
+    }
+
+    /// 退回补正: the file goes back to the candidate with at least one reason.
+    pub fn return_file(&mut self, reasons: Vec<String>, decision: Decision) -> Result<IntakeEvent, IntakeError> {
+        self.require_in_progress()?;
+        let reasons: Vec<String> = reasons.into_iter().filter(|r| !r.trim().is_empty()).collect();
+        if reasons.is_empty() {
+            return Err(IntakeError::NoReason);
+        }
+        self.state = IntakeState::Returned;
+        self.decision = Some(decision);
+        self.return_reasons = reasons.clone();
+        Ok(IntakeEvent::Returned { intake_id: self.id.clone(), exam_no: self.exam_no.clone(), reasons })
+    }
+
+    /// A supervisor cancels the file (e.g. accepted by mistake), with a reason.
+    pub fn void(&mut self, reason: &str, decision: Decision) -> Result<IntakeEvent, IntakeError> {
+        if self.state == IntakeState::Voided {
+            return Err(IntakeError::AlreadyVoided);
+        }
+        if reason.trim().is_empty() {
+            return Err(IntakeError::NoReason);
+        }
+        self.state = IntakeState::Voided;
+        self.decision = Some(decision);
+        self.void_reason = Some(reason.to_owned());
+        Ok(IntakeEvent::Voided {
+            intake_id: self.id.clone(),
+            exam_no: self.exam_no.clone(),
+            reason: reason.to_owned(),
+        })
+    }
+
+    fn require_in_progress(&self) -> Result<(), IntakeError> {
+        match self.state {
+            IntakeState::InProgress => Ok(()),
+            IntakeState::Accepted => Err(self.already_accepted()),
+            other => Err(IntakeError::NotOpen(other)),
+        }
+    }
+
+    fn already_accepted(&self) -> IntakeError {
+        let (at, clerk_id) = match &self.decision {
+            Some(d) => (d.at, d.clerk_id.clone()),
+            None => (DateTime::<Utc>::MIN_UTC, String::new()),
+        };
+        IntakeError::AlreadyAccepted { at, clerk_id }
+    }
+}

@@ -1,0 +1,11 @@
+//! grad-intake: the counter application for graduation intake at self-study exam offices.
+//! The library holds everything; `src/main.rs` is a thin command-line front end.
+
+pub mod domain;
+pub mod store;
+pub mod strings;
+pub mod config;
+pub mod counter;
+pub mod demo;
+pub mod logging;
+pub mod roster_file;

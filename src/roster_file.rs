@@ -1,0 +1,281 @@
+//! Roster files as the portal or an administrator provides them: a JSON array, JSON Lines, or
+//! CSV with the same flat columns (DESIGN §8). Parsing is all-or-nothing: the first bad record
+//! stops it, and the error names the record (or line) and the field.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::domain::candidate::{Candidate, FieldError};
+use crate::strings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    /// From the file name: `.json`, `.jsonl`/`.ndjson`, `.csv`.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// Where in the file a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The n-th element of a JSON array (1-based).
+    Record(usize),
+    /// A line of the file (1-based).
+    Line(usize),
+    File,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Record(n) => write!(f, "第{n}条记录"),
+            Location::Line(n) => write!(f, "第{n}行"),
+            Location::File => f.write_str(strings::IMPORT_WHOLE_FILE),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{location}{exam}{field_part}：{message}。{hint}",
+    exam = exam_no.as_ref().map(|e| format!("（准考证号 {e}）")).unwrap_or_default(),
+    field_part = if field.is_empty() { String::new() } else { format!("，字段 {field}") },
+    hint = strings::IMPORT_NOTHING_CHANGED)]
+pub struct ImportError {
+    pub location: Location,
+    pub exam_no: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
+impl ImportError {
+    fn file(message: impl Into<String>) -> Self {
+        Self { location: Location::File, exam_no: None, field: String::new(), message: message.into() }
+    }
+
+    fn at(location: Location, exam_no: Option<String>, e: FieldError) -> Self {
+        Self { location, exam_no, field: e.field, message: e.message }
+    }
+}
+
+/// Reads and parses a roster file; the format comes from `format` or else the file name.
+pub fn read(path: &Path, format: Option<Format>) -> Result<Vec<Candidate>, ImportError> {
+    let format = format
+        .or_else(|| Format::from_path(path))
+        .ok_or_else(|| ImportError::file(strings::IMPORT_UNKNOWN_FORMAT))?;
+    let bytes = std::fs::read(path).map_err(|e| ImportError::file(format!("{}{e}", strings::IMPORT_READ)))?;
+    let text = String::from_utf8(bytes).map_err(|_| ImportError::file(strings::IMPORT_NOT_UTF8))?;
+    parse(&text, format)
+}
+
+pub fn parse(text: &str, format: Format) -> Result<Vec<Candidate>, ImportError> {
+    // Files saved by Excel and Notepad start with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let candidates = match format {
+        Format::Json => parse_json_array(text)?,
+        Format::Jsonl => parse_json_lines(text)?,
+        Format::Csv => parse_csv(text)?,
+    };
+    Ok(candidates.into_iter().map(|(_, c)| c).collect())
+}
+
+type Located = Vec<(Location, Candidate)>;
+
+fn parse_json_array(text: &str) -> Result<Located, ImportError> {
+    let records: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| ImportError {
+        location: Location::Line(e.line()),
+        exam_no: None,
+        field: String::new(),
+        message: format!("{}{e}", strings::IMPORT_NOT_JSON_ARRAY),
+    })?;
+    let parsed = records.iter().enumerate().map(|(i, raw)| {
+        let location = Location::Record(i + 1);
+        Candidate::from_json_str(raw.get())
+            .map(|c| (location.clone(), c))
+            .map_err(|e| ImportError::at(location, exam_no_in_json(raw.get()), e))
+    });
+    collect_unique(parsed)
+}
+
+fn parse_json_lines(text: &str) -> Result<Located, ImportError> {
+    let parsed = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            let location = Location::Line(i + 1);
+            Candidate::from_json_str(line)
+                .map(|c| (location.clone(), c))
+                .map_err(|e| ImportError::at(location, exam_no_in_json(line), e))
+        });
+    collect_unique(parsed)
+}
+
+/// Best effort: the exam number of a record that failed, to name it in the error.
+fn exam_no_in_json(text: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    Some(value.get("exam_no")?.as_str()?.to_owned())
+}
+
+/// Stops at the first error, and refuses an exam number given twice.
+fn collect_unique(parsed: impl Iterator<Item = Result<(Location, Candidate), ImportError>>) -> Result<Located, ImportError> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for item in parsed {
+        let (location, candidate) = item?;
+        if !seen.insert(candidate.exam_no.clone()) {
+            return Err(ImportError {
+                location,
+                exam_no: Some(candidate.exam_no.to_string()),
+                field: "exam_no".into(),
+                message: strings::IMPORT_DUPLICATE.into(),
+            });
+        }
+        out.push((location, candidate));
+    }
+    Ok(out)
+}
+
+// ---- CSV -----------------------------------------------------------------------------------
+
+const BOOL_COLUMNS: [&str; 2] = ["prediction_passed", "identity_changed"];
+const NULLABLE_COLUMNS: [&str; 2] = ["photo_sha256", "qr"];
+const PRIOR_COLUMNS: [&str; 3] = ["prior_degree_kind", "prior_degree_verified", "prior_degree_cert_no"];
+
+fn parse_csv(text: &str) -> Result<Located, ImportError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::file(format!("{}{e}", strings::IMPORT_CSV_HEADER)))?
+        .clone();
+    let parsed = reader.records().map(|row| {
+        let row = row.map_err(|e| csv_error(&e))?;
+        let line = row.position().map_or(0, |p| p.line() as usize);
+        let value = csv_row_to_json(&headers, &row);
+        let exam_no = value.get("exam_no").and_then(Value::as_str).map(str::to_owned);
+        Candidate::from_json_value(&value)
+            .map(|c| (Location::Line(line), c))
+            .map_err(|e| ImportError::at(Location::Line(line), exam_no, e))
+    });
+    collect_unique(parsed)
+}
+
+fn csv_error(e: &csv::Error) -> ImportError {
+    let line = e.position().map_or(0, |p| p.line() as usize);
+    ImportError { location: Location::Line(line), exam_no: None, field: String::new(), message: e.to_string() }
+}
+
+/// Builds the JSON record of DESIGN §8 from a flat CSV row, so that CSV and JSON share one
+/// validation.
+fn csv_row_to_json(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
+    let mut map = Map::new();
+    for (name, cell) in headers.iter().zip(row.iter()) {
+        if PRIOR_COLUMNS.contains(&name) {
+            continue;
+        }
+        let value = match name {
+            n if BOOL_COLUMNS.contains(&n) => csv_bool(cell),
+            n if NULLABLE_COLUMNS.contains(&n) && cell.is_empty() => Value::Null,
+            "courses" => csv_courses(cell),
+            _ => Value::String(cell.to_owned()),
+        };
+        map.insert(name.to_owned(), value);
+    }
+    map.insert("prior_degree".into(), csv_prior_degree(headers, row));
+    Value::Object(map)
+}
+
+/// true/false, 1/0 and 是/否; anything else stays text so that validation names the field.
+fn csv_bool(cell: &str) -> Value {
+    match cell.trim() {
+        "true" | "TRUE" | "1" | "是" => Value::Bool(true),
+        "false" | "FALSE" | "0" | "否" => Value::Bool(false),
+        other => Value::String(other.to_owned()),
+    }
+}
+
+/// `code:name:score:date` joined by `;`. A course name may itself hold a colon, so the code is
+/// the first part and score and date the last two.
+fn csv_courses(cell: &str) -> Value {
+    let courses = cell.split(';').filter(|c| !c.trim().is_empty()).map(|course| {
+        let parts: Vec<&str> = course.split(':').collect();
+        if parts.len() < 4 {
+            return Value::String(course.to_owned());
+        }
+        let n = parts.len();
+        serde_json::json!({
+            "code": parts[0], "name": parts[1..n - 2].join(":"), "score": parts[n - 2], "date": parts[n - 1]
+        })
+    });
+    Value::Array(courses.collect())
+}
+
+fn csv_prior_degree(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
+    let cell = |name: &str| headers.iter().position(|h| h == name).and_then(|i| row.get(i)).unwrap_or("");
+    let [kind, verified, cert_no] = PRIOR_COLUMNS.map(cell);
+    if kind.is_empty() && verified.is_empty() && cert_no.is_empty() {
+        return Value::Null;
+    }
+    let cert_no = if cert_no.is_empty() { Value::Null } else { Value::String(cert_no.to_owned()) };
+    serde_json::json!({"kind": kind, "verified": csv_bool(verified), "cert_no": cert_no})
+}
+
+/// The CSV columns, in the order `write_csv` writes them.
+pub const CSV_COLUMNS: [&str; 23] = [
+    "exam_no", "name", "gender", "id_type", "id_no", "level", "major_code", "major_name", "exam_school", "batch",
+    "site_code", "phone", "candidate_type", "prediction_passed", "photo_status", "photo_sha256",
+    "prior_degree_kind", "prior_degree_verified", "prior_degree_cert_no", "identity_changed", "courses", "qr",
+    "updated_at",
+];
+
+/// Writes candidates as CSV with `CSV_COLUMNS` (the inverse of `parse` with `Format::Csv`).
+pub fn write_csv(candidates: &[Candidate], out: impl std::io::Write) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_COLUMNS)?;
+    for c in candidates {
+        writer.write_record(csv_cells(c))?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn csv_cells(c: &Candidate) -> Vec<String> {
+    let json = serde_json::to_value(c).unwrap_or(Value::Null);
+    let text = |key: &str| match json.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    };
+    let prior = c.prior_degree.as_ref();
+    let courses: Vec<String> =
+        c.courses.iter().map(|k| format!("{}:{}:{}:{}", k.code, k.name, k.score, k.date)).collect();
+    CSV_COLUMNS
+        .iter()
+        .map(|col| match *col {
+            "prior_degree_kind" => prior.and_then(|p| serde_json::to_value(p.kind).ok()).map(|v| text_of(&v)).unwrap_or_default(),
+            "prior_degree_verified" => prior.map(|p| p.verified.to_string()).unwrap_or_default(),
+            "prior_degree_cert_no" => prior.and_then(|p| p.cert_no.clone()).unwrap_or_default(),
+            "courses" => courses.join(";"),
+            other => text(other),
+        })
+        .collect()
+}
+
+fn text_of(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}

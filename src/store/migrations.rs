@@ -1,0 +1,92 @@
+//! Forward-only schema migrations. The file's `user_version` says how many have run; each step
+//! runs in its own transaction, so a crash leaves the file at a whole version.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Step N takes the schema from version N-1 to N. Never edit a step that has shipped: add one.
+const STEPS: &[&str] = &[
+    // 1: the roster as the portal sends it, and the photos.
+    "CREATE TABLE candidates (
+        exam_no    TEXT PRIMARY KEY,
+        id_no      TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        site_code  TEXT NOT NULL,
+        batch      TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        record     TEXT NOT NULL
+     ) WITHOUT ROWID;
+     CREATE INDEX candidates_by_id_no ON candidates(id_no);
+     CREATE INDEX candidates_by_site ON candidates(site_code);
+     CREATE TABLE photos (
+        exam_no TEXT PRIMARY KEY,
+        sha256  TEXT NOT NULL,
+        jpeg    BLOB NOT NULL
+     );
+     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: the counter's work: intakes, its append-only event log, clerks and the audit chain.
+    "CREATE TABLE intakes (
+        id         TEXT PRIMARY KEY,
+        exam_no    TEXT NOT NULL UNIQUE,
+        state      TEXT NOT NULL,
+        counter_id TEXT NOT NULL,
+        opened_at  TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        body       TEXT NOT NULL
+     );
+     CREATE INDEX intakes_by_updated ON intakes(updated_at);
+     CREATE TABLE events (
+        counter_id TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        event_id   TEXT NOT NULL UNIQUE,
+        kind       TEXT NOT NULL,
+        intake_id  TEXT,
+        at         TEXT NOT NULL,
+        clerk_id   TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        sync_state TEXT NOT NULL DEFAULT 'pending',
+        sync_error TEXT,
+        PRIMARY KEY (counter_id, seq)
+     );
+     CREATE TRIGGER events_append_only_update BEFORE UPDATE OF counter_id, seq, event_id, kind, intake_id, at, clerk_id, body ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+     CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+     CREATE TABLE clerks (
+        id            TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        role          TEXT NOT NULL,
+        pin_hash      TEXT NOT NULL,
+        disabled      INTEGER NOT NULL DEFAULT 0,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until  TEXT
+     );
+     CREATE TABLE audit (
+        seq       INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        detail    TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+     );",
+    // 3: schedule documents added after the build (a new batch's windows, the demo window).
+    "CREATE TABLE schedule_docs (name TEXT PRIMARY KEY, toml TEXT NOT NULL);",
+];
+
+pub const LATEST_VERSION: i64 = STEPS.len() as i64;
+
+pub fn migrate(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > LATEST_VERSION {
+        return Err(StoreError::TooNew { found: current });
+    }
+    for version in (current + 1)..=target.min(LATEST_VERSION) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(STEPS[(version - 1) as usize])?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! The counter's database: SQLite on disk (WAL, `synchronous=FULL`), owner-only file mode,
+//! forward-only versioned migrations. Every state change and the events that record it are
+//! written in one transaction.
+
+mod audit;
+mod clerks;
+mod intakes;
+mod migrations;
+mod roster;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use thiserror::Error;
+
+pub use audit::{AuditEntry, AuditProblem};
+pub use clerks::{Clerk, ClerkError, LoginError, Role, pin_is_acceptable};
+pub use intakes::{Actor, IntakeRecord, LoggedEvent};
+pub use migrations::LATEST_VERSION;
+pub use roster::{ImportReport, sha256_hex};
+
+use crate::strings;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{}{path}（{source}）", strings::STORE_OPEN)]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("{msg}{source}", msg = strings::STORE_SQL)]
+    Sql {
+        #[from]
+        source: rusqlite::Error,
+    },
+    #[error("{msg}{0}", msg = strings::STORE_CORRUPT)]
+    Corrupt(String),
+    #[error("{}{found}", strings::STORE_TOO_NEW)]
+    TooNew { found: i64 },
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to the latest version.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_at_version(path, LATEST_VERSION)
+    }
+
+    /// Opens and migrates only up to `version`: lets tests build databases of earlier versions.
+    pub fn open_at_version(path: &Path, version: i64) -> Result<Self, StoreError> {
+        create_owner_only(path)?;
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::migrate(&mut conn, version)?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version the file is at.
+    pub fn version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Direct access for tests and tools that inspect the file.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A named setting (roster cursor, schedule documents' bookkeeping, ...).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Extra schedule documents (sites and windows in the format of `data/`), e.g. a new batch's
+    /// windows imported by an administrator or the demo's window.
+    pub fn schedule_docs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT name, toml FROM schedule_docs ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn put_schedule_doc(&self, name: &str, toml: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO schedule_docs(name, toml) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET toml = excluded.toml",
+            [name, toml],
+        )?;
+        Ok(())
+    }
+}
+
+/// Creates the file with mode 0600 before SQLite opens it (SQLite gives its -wal and -shm files
+/// the database file's mode), and tightens an existing file that is more open.
+fn create_owner_only(path: &Path) -> Result<(), StoreError> {
+    let err = |source| StoreError::Open { path: path.to_owned(), source };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(err)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
+    }
+    Ok(())
+}
