@@ -80,29 +80,21 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         let bad = |key: &str, what: &str| format!("{key}：{what}");
-        if let Some(site) = &self.site_code {
-            if !is_site_code(site) {
-                return Err(bad("site_code", strings::FIELD_SITE_CODE));
-            }
+        if self.site_code.as_deref().is_some_and(|site| !is_site_code(site)) {
+            return Err(bad("site_code", strings::FIELD_SITE_CODE));
         }
-        if let Some(counter) = &self.counter_id {
-            if counter.is_empty() || !counter.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err(bad("counter_id", strings::CONFIG_COUNTER_ID));
-            }
+        let id_ok = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if self.counter_id.as_deref().is_some_and(|c| !id_ok(c)) {
+            return Err(bad("counter_id", strings::CONFIG_COUNTER_ID));
         }
-        if let Some(lang) = &self.lang {
-            if lang != "zh" && lang != "en" {
-                return Err(bad("lang", strings::CONFIG_LANG));
-            }
+        if self.lang.as_deref().is_some_and(|l| l != "zh" && l != "en") {
+            return Err(bad("lang", strings::CONFIG_LANG));
         }
         PublicKeys::from_base64(&self.portal_public_keys)
             .map_err(|e| bad(&format!("portal_public_keys[{}]", e.index), strings::CONFIG_KEY))?;
-        if let Some(scanner) = &self.scanner {
-            if let Some(t) = &scanner.terminator {
-                if !["CR", "LF", "CRLF", "Tab"].contains(&t.as_str()) {
-                    return Err(bad("scanner.terminator", strings::CONFIG_TERMINATOR));
-                }
-            }
+        let terminator = self.scanner.as_ref().and_then(|s| s.terminator.as_deref());
+        if terminator.is_some_and(|t| !["CR", "LF", "CRLF", "Tab"].contains(&t)) {
+            return Err(bad("scanner.terminator", strings::CONFIG_TERMINATOR));
         }
         Ok(())
     }

@@ -197,10 +197,10 @@ impl Candidate {
         if !is_site_code(&self.site_code) {
             return Err(FieldError::new("site_code", strings::FIELD_SITE_CODE));
         }
-        if let Some(sha) = &self.photo_sha256 {
-            if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(FieldError::new("photo_sha256", strings::FIELD_SHA256));
-            }
+        if let Some(sha) = &self.photo_sha256
+            && (sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(FieldError::new("photo_sha256", strings::FIELD_SHA256));
         }
         for (i, course) in self.courses.iter().enumerate() {
             if course.code.trim().is_empty() || course.name.trim().is_empty() {

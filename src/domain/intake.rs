@@ -33,12 +33,6 @@ impl IntakeState {
             IntakeState::Voided => "voided",
         }
     }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::New, Self::InProgress, Self::Accepted, Self::Returned, Self::Voided]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
 }
 
 /// What the clerk did with one checklist item.
@@ -255,5 +249,147 @@ impl Intake {
             None => (DateTime::<Utc>::MIN_UTC, String::new()),
         };
         IntakeError::AlreadyAccepted { at, clerk_id }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn item(id: &str, kind: ItemKind) -> ChecklistItem {
+        ChecklistItem {
+            id: id.into(),
+            title: format!("《{id}》"),
+            copies: 1,
+            kind,
+            note: None,
+            valid_on: None,
+            source: String::new(),
+        }
+    }
+
+    fn checklist() -> Vec<ChecklistItem> {
+        vec![item("reg_form", ItemKind::Copy), item("id_card", ItemKind::OriginalAndCopy)]
+    }
+
+    fn decision(clerk: &str) -> Decision {
+        Decision { at: Utc.with_ymd_and_hms(2023, 6, 16, 2, 0, 0).unwrap(), clerk_id: clerk.into() }
+    }
+
+    fn kept() -> Tick {
+        Tick { copy_kept: true, ..Tick::default() }
+    }
+
+    fn both() -> Tick {
+        Tick { original_seen: true, copy_kept: true, note: None }
+    }
+
+    fn opened() -> Intake {
+        let mut intake = Intake::new("i-1".into(), "010523100123".into());
+        intake.open().unwrap();
+        intake
+    }
+
+    #[test]
+    fn first_visit_opens_the_file() {
+        let mut intake = Intake::new("i-1".into(), "010523100123".into());
+        let event = intake.open().unwrap().unwrap();
+        assert_eq!(event.kind(), "intake_opened");
+        assert_eq!(intake.state, IntakeState::InProgress);
+        assert_eq!(intake.visits, 1);
+        // Scanning again while the file is open changes nothing.
+        assert_eq!(intake.open().unwrap(), None);
+        assert_eq!(intake.visits, 1);
+    }
+
+    #[test]
+    fn accept_needs_every_item_satisfied() {
+        let list = checklist();
+        let mut intake = opened();
+        intake.tick(&list, "reg_form", kept()).unwrap();
+        // Copy kept but original not seen does not satisfy original_and_copy.
+        intake.tick(&list, "id_card", kept()).unwrap();
+        let before = intake.clone();
+        assert_eq!(intake.accept(&list, &[], decision("c01")), Err(IntakeError::MissingItems(vec!["《id_card》".into()])));
+        assert_eq!(intake, before, "a refused move changes nothing");
+        intake.tick(&list, "id_card", both()).unwrap();
+        assert_eq!(intake.accept(&list, &[], decision("c01")).unwrap().kind(), "accepted");
+        assert_eq!(intake.state, IntakeState::Accepted);
+    }
+
+    #[test]
+    fn blockers_stop_acceptance() {
+        let list = checklist();
+        let mut intake = opened();
+        intake.tick(&list, "reg_form", kept()).unwrap();
+        intake.tick(&list, "id_card", both()).unwrap();
+        let blocker = Blocker { id: "photo_not_approved".into(), message: "照片未通过".into() };
+        assert!(matches!(intake.accept(&list, &[blocker], decision("c01")), Err(IntakeError::Blocked(_))));
+        assert_eq!(intake.state, IntakeState::InProgress);
+    }
+
+    #[test]
+    fn accepted_file_cannot_be_accepted_or_reopened() {
+        let list = vec![item("reg_form", ItemKind::Copy)];
+        let mut intake = opened();
+        intake.tick(&list, "reg_form", kept()).unwrap();
+        intake.accept(&list, &[], decision("c01")).unwrap();
+        let expected = IntakeError::AlreadyAccepted { at: decision("c01").at, clerk_id: "c01".into() };
+        assert_eq!(intake.accept(&list, &[], decision("c02")), Err(expected.clone()));
+        assert_eq!(intake.open(), Err(expected.clone()));
+        assert_eq!(intake.tick(&list, "reg_form", kept()), Err(expected));
+    }
+
+    #[test]
+    fn returned_file_continues_at_the_next_visit() {
+        let list = checklist();
+        let mut intake = opened();
+        intake.tick(&list, "reg_form", kept()).unwrap();
+        assert_eq!(intake.return_file(vec![" ".into()], decision("c01")), Err(IntakeError::NoReason));
+        let event = intake.return_file(vec!["缺身份证复印件".into()], decision("c01")).unwrap();
+        assert_eq!(event.kind(), "returned");
+        assert_eq!(intake.state, IntakeState::Returned);
+        assert!(matches!(intake.tick(&list, "id_card", both()), Err(IntakeError::NotOpen(IntakeState::Returned))));
+        // Second visit: same file, what was ticked is still ticked.
+        let event = intake.open().unwrap().unwrap();
+        assert_eq!(event, IntakeEvent::IntakeOpened { intake_id: "i-1".into(), exam_no: "010523100123".into(), visit: 2 });
+        assert_eq!(intake.ticks.get("reg_form"), Some(&kept()));
+        intake.tick(&list, "id_card", both()).unwrap();
+        intake.accept(&list, &[], decision("c02")).unwrap();
+        assert!(intake.return_reasons.is_empty());
+    }
+
+    #[test]
+    fn void_then_start_over() {
+        let list = vec![item("reg_form", ItemKind::Copy)];
+        let mut intake = opened();
+        intake.tick(&list, "reg_form", kept()).unwrap();
+        intake.accept(&list, &[], decision("c01")).unwrap();
+        assert_eq!(intake.void("", decision("s01")), Err(IntakeError::NoReason));
+        assert_eq!(intake.void("误受理", decision("s01")).unwrap().kind(), "voided");
+        assert_eq!(intake.void("again", decision("s01")), Err(IntakeError::AlreadyVoided));
+        intake.open().unwrap();
+        assert!(intake.ticks.is_empty(), "a voided file starts over");
+        assert_eq!(intake.state, IntakeState::InProgress);
+    }
+
+    #[test]
+    fn ticks_only_for_items_on_the_checklist() {
+        let list = checklist();
+        let mut intake = opened();
+        assert_eq!(intake.tick(&list, "police_proof", kept()), Err(IntakeError::UnknownItem("police_proof".into())));
+        assert_eq!(intake.untick("reg_form"), Err(IntakeError::UnknownItem("reg_form".into())));
+        intake.tick(&list, "reg_form", kept()).unwrap();
+        assert_eq!(intake.untick("reg_form").unwrap().kind(), "item_unticked");
+        let new = Intake::new("i-2".into(), "x".into());
+        assert!(matches!(new.clone().tick(&list, "reg_form", kept()), Err(IntakeError::NotOpen(IntakeState::New))));
+    }
+
+    #[test]
+    fn state_names_round_trip() {
+        for s in [IntakeState::New, IntakeState::InProgress, IntakeState::Accepted, IntakeState::Returned, IntakeState::Voided] {
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
+        }
     }
 }

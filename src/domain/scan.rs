@@ -299,7 +299,7 @@ mod tests {
     #[test]
     fn configured_keys_are_checked() {
         let good = encode_public_key(&key(1).verifying_key());
-        assert!(PublicKeys::from_base64(&[good.clone()]).is_ok());
+        assert!(PublicKeys::from_base64(std::slice::from_ref(&good)).is_ok());
         assert_eq!(
             PublicKeys::from_base64(&[good, "not-a-key".to_owned()]).unwrap_err(),
             KeyError { index: 1 }

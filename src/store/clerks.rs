@@ -148,11 +148,11 @@ impl Store {
             self.audit(now, id, "login_refused", "disabled")?;
             return Err(LoginError::Disabled);
         }
-        if let Some(until) = locked_until.as_deref().map(parse_instant).transpose()? {
-            if now < until {
-                self.audit(now, id, "login_refused", "locked")?;
-                return Err(LoginError::Locked(until));
-            }
+        if let Some(until) = locked_until.as_deref().map(parse_instant).transpose()?
+            && now < until
+        {
+            self.audit(now, id, "login_refused", "locked")?;
+            return Err(LoginError::Locked(until));
         }
         if pin_matches(pin, &hash) {
             self.conn
