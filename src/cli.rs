@@ -12,8 +12,11 @@ use grad_intake::counter::{CheckError, Counter};
 use grad_intake::domain::assess::Assessment;
 use grad_intake::demo;
 use grad_intake::roster_file::{self, Format};
+use grad_intake::scanner::{self, PortSpec, ReaderConfig, Terminator};
 use grad_intake::store::Store;
 use grad_intake::strings;
+use grad_intake::strings::ui::Lang;
+use grad_intake::tui::{self, Clock, UiConfig};
 
 #[derive(Parser)]
 #[command(name = "grad-intake", version, about = "自学考试毕业生登记表现场受理柜台 / graduation intake counter")]
@@ -27,6 +30,9 @@ pub struct Cli {
     /// 配置文件 (configuration file)
     #[arg(long, global = true, env = "GRAD_INTAKE_CONFIG")]
     config: Option<PathBuf>,
+    /// 界面语言 zh|en (interface language; default from config, else zh)
+    #[arg(long, global = true, value_parser = ["zh", "en"])]
+    lang: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -52,6 +58,70 @@ enum Command {
         candidates: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// 与考试院同步：上传本柜台的事件，下载名单和照片 (sync with the portal)
+    Sync {
+        /// 只同步一轮后退出；不加则持续同步，Ctrl-C 停止
+        #[arg(long)]
+        once: bool,
+    },
+    /// 考试院参考服务，供测试、演示和小规模部署 (the reference portal; --db is its own database)
+    #[command(subcommand)]
+    Portal(PortalCommand),
+    /// 串口扫码枪：列出串口、试读 (serial barcode reader diagnostics)
+    #[command(subcommand)]
+    Scanner(ScannerCommand),
+}
+
+#[derive(Subcommand)]
+enum ScannerCommand {
+    /// 列出本机串口（有USB厂商号/产品号/序列号的一并显示）及 port = "auto" 将选用的设备
+    List,
+    /// 打开扫码枪串口，逐条显示读到的内容和连接状态变化，按 Ctrl-C 结束
+    Listen {
+        /// 串口路径（如 /dev/ttyACM0、/dev/serial/by-id/...、COM3）或 auto；默认取配置 scanner.port
+        port: Option<String>,
+        /// 波特率；默认取配置 scanner.baud，再默认 9600
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        baud: Option<u32>,
+        /// 结束符：CR、LF、CRLF 或 Tab；默认取配置 scanner.terminator
+        #[arg(long)]
+        terminator: Option<Terminator>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PortalCommand {
+    /// 启动服务
+    Serve {
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// 工作线程数
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+    },
+    /// 生成签名密钥（已有则显示其公钥），公钥填入各柜台的 portal_public_keys
+    Keygen {
+        /// 另生成新密钥（旧公钥仍应保留在柜台配置中，直至旧登记表不再使用）
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// 导入名单（全部成功或全部不导入），并为每名考生签发登记表二维码
+    ImportRoster {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// 照片目录，内含 <准考证号>.jpg
+        #[arg(long)]
+        photos: Option<PathBuf>,
+    },
+    /// 登记柜台并生成其令牌（再次运行则更换令牌，旧令牌作废）
+    AddCounter {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        counter: String,
     },
 }
 
@@ -89,6 +159,8 @@ struct Setup {
     config_path: PathBuf,
     db: PathBuf,
     now: DateTime<Utc>,
+    /// The `--now` given, if any: the counter screen then runs on a fixed clock.
+    fixed_now: Option<DateTime<Utc>>,
 }
 
 impl Setup {
@@ -102,7 +174,7 @@ impl Setup {
                 eprintln!("{}{e}", strings::LOG_UNAVAILABLE);
             }
         }
-        Ok(Self { config, config_path, db, now: cli.now.unwrap_or_else(Utc::now) })
+        Ok(Self { config, config_path, db, now: cli.now.unwrap_or_else(Utc::now), fixed_now: cli.now })
     }
 
     fn counter(&self) -> Result<Counter> {
@@ -113,13 +185,33 @@ impl Setup {
 pub fn run(cli: Cli) -> Result<i32> {
     let setup = Setup::new(&cli)?;
     match cli.command {
-        None => overview(&setup),
+        None => counter_screen(&setup, cli.lang.as_deref()),
         Some(Command::Check { payload, json }) => check(&setup, &payload, json),
         Some(Command::Roster(RosterCommand::Import { file, format })) => roster_import(&setup, &file, format),
         Some(Command::Roster(RosterCommand::Show { exam_no, json })) => roster_show(&setup, &exam_no, json),
         Some(Command::Schedule(ScheduleCommand::Import { file })) => schedule_import(&setup, &file),
         Some(Command::Schedule(ScheduleCommand::Status { site })) => schedule_status(&setup, site.as_deref()),
         Some(Command::Demo { candidates, seed }) => demo_command(&setup, candidates, seed),
+        Some(Command::Sync { once }) => sync_command(&setup, once),
+        Some(Command::Scanner(ScannerCommand::List)) => scanner_list(),
+        Some(Command::Scanner(ScannerCommand::Listen {
+            port,
+            baud,
+            terminator,
+        })) => scanner_listen(&setup, port.as_deref(), baud, terminator),
+        Some(Command::Portal(command)) => {
+            // The portal's database is only ever the one named on the command line (or in
+            // GRAD_INTAKE_DB): never the counter's default file.
+            let db = cli.db.as_deref().context(strings::PORTAL_NEED_DB)?;
+            match command {
+                PortalCommand::Serve { listen, workers } => portal_serve(db, &listen, workers),
+                PortalCommand::Keygen { rotate } => portal_keygen(&setup, db, rotate),
+                PortalCommand::ImportRoster { file, format, photos } => {
+                    portal_import_roster(&setup, db, &file, format, photos.as_deref())
+                }
+                PortalCommand::AddCounter { site, counter } => portal_add_counter(&setup, db, &site, &counter),
+            }
+        }
     }
 }
 
@@ -268,28 +360,224 @@ fn demo_config(db: &Path, key: &ed25519_dalek::SigningKey) -> Config {
     }
 }
 
-/// Without a subcommand: the counter. Until the counter screen arrives this prints where the
-/// counter stands; with no configuration it first sets up the demo office.
-fn overview(setup: &Setup) -> Result<i32> {
+/// Without a subcommand: the counter screen. With no configuration it first sets up the demo
+/// office, so a new user sees a working counter at once.
+fn counter_screen(setup: &Setup, lang: Option<&str>) -> Result<i32> {
     if !setup.config_path.exists() {
         demo_command(setup, demo::DEFAULT_CANDIDATES, 1)?;
-        println!();
     }
     let config = Config::load(&setup.config_path)?;
     let counter = Counter::open(&config, &setup.db)?;
     if counter.site_code.as_deref() == Some(demo::DEMO_SITE) {
+        // The demo window follows the clock, so the demo counter is open whenever it is started.
         demo::refresh_window(&counter.store, setup.now)?;
     }
     let counter = Counter::open(&config, &setup.db)?;
-    let site = counter.site_code.clone().unwrap_or_default();
-    let state = counter.schedule.status(&site, setup.now);
-    println!("柜台 {}  办理地点 {}  {}", counter.counter_id, site, strings::window_status(state.status));
+    let site_code = counter.site_code.clone().unwrap_or_default();
+    let site_name = counter.schedule.site(&site_code).map(|s| s.name.clone()).unwrap_or_default();
+    let lang = lang.or(config.lang.as_deref()).and_then(Lang::parse).unwrap_or_default();
+    let cfg = UiConfig {
+        site_code,
+        site_name,
+        counter_id: counter.counter_id.clone(),
+        lang,
+        bell: config.bell.unwrap_or(true),
+        idle_lock: chrono::Duration::minutes(i64::from(config.idle_lock_minutes.unwrap_or(10))),
+    };
+    let clock = setup.fixed_now.map_or(Clock::System, Clock::Fixed);
+    tui::run(counter, cfg, clock)?;
+    Ok(0)
+}
+
+// ---- sync and portal commands ----
+
+/// `grad-intake sync [--once]`.
+fn sync_command(setup: &Setup, once: bool) -> Result<i32> {
+    use grad_intake::sync::SyncSettings;
+    let settings = SyncSettings::from_config(&setup.config)?;
+    if once { sync_once(setup, &settings) } else { sync_forever(setup, settings) }
+}
+
+/// One round with a progress bar on a terminal; a summary and the rejected events at the end.
+fn sync_once(setup: &Setup, settings: &grad_intake::sync::SyncSettings) -> Result<i32> {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let mut show = |p: &grad_intake::sync::Progress| {
+        if tty {
+            eprint!("\r{}", sync_progress_line(p));
+        }
+    };
+    let result = grad_intake::sync::run_round(settings, &setup.db, &mut show);
+    if tty {
+        eprintln!();
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(1);
+        }
+    };
     println!(
-        "名单 {} 人  待同步事件 {} 条  数据库 {}",
-        counter.store.roster_count()?,
-        counter.store.pending_event_count()?,
-        setup.db.display()
+        "{}上传事件 {} 条（其中考试院已有 {} 条，拒收 {} 条），名单更新 {} 人，照片 {} 张；尚待上传 {} 条",
+        strings::SYNC_DONE,
+        report.stored + report.duplicates + report.rejected,
+        report.duplicates,
+        report.rejected,
+        report.roster_received,
+        report.photos_received,
+        report.pending
     );
-    println!("{}", strings::COUNTER_SCREEN_PENDING);
+    print_rejected(&Store::open(&setup.db)?)?;
+    Ok(0)
+}
+
+/// `[#####-----] 上传 1500/10000  名单 +2000  照片 12`
+fn sync_progress_line(p: &grad_intake::sync::Progress) -> String {
+    const WIDTH: usize = 20;
+    let filled = if p.to_push == 0 { WIDTH } else { (p.pushed * WIDTH / p.to_push).min(WIDTH) };
+    format!(
+        "[{}{}] 上传 {}/{}  名单 +{}  照片 {}",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled),
+        p.pushed,
+        p.to_push,
+        p.roster_received,
+        p.photos_received
+    )
+}
+
+fn print_rejected(store: &Store) -> Result<()> {
+    let rejected = store.rejected_events(20)?;
+    if rejected.is_empty() {
+        return Ok(());
+    }
+    println!("{}", strings::SYNC_REJECTED_LIST);
+    for e in rejected {
+        println!("  #{} {} {} {}：{}", e.seq, e.kind, e.exam_no.unwrap_or_default(), e.at, e.error);
+    }
+    Ok(())
+}
+
+/// Syncs in the background until interrupted, printing each change of state.
+fn sync_forever(setup: &Setup, settings: grad_intake::sync::SyncSettings) -> Result<i32> {
+    let print = |s: grad_intake::sync::SyncStatus| {
+        let last = s.last_success.map(|t| t.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M:%S").to_string());
+        println!(
+            "{}  待上传 {} 条  拒收 {} 条  上次成功 {}  {}",
+            s.label(),
+            s.pending,
+            s.rejected,
+            last.unwrap_or_else(|| "—".into()),
+            s.last_error.unwrap_or_default()
+        );
+    };
+    let _worker = grad_intake::sync::spawn_worker(settings, setup.db.clone(), print)?;
+    loop {
+        std::thread::park();
+    }
+}
+
+/// `grad-intake portal serve --db FILE --listen ADDR`.
+fn portal_serve(db: &Path, listen: &str, workers: usize) -> Result<i32> {
+    let server = grad_intake::portal::serve(db, listen, workers)?;
+    println!("{}http://{}（{}，Ctrl-C 停止）", strings::PORTAL_STARTED, server.addr(), db.display());
+    std::io::stdout().flush()?;
+    server.wait();
+    Ok(0)
+}
+
+/// `grad-intake portal keygen --db FILE [--rotate]`: prints the public key.
+fn portal_keygen(setup: &Setup, db: &Path, rotate: bool) -> Result<i32> {
+    let mut portal = grad_intake::portal::Portal::open(db)?;
+    let (public, new) = portal.keygen(rotate, setup.now)?;
+    println!("{}", if new { strings::PORTAL_KEY_NEW } else { strings::PORTAL_KEY_EXISTING });
+    println!("{public}");
+    Ok(0)
+}
+
+/// `grad-intake portal import-roster FILE --db FILE [--photos DIR]`.
+fn portal_import_roster(
+    setup: &Setup,
+    db: &Path,
+    file: &Path,
+    format: Option<Format>,
+    photos: Option<&Path>,
+) -> Result<i32> {
+    let candidates = roster_file::read(file, format)?;
+    let mut portal = grad_intake::portal::Portal::open(db)?;
+    let r = portal.import_roster(&candidates, photos, setup.now)?;
+    println!(
+        "导入完成：新增 {}，更新 {}，未变 {}（共 {} 条），照片 {} 张",
+        r.added,
+        r.updated,
+        r.unchanged,
+        candidates.len(),
+        r.photos
+    );
+    Ok(0)
+}
+
+/// `grad-intake portal add-counter --site CODE --counter ID --db FILE`: prints the token.
+fn portal_add_counter(setup: &Setup, db: &Path, site: &str, counter: &str) -> Result<i32> {
+    let mut portal = grad_intake::portal::Portal::open(db)?;
+    let token = portal.add_counter(site, counter, setup.now)?;
+    println!("{}", strings::PORTAL_COUNTER_ADDED);
+    println!("{token}");
+    Ok(0)
+}
+
+fn scanner_list() -> Result<i32> {
+    let ports = scanner::ports::list().context(strings::SCANNER_LIST_FAILED)?;
+    if ports.is_empty() {
+        println!("{}", strings::SCANNER_NO_PORTS);
+    } else {
+        println!("{}", strings::SCANNER_PORTS_FOUND);
+    }
+    for port in &ports {
+        println!("  {}  {}", port.path, port.describe());
+        for alias in &port.aliases {
+            println!("      {}{}", strings::SCANNER_STABLE_PATH, alias.display());
+        }
+    }
+    match scanner::ports::auto_port() {
+        Some(path) => println!("{}{}", strings::SCANNER_AUTO_PICK, path.display()),
+        None => println!("{}", strings::SCANNER_AUTO_NONE),
+    }
+    Ok(0)
+}
+
+/// Prints every frame and state change with a local timestamp until Ctrl-C (which ends the
+/// process; the port closes with it).
+fn scanner_listen(
+    setup: &Setup,
+    port: Option<&str>,
+    baud: Option<u32>,
+    terminator: Option<Terminator>,
+) -> Result<i32> {
+    let mut config = setup.config.scanner.as_ref().map_or_else(
+        || ReaderConfig::new(PortSpec::Auto),
+        ReaderConfig::from_config,
+    );
+    config.port = port.map_or(config.port, PortSpec::from);
+    config.baud = baud.unwrap_or(config.baud);
+    config.framing.terminator = terminator.unwrap_or(config.framing.terminator);
+    println!(
+        "{}{}  {} 8N1  {}",
+        strings::SCANNER_LISTENING,
+        config.port,
+        config.baud,
+        config.framing.terminator
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _reader = scanner::spawn(config, move |event| {
+        // Stamped when it happens, not when printed.
+        let _ = tx.send((chrono::Local::now(), event));
+    });
+    let mut out = std::io::stdout().lock();
+    for (at, event) in rx {
+        writeln!(out, "{}  {event}", at.format("%H:%M:%S%.3f"))?;
+        out.flush()?;
+    }
     Ok(0)
 }

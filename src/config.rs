@@ -35,6 +35,12 @@ pub struct Config {
     /// IPP URI of the printer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub printer: Option<String>,
+    /// Lock the counter screen after this many minutes without a key (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_lock_minutes: Option<u32>,
+    /// Ring the terminal bell on a bad scan or a refused action (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bell: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +95,9 @@ impl Config {
         }
         if self.lang.as_deref().is_some_and(|l| l != "zh" && l != "en") {
             return Err(bad("lang", strings::CONFIG_LANG));
+        }
+        if self.idle_lock_minutes.is_some_and(|m| m == 0 || m > 24 * 60) {
+            return Err(bad("idle_lock_minutes", strings::CONFIG_IDLE_LOCK));
         }
         PublicKeys::from_base64(&self.portal_public_keys)
             .map_err(|e| bad(&format!("portal_public_keys[{}]", e.index), strings::CONFIG_KEY))?;

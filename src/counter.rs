@@ -12,7 +12,7 @@ use crate::domain::candidate::Candidate;
 use crate::domain::rules::{Rules, RulesError};
 use crate::domain::scan::{self, PublicKeys, Scan, ScanError};
 use crate::domain::schedule::{Schedule, ScheduleError};
-use crate::store::{Store, StoreError};
+use crate::store::{IntakeRecord, Store, StoreError};
 use crate::strings;
 
 /// The counter id used when the configuration names none.
@@ -47,6 +47,13 @@ impl CheckError {
             CheckError::Store(_) => "store",
         }
     }
+}
+
+/// A scan's full answer: the assessment and what it was made from.
+pub struct Checked {
+    pub assessment: Assessment,
+    pub candidate: Candidate,
+    pub intake: Option<IntakeRecord>,
 }
 
 pub struct Counter {
@@ -84,16 +91,22 @@ impl Counter {
 
     /// What the counter shows for this payload at `now`. Reads only: changes nothing.
     pub fn check(&self, payload: &str, now: DateTime<Utc>) -> Result<Assessment, CheckError> {
+        self.check_full(payload, now).map(|c| c.assessment)
+    }
+
+    /// `check`, keeping the candidate and the stored file for the counter screen.
+    pub fn check_full(&self, payload: &str, now: DateTime<Utc>) -> Result<Checked, CheckError> {
         let scan = scan::parse(payload, &self.keys)?;
         let candidate = self.lookup(&scan)?;
-        let intake = self.store.intake(candidate.exam_no.as_str())?.map(|r| r.intake);
+        let intake = self.store.intake(candidate.exam_no.as_str())?;
         let ctx = assess::Context {
             rules: &self.rules,
             schedule: &self.schedule,
             counter_site: self.site_code.as_deref(),
             now,
         };
-        Ok(assess::assess(&ctx, &scan, &candidate, intake.as_ref()))
+        let assessment = assess::assess(&ctx, &scan, &candidate, intake.as_ref().map(|r| &r.intake));
+        Ok(Checked { assessment, candidate, intake })
     }
 }
 

@@ -4,8 +4,12 @@
 pub mod domain;
 pub mod store;
 pub mod strings;
+pub mod tui;
 pub mod config;
 pub mod counter;
 pub mod demo;
 pub mod logging;
 pub mod roster_file;
+pub mod scanner;
+pub mod sync;
+pub mod portal;

@@ -17,6 +17,7 @@ pub const FIELD_BATCH: &str = "批次格式应为“年份+H1/H2”，如 2023H1
 pub const FIELD_SITE_CODE: &str = "办理地点代码应为4位数字，如 0201";
 pub const FIELD_SHA256: &str = "应为64位十六进制的 SHA-256 值";
 pub const FIELD_COURSE: &str = "课程代码和名称不能为空";
+pub const RECORD_NOT_OBJECT: &str = "每条记录应为一个JSON对象（{...}）";
 
 /// Turns serde's English description of a bad value into one a Chinese administrator reads.
 /// The original text follows in brackets because it names the expected values exactly.
@@ -132,6 +133,7 @@ pub const CONFIG_COUNTER_ID: &str = "柜台编号只能包含字母、数字、-
 pub const CONFIG_LANG: &str = "语言只能是 zh 或 en";
 pub const CONFIG_KEY: &str = "不是有效的公钥（应为32字节Ed25519公钥的base64），请向考试院核对";
 pub const CONFIG_TERMINATOR: &str = "结束符只能是 CR、LF、CRLF 或 Tab";
+pub const CONFIG_IDLE_LOCK: &str = "自动锁屏分钟数应在1到1440之间";
 
 // ---- counter blockers ----------------------------------------------------------------------
 pub const BLOCKER_WRONG_SITE: &str = "该考生不属于本办理点，请告知考生到所选办理点办理，或请主管授权。考生办理地点：";
@@ -193,4 +195,248 @@ pub fn scan_kind(kind: crate::domain::scan::ScanKind) -> &'static str {
 }
 pub const LOG_UNAVAILABLE: &str = "提示：无法写日志文件，程序照常工作：";
 pub const SCHEDULE_IMPORTED: &str = "已导入受理时间安排：";
-pub const COUNTER_SCREEN_PENDING: &str = "柜台受理界面尚在开发中；现在可用 grad-intake check <扫码内容> 查询考生与材料清单（见 README）。";
+pub const LICENCE_VALID_ON: &str = "有效期须覆盖 ";
+
+// ---- scanner ----
+pub const SCANNER_NOT_CONNECTED: &str = "扫码枪未连接";
+pub const SCANNER_CONNECTED: &str = "扫码枪已连接";
+pub const SCANNER_SEARCHING: &str = "扫码枪未连接：正在查找USB串口扫码枪，请检查扫码枪的USB线";
+pub const SCANNER_FRAME_TOO_LONG: &str = "扫码内容超过512字节，已丢弃：请重新扫码；若仍如此，请检查扫码枪的结束符设置";
+pub const SCANNER_FRAME_NOT_UTF8: &str = "扫码内容不是UTF-8文字，已丢弃：请把扫码枪的输出编码设为UTF-8后重新扫码";
+pub const SCANNER_FRAME_CONTROL: &str = "扫码内容含控制字符（第";
+pub const SCANNER_FRAME_CONTROL_END: &str = "个字符），已丢弃：请重新扫码；若仍如此，请检查扫码枪的前缀/后缀设置";
+pub const SCANNER_DUPLICATE: &str = "扫码枪重复读取（1秒内内容相同），已忽略";
+pub const SCANNER_UNPLUGGED: &str = "设备已拔出或断开，每秒重试一次，插回后自动恢复";
+pub const SCANNER_PATH_CHANGED: &str = "串口路径已指向另一台设备，正在重新连接";
+pub const SCANNER_NOT_FOUND: &str = "找不到该串口：请检查扫码枪的USB线和配置的串口路径（grad-intake scanner list 可列出本机串口）";
+pub const SCANNER_BUSY: &str = "串口被其他程序占用：请关闭其他正在使用扫码枪的程序（例如另一个 grad-intake）";
+pub const SCANNER_PERMISSION: &str = "没有权限打开串口：Linux 上请把当前用户加入 dialout 组后重新登录";
+pub const SCANNER_OPEN_FAILED: &str = "无法打开串口：";
+pub const SCANNER_READ_FAILED: &str = "读取串口出错：";
+pub const SCANNER_THREAD_FAILED: &str = "无法启动扫码枪读取线程：";
+pub const SCANNER_LIST_FAILED: &str = "无法列出本机串口";
+pub const SCANNER_NO_PORTS: &str = "没有找到串口。请检查扫码枪的USB线，并确认扫码枪设为串口模式（USB-CDC/虚拟串口）；键盘模式的扫码枪不需要配置串口。";
+pub const SCANNER_PORTS_FOUND: &str = "找到串口：";
+pub const SCANNER_STABLE_PATH: &str = "固定路径：";
+pub const SCANNER_AUTO_PICK: &str = "port = \"auto\" 将使用：";
+pub const SCANNER_AUTO_NONE: &str = "port = \"auto\" 现在找不到USB串口设备";
+pub const SCANNER_LISTENING: &str = "正在监听扫码枪，按 Ctrl-C 结束：";
+pub const SCANNER_LINE_SCAN: &str = "扫码";
+pub const SCANNER_LINE_STATUS: &str = "状态";
+pub const SCANNER_LINE_ERROR: &str = "错误";
+pub const SCANNER_LINE_DUPLICATE: &str = "重复";
+pub const SCANNER_SERIAL_NO: &str = "序列号 ";
+pub const SCANNER_KIND_PCI: &str = "PCI 串口";
+pub const SCANNER_KIND_BLUETOOTH: &str = "蓝牙串口";
+pub const SCANNER_KIND_OTHER: &str = "串口（类型不明，多为主板自带串口）";
+
+/// A partial frame that never got its terminator.
+pub fn scanner_partial_discarded(len: usize) -> String {
+    format!("扫码内容不完整（{len} 字节，0.5秒内没有结束符），已丢弃：请重新扫码；若每次都这样，请检查扫码枪的结束符设置")
+}
+
+// ---- counter screen (Chinese, with the English of `--lang en`) ---------------------------------
+pub mod ui {
+    /// The interface language.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum Lang {
+        #[default]
+        Zh,
+        En,
+    }
+
+    impl Lang {
+        pub fn parse(text: &str) -> Option<Self> {
+            match text {
+                "zh" => Some(Lang::Zh),
+                "en" => Some(Lang::En),
+                _ => None,
+            }
+        }
+    }
+
+    /// One text in both languages.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Tr {
+        pub zh: &'static str,
+        pub en: &'static str,
+    }
+
+    impl Tr {
+        pub fn get(self, lang: Lang) -> &'static str {
+            match lang {
+                Lang::Zh => self.zh,
+                Lang::En => self.en,
+            }
+        }
+    }
+
+    const fn tr(zh: &'static str, en: &'static str) -> Tr {
+        Tr { zh, en }
+    }
+
+    pub const APP_TITLE: Tr = tr("自学考试毕业材料现场受理", "Graduation intake counter");
+    pub const LOGIN_TITLE: Tr = tr("柜员登录", "Clerk login");
+    pub const LOCKED_TITLE: Tr = tr("屏幕已锁定：输入 PIN 解锁", "Screen locked: enter PIN to unlock");
+    pub const CLERK_ID: Tr = tr("工号", "Clerk id");
+    pub const PIN: Tr = tr("PIN", "PIN");
+    pub const DEMO_LOGIN_HINT: Tr = tr("演示数据：柜员 c01/1111、c02/2222，主管 s01/9999", "Demo: clerks c01/1111, c02/2222, supervisor s01/9999");
+    pub const LOGGING_IN: Tr = tr("正在验证…", "Checking…");
+    pub const SCAN_PROMPT: Tr = tr("扫码或输入准考证号/身份证号，回车查询", "Scan the form, or type exam no./ID no. and Enter");
+    pub const LOOKING_UP: Tr = tr("查询中…", "Looking up…");
+    pub const SAVING: Tr = tr("正在保存…", "Saving…");
+    pub const WAITING_FOR_SCAN: Tr = tr("请扫描考生登记表上的二维码", "Scan the QR code on the candidate's form");
+    pub const CANDIDATE: Tr = tr("考生", "Candidate");
+    pub const CHECKLIST: Tr = tr("材料清单", "Checklist");
+    pub const BLOCKERS: Tr = tr("不能受理", "Cannot accept");
+    pub const PHOTO: Tr = tr("系统照片", "Photo on file");
+    pub const NO_PHOTO: Tr = tr("无照片", "no photo");
+    pub const NAME: Tr = tr("姓名", "Name");
+    pub const ID_NO: Tr = tr("证件号", "ID no.");
+    pub const LEVEL: Tr = tr("层次", "Level");
+    pub const MAJOR: Tr = tr("专业", "Major");
+    pub const SCHOOL: Tr = tr("主考学校", "Exam school");
+    pub const BATCH: Tr = tr("批次", "Batch");
+    pub const APPLICATION: Tr = tr("申请状态", "Application");
+    pub const FILE_STATE: Tr = tr("办理状态", "File");
+    pub const PREDICTION_OK: Tr = tr("毕业预测通过", "prediction passed");
+    pub const PREDICTION_NO: Tr = tr("毕业预测未通过", "prediction not passed");
+    pub const PHOTO_OK: Tr = tr("照片已审核", "photo approved");
+    pub const PHOTO_NO: Tr = tr("照片未审核通过", "photo not approved");
+    pub const UNSIGNED: Tr = tr("手工输入（未验证二维码），请核对登记表", "typed, not a verified code: check the form");
+    pub const SIGNED: Tr = tr("二维码已验证", "verified form code");
+    pub const TICK_ORIGINAL: Tr = tr("原件已核验退还", "original seen, returned");
+    pub const TICK_COPY: Tr = tr("复印件/表格已留存", "copy kept");
+    pub const ACCEPTED_DONE: Tr = tr("已受理，已保存", "Accepted and saved");
+    pub const RETURNED_DONE: Tr = tr("已退回补正，已保存", "Returned for correction and saved");
+    pub const ACCEPTED_BY: Tr = tr("已受理：", "Accepted: ");
+    pub const CONFIRM_ACCEPT: Tr = tr("确认受理该考生的材料？", "Accept this candidate's file?");
+    pub const CONFIRM_HINT: Tr = tr("Enter 确认    Esc 取消", "Enter confirm    Esc cancel");
+    pub const RETURN_TITLE: Tr = tr("退回补正：选择原因（空格勾选），可补充说明", "Return: pick reasons (Space), add a note");
+    pub const RETURN_OTHER: Tr = tr("补充说明", "Other");
+    pub const NOTE_TITLE: Tr = tr("该项材料的问题说明", "Problem with this item");
+    pub const OVERRIDE_TITLE: Tr = tr("需要主管授权（主管工号 + PIN）", "Supervisor approval needed (id + PIN)");
+    pub const OVERRIDE_DONE: Tr = tr("主管已授权，可继续办理", "Approved by supervisor: continue");
+    pub const OVERRIDE_NOT_SUPERVISOR: Tr = tr("该工号不是主管，不能授权", "That id is not a supervisor");
+    pub const SEARCH_TITLE: Tr = tr("查找考生：准考证号、身份证号或姓名的一部分，回车查找", "Find: exam no., ID no. or part of the name, Enter");
+    pub const SEARCH_NONE: Tr = tr("没有找到", "Nothing found");
+    pub const TODAY_TITLE: Tr = tr("本柜台今日办理", "This counter today");
+    pub const TODAY_NONE: Tr = tr("今日尚未办理", "Nothing yet today");
+    pub const HELP_TITLE: Tr = tr("按键说明", "Keys");
+    pub const TOO_SMALL: Tr = tr("终端窗口太小，请放大到至少 100×30。当前：", "Terminal too small: needs at least 100×30. Now: ");
+    pub const NEEDS_ALL_TICKED: Tr = tr("还有材料未核对，不能受理：", "Items not checked yet: ");
+    pub const CANNOT_ACCEPT: Tr = tr("不能受理：", "Cannot accept: ");
+    pub const NO_FILE: Tr = tr("请先扫码", "Scan a form first");
+    pub const SLOT_SITE: Tr = tr("办理点", "Site");
+    pub const SLOT_CLERK: Tr = tr("柜员", "Clerk");
+    pub const SLOT_COUNTER: Tr = tr("柜台", "Counter");
+    pub const SLOT_SCANNER: Tr = tr("扫码枪", "Scanner");
+    pub const SLOT_PORTAL: Tr = tr("考试院", "Portal");
+    pub const SLOT_PRINTER: Tr = tr("打印机", "Printer");
+    pub const KEYBOARD_WEDGE: Tr = tr("键盘", "keyboard");
+    pub const NOT_CONFIGURED: Tr = tr("未配置", "not set");
+    pub const UNTIL_BREAK: Tr = tr("距午休", "break in");
+    pub const UNTIL_CLOSE: Tr = tr("距结束", "closes in");
+    pub const UNTIL_OPEN: Tr = tr("距开始", "opens in");
+
+    // Key labels (footer and help overlay share them).
+    pub const K_SUBMIT: Tr = tr("查询/确认", "look up/confirm");
+    pub const K_MOVE: Tr = tr("选择", "move");
+    pub const K_TICK: Tr = tr("勾选/取消", "tick/untick");
+    pub const K_CYCLE: Tr = tr("原件/复印件", "original/copy");
+    pub const K_ACCEPT: Tr = tr("受理", "accept");
+    pub const K_RETURN: Tr = tr("退回补正", "return");
+    pub const K_NOTE: Tr = tr("备注问题", "note problem");
+    pub const K_SEARCH: Tr = tr("查找", "find");
+    pub const K_TODAY: Tr = tr("今日列表", "today");
+    pub const K_LOCK: Tr = tr("锁屏", "lock");
+    pub const K_HELP: Tr = tr("帮助", "help");
+    pub const K_CLOSE: Tr = tr("关闭/清空", "close/clear");
+    pub const K_QUIT: Tr = tr("退出", "quit");
+    pub const K_FIELD: Tr = tr("切换输入框", "next field");
+    pub const K_LOGIN: Tr = tr("登录", "log in");
+    pub const K_CONFIRM: Tr = tr("确认", "confirm");
+    pub const K_OPEN: Tr = tr("打开", "open");
+
+    /// The window status as the status bar shows it.
+    pub fn window(status: crate::domain::schedule::WindowStatus, lang: Lang) -> &'static str {
+        use crate::domain::schedule::WindowStatus as W;
+        match (lang, status) {
+            (Lang::Zh, s) => super::window_status(s),
+            (Lang::En, W::Open) => "open",
+            (Lang::En, W::Break) => "break",
+            (Lang::En, W::BeforeHours) => "not open yet",
+            (Lang::En, W::AfterHours) => "closed for today",
+            (Lang::En, W::BeforeWindow) => "window not started",
+            (Lang::En, W::WindowOver) => "window over",
+            (Lang::En, W::NotAWindowDay) => "no intake today",
+            (Lang::En, W::NoWindow) => "no window here",
+        }
+    }
+}
+
+// ---- sync/portal ----
+// Sync errors a clerk or the office's engineer reads in the status bar or on the command line.
+pub const SYNC_NOT_CONFIGURED: &str = "尚未配置与考试院同步：请在 config.toml 中设置 ";
+pub const SYNC_BAD_URL: &str = "portal_url 不是有效的地址（应形如 https://portal.example.cn），请修改 config.toml：";
+pub const SYNC_INSECURE_URL: &str =
+    "为保护考生信息，http:// 只能用于本机地址（127.0.0.1、::1、localhost），其他地址必须使用 https://；请把 config.toml 中的 portal_url 改为 https 地址。未发出任何连接：";
+pub const SYNC_CONNECT: &str = "无法连接考试院服务器（网络不通或服务器未运行），已离线继续工作，稍后会自动重试：";
+pub const SYNC_TIMEOUT: &str = "连接考试院服务器超时，已离线继续工作，稍后会自动重试";
+pub const SYNC_SERVER: &str = "考试院服务器暂时出错，稍后会自动重试（HTTP ";
+pub const SYNC_RATE_LIMITED: &str = "考试院服务器繁忙，稍后会自动重试";
+pub const SYNC_UNAUTHORIZED: &str =
+    "考试院不认可本柜台的令牌（HTTP 401）：请向管理员核对 config.toml 中的 portal_token：";
+pub const SYNC_FORBIDDEN: &str =
+    "本柜台的令牌无权进行此操作（HTTP 403）：请核对 config.toml 中的 site_code、counter_id 与 portal_token 是否为考试院发给本柜台的：";
+pub const SYNC_NOT_FOUND: &str = "考试院服务器上没有这个接口或资源（HTTP 404），请核对 portal_url：";
+pub const SYNC_REFUSED: &str = "考试院服务器拒绝了请求，请联系管理员（HTTP ";
+pub const SYNC_BAD_RESPONSE: &str = "考试院服务器的应答无法识别，稍后会自动重试：";
+pub const SYNC_BAD_RECORD: &str = "考试院发来的名单记录有误，本次未更新名单，请联系考试院：";
+pub const SYNC_RESULT_COUNT: &str = "应答中的结果条数与上传的事件条数不符";
+pub const SYNC_REJECTED_NO_REASON: &str = "考试院拒收（未说明原因）";
+pub const SYNC_ONLINE: &str = "在线";
+pub const SYNC_OFFLINE: &str = "离线";
+pub const SYNC_SYNCING: &str = "同步中";
+
+// Errors of the reference portal: read by its administrator, or sent to counters as `message`.
+pub const PORTAL_OPEN: &str = "无法打开或创建考试院数据库文件，请检查路径和权限：";
+pub const PORTAL_SQL: &str = "考试院数据库操作失败，请重试；如反复出现请检查磁盘空间和文件权限：";
+pub const PORTAL_CORRUPT: &str = "考试院数据库中的记录已损坏：";
+pub const PORTAL_TOO_NEW: &str = "考试院数据库由更新版本的程序创建，请升级本程序。文件版本：";
+pub const PORTAL_NO_KEY: &str = "考试院签名密钥尚未生成：请先运行 grad-intake portal keygen --db 文件";
+pub const PORTAL_BAD_SITE: &str = "办理地点代码应为4位数字，如 0104：";
+pub const PORTAL_BAD_COUNTER: &str = "柜台编号只能包含字母、数字、-和_（最长64位）：";
+pub const PORTAL_COUNTER_MOVED: &str = "该柜台已登记在另一个办理点，不能改到别的办理点；请为新办理点的柜台另取编号。柜台及其办理点：";
+pub const PORTAL_PHOTO_READ: &str = "无法读取照片文件：";
+pub const PORTAL_LISTEN: &str = "无法在该地址上提供服务（地址格式应为 127.0.0.1:8080，或端口已被占用）：";
+pub const PORTAL_INTERNAL: &str = "考试院服务器内部错误，请稍后重试：";
+pub const PORTAL_NOT_FOUND: &str = "没有这个接口或资源";
+pub const PORTAL_NO_TOKEN: &str = "缺少柜台令牌：请求须带 Authorization: Bearer <令牌>";
+pub const PORTAL_BAD_TOKEN: &str = "柜台令牌无效或已被更换，请向考试院管理员索取本柜台的令牌";
+pub const PORTAL_FORBIDDEN_SITE: &str = "本柜台的令牌不属于该办理点，不能访问其数据：";
+pub const PORTAL_FORBIDDEN_COUNTER: &str = "本柜台的令牌只能上传本柜台的事件，批次中含有其他柜台的事件：";
+pub const PORTAL_TOO_LARGE: &str = "一次上传的内容过多，请分批上传";
+pub const PORTAL_BAD_BATCH: &str = "上传内容不是有效的事件批次（应为 {\"events\": [...]} 的 JSON）：";
+pub const PORTAL_BAD_QUERY: &str = "cursor 应为不小于0的整数，limit 应为正整数";
+pub const PORTAL_BAD_DATE: &str = "date 应为“年-月-日”，如 2023-06-16";
+pub const PORTAL_EVENT_MALFORMED: &str = "事件格式错误：";
+pub const PORTAL_EVENT_BAD_ID: &str = "event_id 不是有效的 UUID";
+pub const PORTAL_EVENT_BAD_SEQ: &str = "seq 应为正整数";
+pub const PORTAL_EVENT_BAD_BODY: &str = "事件内容格式错误：";
+pub const PORTAL_EVENT_UNKNOWN_KIND: &str = "未知的事件类型：";
+pub const PORTAL_EVENT_KIND_MISMATCH: &str = "事件类型与内容不符：";
+pub const PORTAL_EVENT_INTAKE_MISMATCH: &str = "事件的 intake_id 与内容不符";
+pub const PORTAL_EVENT_EXAM_MISMATCH: &str = "事件的准考证号与内容不符";
+pub const PORTAL_EVENT_SEQ_TAKEN: &str = "本柜台的该序号已用于另一事件（柜台数据库可能被重建过），序号：";
+pub const PORTAL_EVENT_INTAKE_OTHER: &str = "该办理记录属于另一名考生或另一柜台";
+pub const PORTAL_EVENT_NO_CANDIDATE: &str = "无法确定事件对应的考生（既无准考证号，也无已知的办理记录）";
+pub const PORTAL_EVENT_NOT_ON_ROSTER: &str = "考试院名单中没有该考生：";
+pub const PORTAL_NOT_PORTAL: &str = "该文件不是考试院数据库（可能是柜台数据库），未做任何改动；请用 --db 指定考试院数据库文件：";
+pub const PORTAL_NEED_DB: &str = "请用 --db 指定考试院数据库文件，例如 grad-intake portal serve --db portal.db";
+pub const PORTAL_STARTED: &str = "考试院参考服务已启动：";
+pub const PORTAL_KEY_NEW: &str = "已生成考试院签名密钥。请把下面的公钥填入各柜台 config.toml 的 portal_public_keys：";
+pub const PORTAL_KEY_EXISTING: &str = "签名密钥已存在（如需更换请加 --rotate）。公钥：";
+pub const PORTAL_COUNTER_ADDED: &str = "已登记柜台。令牌只显示这一次，请填入该柜台 config.toml 的 portal_token（考试院只保存其摘要）：";
+pub const SYNC_DONE: &str = "同步完成：";
+pub const SYNC_REJECTED_LIST: &str = "被考试院拒收的事件（不影响其他事件的上传，请主管核对）：";

@@ -216,10 +216,10 @@ fn base_candidate(rng: &mut ChaCha8Rng, index: usize, batch: &str, now: DateTime
     let (major_code, major_name, level) =
         major.map_or(("670202".into(), "商务英语".into(), Level::Associate), |m| (m.code.clone(), m.name.clone(), m.level));
     let gender = if rng.gen_bool(0.5) { Gender::Male } else { Gender::Female };
-    // 99 is no city's code: 99 <district> <yy+half> <sequence>; large rosters spill into the
-    // next district number, as a real city's would.
-    let district = 1 + index / 100_000;
-    let exam_no = format!("99{district:02}{}{}{:05}", &batch[2..4], &batch[5..6], index % 100_000 + 1);
+    // 99 is no city's code: 99 <district> <yy+half> <sequence 00001..99999>; large rosters spill
+    // into the next district number, as a real city's would.
+    let district = 1 + index / 99_999;
+    let exam_no = format!("99{district:02}{}{}{:05}", &batch[2..4], &batch[5..6], index % 99_999 + 1);
     let courses = (0..rng.gen_range(10..=16))
         .map(|k| COURSES[k])
         .map(|(code, name)| Course { code: code.into(), name: name.into(), score: rng.gen_range(60..=95).to_string(), date: "2025-04".into() })
@@ -352,4 +352,24 @@ pub fn install(store: &mut Store, count: usize, seed: u64, now: DateTime<Utc>, k
 /// Moves the demo window to `now`, so a demo database opened on another day is open again.
 pub fn refresh_window(store: &Store, now: DateTime<Utc>) -> Result<(), StoreError> {
     store.put_schedule_doc(SCHEDULE_DOC, &site_doc(now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn exam_numbers_stay_twelve_digits_and_unique_past_99999() {
+        let key = SigningKey::from_bytes(&[1; 32]);
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let numbers: Vec<String> = [0, 99_998, 99_999, 100_000, 199_997]
+            .iter()
+            .map(|&i| base_candidate(&mut rng, i, &batch_for(now.date_naive()), now, None).exam_no.to_string())
+            .collect();
+        assert_eq!(numbers, ["990126200001", "990126299999", "990226200001", "990226200002", "990226299999"]);
+        assert!(roster(MIN_CANDIDATES, 1, now, &key).is_ok());
+        assert!(matches!(roster(MIN_CANDIDATES - 1, 1, now, &key), Err(DemoError::TooFew)));
+    }
 }

@@ -135,12 +135,20 @@ impl FieldError {
 impl Candidate {
     /// Parses and validates one record given as JSON. Unknown fields are ignored.
     pub fn from_json_value(value: &serde_json::Value) -> Result<Self, FieldError> {
+        if !value.is_object() {
+            return Err(FieldError::new("", strings::RECORD_NOT_OBJECT));
+        }
         Self::from_deserializer(value)
     }
 
     /// Parses and validates one record given as JSON text (one line of JSON Lines, one element
     /// of an array). Trailing text after the record is an error.
     pub fn from_json_str(text: &str) -> Result<Self, FieldError> {
+        // serde would also read a struct from an array of values in field order; a roster
+        // record is an object (DESIGN §8), and anything else says nothing about a field.
+        if !text.trim_start().starts_with('{') {
+            return Err(FieldError::new("", strings::RECORD_NOT_OBJECT));
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let candidate = Self::from_deserializer(&mut de)?;
         de.end().map_err(|e| FieldError::new("", strings::describe_serde_error(&e.to_string())))?;
@@ -151,18 +159,28 @@ impl Candidate {
     where
         D: serde::Deserializer<'de, Error = serde_json::Error>,
     {
-        let candidate: Candidate = serde_path_to_error::deserialize(de).map_err(|e| {
+        let mut candidate: Candidate = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let raw = e.into_inner().to_string();
-            // A missing field is reported at its parent; name the field itself.
+            let inner = e.into_inner();
+            let raw = inner.to_string();
+            // A missing field is reported at its parent; name the field itself. Broken JSON
+            // names a field only when the parser stopped inside one of ours (not inside an
+            // ignored unknown key).
+            let broken = inner.is_syntax() || inner.is_eof();
             let field = match missing_field(&raw) {
+                _ if broken && !FIELDS.contains(&path.split(['.', '[']).next().unwrap_or("")) => String::new(),
                 Some(name) if path == "." => name.to_owned(),
                 Some(name) => format!("{path}.{name}"),
+                None if path == "." || path == "?" => String::new(),
                 None => path,
             };
             FieldError { field, message: strings::describe_serde_error(&raw) }
         })?;
         candidate.validate()?;
+        if candidate.id_type == IdType::ResidentCard {
+            // Scans and typed IDs are upper-cased; the stored number must match them.
+            candidate.id_no.make_ascii_uppercase();
+        }
         Ok(candidate)
     }
 
@@ -219,6 +237,13 @@ impl Candidate {
         self.courses.iter().any(|c| codes.contains(&c.code))
     }
 }
+
+/// The record's fields, as DESIGN §8 names them.
+pub const FIELDS: [&str; 21] = [
+    "exam_no", "name", "gender", "id_type", "id_no", "level", "major_code", "major_name", "exam_school", "batch",
+    "site_code", "phone", "candidate_type", "prediction_passed", "photo_status", "photo_sha256", "prior_degree",
+    "identity_changed", "courses", "qr", "updated_at",
+];
 
 fn missing_field(serde_message: &str) -> Option<&str> {
     serde_message.strip_prefix("missing field `")?.split('`').next()

@@ -18,6 +18,15 @@ pub struct IntakeRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One line of a counter's list of files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IntakeListRow {
+    pub exam_no: String,
+    pub name: String,
+    pub state: crate::domain::intake::IntakeState,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// One entry of the counter's event log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoggedEvent {
@@ -111,6 +120,24 @@ impl Store {
                 body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 sync_state,
             })
+        })
+        .collect()
+    }
+
+    /// This counter's files changed since `since`, newest first, with the candidate's name.
+    pub fn intakes_changed_since(&self, counter_id: &str, since: DateTime<Utc>) -> Result<Vec<IntakeListRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.exam_no, COALESCE(c.name, ''), i.body, i.updated_at FROM intakes i
+             LEFT JOIN candidates c ON c.exam_no = i.exam_no
+             WHERE i.counter_id = ?1 AND i.updated_at >= ?2 ORDER BY i.updated_at DESC",
+        )?;
+        let rows = stmt.query_map(params![counter_id, since.to_rfc3339()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
+        rows.map(|row| {
+            let (exam_no, name, body, updated) = row?;
+            let intake: Intake = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(IntakeListRow { exam_no, name, state: intake.state, updated_at: parse_instant(&updated)? })
         })
         .collect()
     }

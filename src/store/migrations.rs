@@ -73,6 +73,8 @@ const STEPS: &[&str] = &[
      );",
     // 3: schedule documents added after the build (a new batch's windows, the demo window).
     "CREATE TABLE schedule_docs (name TEXT PRIMARY KEY, toml TEXT NOT NULL);",
+    // 4: sync finds the next pending events of a counter without scanning those already sent.
+    "CREATE INDEX events_pending ON events(counter_id, seq) WHERE sync_state = 'pending';",
 ];
 
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

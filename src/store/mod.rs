@@ -7,6 +7,7 @@ mod clerks;
 mod intakes;
 mod migrations;
 mod roster;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -15,9 +16,10 @@ use thiserror::Error;
 
 pub use audit::{AuditEntry, AuditProblem};
 pub use clerks::{Clerk, ClerkError, LoginError, Role, pin_is_acceptable};
-pub use intakes::{Actor, IntakeRecord, LoggedEvent};
+pub use intakes::{Actor, IntakeListRow, IntakeRecord, LoggedEvent};
 pub use migrations::LATEST_VERSION;
 pub use roster::{ImportReport, sha256_hex};
+pub use sync::{EventFate, OutgoingEvent, RejectedEvent};
 
 use crate::strings;
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Store, StoreError};
-use crate::domain::candidate::Candidate;
+use crate::domain::candidate::{Candidate, IdType};
 
 /// What an import did, by exam number.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -44,7 +44,7 @@ impl Store {
                 }
                 upsert.execute(params![
                     c.exam_no.as_str(),
-                    c.id_no,
+                    id_key(c),
                     c.name,
                     c.site_code,
                     c.batch,
@@ -105,6 +105,12 @@ impl Store {
             .query_row("SELECT jpeg FROM photos WHERE exam_no = ?1", [exam_no], |r| r.get(0))
             .optional()?)
     }
+}
+
+/// The ID number as lookups see it: a resident ID's check character `x` upper-cased, as scans
+/// and typed entries are.
+fn id_key(c: &Candidate) -> String {
+    if c.id_type == IdType::ResidentCard { c.id_no.to_ascii_uppercase() } else { c.id_no.clone() }
 }
 
 fn parse_record(record: &str) -> Result<Candidate, StoreError> {

@@ -1,0 +1,169 @@
+//! The portal's own SQLite file: WAL (the HTTP workers read while one writes), `synchronous=FULL`
+//! (a batch answered `stored` survives a power cut), forward-only migrations as on the counter.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::PortalError;
+
+const STEPS: &[&str] = &[
+    // 1: keys, counters, the roster with its change sequence, photos, every counter's log, and
+    // what is derived from the logs.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE signing_keys (
+        id         INTEGER PRIMARY KEY,
+        secret     TEXT NOT NULL,
+        public     TEXT NOT NULL,
+        created_at TEXT NOT NULL
+     );
+     CREATE TABLE counters (
+        counter_id   TEXT PRIMARY KEY,
+        site_code    TEXT NOT NULL,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        created_at   TEXT NOT NULL
+     );
+     CREATE TABLE candidates (
+        exam_no       TEXT PRIMARY KEY,
+        site_code     TEXT NOT NULL,
+        change_seq    INTEGER NOT NULL UNIQUE,
+        source_sha256 TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        record        TEXT NOT NULL
+     );
+     CREATE INDEX candidates_by_site_change ON candidates(site_code, change_seq);
+     CREATE TABLE photos (exam_no TEXT PRIMARY KEY, sha256 TEXT NOT NULL, jpeg BLOB NOT NULL);
+     CREATE TABLE events (
+        event_id    TEXT PRIMARY KEY,
+        counter_id  TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        site_code   TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        intake_id   TEXT,
+        exam_no     TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        local_date  TEXT NOT NULL,
+        local_hour  INTEGER NOT NULL,
+        clerk_id    TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        UNIQUE (counter_id, seq)
+     );
+     CREATE INDEX events_by_site_date ON events(site_code, local_date);
+     CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+     CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+     CREATE TABLE intake_owners (
+        intake_id  TEXT PRIMARY KEY,
+        exam_no    TEXT NOT NULL,
+        counter_id TEXT NOT NULL
+     );
+     CREATE TABLE candidate_states (
+        exam_no    TEXT NOT NULL,
+        counter_id TEXT NOT NULL,
+        intake_id  TEXT,
+        state      TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        at         TEXT NOT NULL,
+        clerk_id   TEXT NOT NULL,
+        PRIMARY KEY (exam_no, counter_id)
+     );
+     CREATE INDEX candidate_states_by_state ON candidate_states(state, exam_no);",
+];
+
+/// Opens (creating if needed) and migrates the portal database; owner-only on Unix.
+pub fn open(path: &Path) -> Result<Connection, PortalError> {
+    create_owner_only(path)?;
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    refuse_foreign(&conn, path)?;
+    migrate(&mut conn)?;
+    ensure_portal_id(&conn)?;
+    Ok(conn)
+}
+
+/// A database that has a schema but not the portal's (a counter's file given by mistake) is
+/// left alone.
+fn refuse_foreign(conn: &Connection, path: &Path) -> Result<(), PortalError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signing_keys')",
+        [],
+        |r| r.get(0),
+    )?;
+    if version > 0 && !has_meta {
+        return Err(PortalError::NotPortal(path.to_owned()));
+    }
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), PortalError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > STEPS.len() as i64 {
+        return Err(PortalError::TooNew(current));
+    }
+    for version in (current + 1)..=(STEPS.len() as i64) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have migrated while this one waited for the lock.
+        let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if now < version {
+            tx.execute_batch(STEPS[(version - 1) as usize])?;
+            tx.pragma_update(None, "user_version", version)?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// A random id for this database, sent with every roster page: counters notice when the
+/// portal they pull from is not the one their cursor came from.
+fn ensure_portal_id(conn: &Connection) -> Result<(), PortalError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    conn.execute(
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('portal_id', ?1)",
+        [id],
+    )?;
+    Ok(())
+}
+
+pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>, PortalError> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Creates the file owner-only before SQLite first opens it. An existing file is never opened
+/// here: closing any descriptor of a database file drops every POSIX lock this process holds on
+/// it, and other workers' connections would lose theirs (SQLite's "posix locks cancelled by
+/// close()" corruption), so an existing file only has its mode tightened.
+fn create_owner_only(path: &Path) -> Result<(), PortalError> {
+    let err = |source| PortalError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
+        } else {
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path);
+            match created {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(err(e)),
+            }
+        }
+    }
+    Ok(())
+}

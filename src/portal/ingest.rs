@@ -1,0 +1,298 @@
+//! `POST /v1/events`: stores each counter's log, deduplicated by event id, and derives each
+//! candidate's state at each counter. Every event gets its own answer: a malformed event is
+//! rejected with a reason and the rest of the batch is still taken.
+
+use chrono::{DateTime, Timelike, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde_json::value::RawValue;
+
+use super::{Portal, PortalError};
+use crate::domain::intake::IntakeEvent;
+use crate::strings;
+use crate::sync::protocol::{Event, EventResult, EventStatus};
+
+/// Who is calling: the counter a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub counter_id: String,
+    pub site_code: String,
+}
+
+/// Kinds the portal keeps but that change no candidate's state; any JSON object body.
+const RECORD_ONLY_KINDS: &[&str] = &["printed"];
+
+/// An event as sent, parsed on its own so one bad entry cannot spoil the batch.
+pub type Parsed = Result<Event, (String, String)>;
+
+/// Parses one raw entry of a batch; on failure keeps whatever event id it has for the answer.
+pub fn parse_entry(raw: &RawValue) -> Parsed {
+    serde_json::from_str::<Event>(raw.get()).map_err(|e| {
+        let id = serde_json::from_str::<serde_json::Value>(raw.get())
+            .ok()
+            .and_then(|v| {
+                v.get("event_id")
+                    .and_then(|id| id.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        (id, format!("{}{e}", strings::PORTAL_EVENT_MALFORMED))
+    })
+}
+
+/// What an event means for the candidate, once checked.
+struct Checked {
+    exam_no: Option<String>,
+    intake_id: Option<String>,
+    /// The candidate's state at this counter after the event, for decisions and openings.
+    state: Option<&'static str>,
+}
+
+fn reject(event_id: &str, reason: impl Into<String>) -> EventResult {
+    EventResult {
+        event_id: event_id.to_owned(),
+        status: EventStatus::Rejected,
+        reason: Some(reason.into()),
+    }
+}
+
+/// Checks what can be checked without the database: id, sequence, kind and body agree.
+fn check_shape(event: &Event) -> Result<Checked, String> {
+    if uuid::Uuid::parse_str(&event.event_id).is_err() {
+        return Err(strings::PORTAL_EVENT_BAD_ID.to_owned());
+    }
+    if event.seq < 1 {
+        return Err(strings::PORTAL_EVENT_BAD_SEQ.to_owned());
+    }
+    if RECORD_ONLY_KINDS.contains(&event.kind.as_str()) {
+        let object =
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(event.body.get());
+        return match object {
+            Ok(_) => Ok(Checked {
+                exam_no: event.exam_no.clone(),
+                intake_id: event.intake_id.clone(),
+                state: None,
+            }),
+            Err(e) => Err(format!("{}{e}", strings::PORTAL_EVENT_BAD_BODY)),
+        };
+    }
+    if !is_intake_kind(&event.kind) {
+        return Err(format!(
+            "{}{}",
+            strings::PORTAL_EVENT_UNKNOWN_KIND,
+            event.kind
+        ));
+    }
+    let body: IntakeEvent = serde_json::from_str(event.body.get())
+        .map_err(|e| format!("{}{e}", strings::PORTAL_EVENT_BAD_BODY))?;
+    if body.kind() != event.kind {
+        return Err(format!(
+            "{}{} / {}",
+            strings::PORTAL_EVENT_KIND_MISMATCH,
+            event.kind,
+            body.kind()
+        ));
+    }
+    let (intake_id, exam_no, state) = body_facts(&body);
+    if event.intake_id.as_deref().is_some_and(|id| id != intake_id) {
+        return Err(strings::PORTAL_EVENT_INTAKE_MISMATCH.to_owned());
+    }
+    if let (Some(a), Some(b)) = (event.exam_no.as_deref(), exam_no)
+        && a != b
+    {
+        return Err(strings::PORTAL_EVENT_EXAM_MISMATCH.to_owned());
+    }
+    Ok(Checked {
+        exam_no: exam_no.map(str::to_owned).or_else(|| event.exam_no.clone()),
+        intake_id: Some(intake_id.to_owned()),
+        state,
+    })
+}
+
+fn is_intake_kind(kind: &str) -> bool {
+    [
+        "intake_opened",
+        "item_ticked",
+        "item_unticked",
+        "accepted",
+        "returned",
+        "voided",
+    ]
+    .contains(&kind)
+}
+
+fn body_facts(body: &IntakeEvent) -> (&str, Option<&str>, Option<&'static str>) {
+    match body {
+        IntakeEvent::IntakeOpened {
+            intake_id, exam_no, ..
+        } => (intake_id, Some(exam_no), Some("in_progress")),
+        IntakeEvent::ItemTicked { intake_id, .. } | IntakeEvent::ItemUnticked { intake_id, .. } => {
+            (intake_id, None, None)
+        }
+        IntakeEvent::Accepted { intake_id, exam_no } => {
+            (intake_id, Some(exam_no), Some("accepted"))
+        }
+        IntakeEvent::Returned {
+            intake_id, exam_no, ..
+        } => (intake_id, Some(exam_no), Some("returned")),
+        IntakeEvent::Voided {
+            intake_id, exam_no, ..
+        } => (intake_id, Some(exam_no), Some("voided")),
+    }
+}
+
+impl Portal {
+    /// Takes a batch of one counter's events in one transaction; one answer per entry, in order.
+    /// Entries of another counter must have been refused (403) before this is called.
+    pub fn ingest(
+        &mut self,
+        who: &Identity,
+        entries: Vec<Parsed>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventResult>, PortalError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(entries.len());
+        for entry in entries {
+            results.push(match entry {
+                Ok(event) => ingest_one(&tx, who, &event, now)?,
+                Err((id, reason)) => reject(&id, reason),
+            });
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+}
+
+fn ingest_one(
+    tx: &Transaction,
+    who: &Identity,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<EventResult, PortalError> {
+    let known: Option<i64> = tx
+        .prepare_cached("SELECT 1 FROM events WHERE event_id = ?1")?
+        .query_row([&event.event_id], |r| r.get(0))
+        .optional()?;
+    if known.is_some() {
+        return Ok(EventResult {
+            event_id: event.event_id.clone(),
+            status: EventStatus::Duplicate,
+            reason: None,
+        });
+    }
+    let checked = match check_shape(event) {
+        Ok(c) => c,
+        Err(reason) => return Ok(reject(&event.event_id, reason)),
+    };
+    match resolve(tx, event, &checked)? {
+        Ok(exam_no) => {
+            insert_event(tx, who, event, &checked, &exam_no, now)?;
+            Ok(EventResult {
+                event_id: event.event_id.clone(),
+                status: EventStatus::Stored,
+                reason: None,
+            })
+        }
+        Err(reason) => Ok(reject(&event.event_id, reason)),
+    }
+}
+
+/// The candidate the event is about, checked against the roster and earlier events; the inner
+/// `Err` is a rejection reason.
+fn resolve(
+    tx: &Transaction,
+    event: &Event,
+    checked: &Checked,
+) -> Result<Result<String, String>, PortalError> {
+    let taken: Option<String> = tx
+        .prepare_cached("SELECT event_id FROM events WHERE counter_id = ?1 AND seq = ?2")?
+        .query_row(params![event.counter_id, event.seq], |r| r.get(0))
+        .optional()?;
+    if taken.is_some() {
+        return Ok(Err(format!(
+            "{}{}",
+            strings::PORTAL_EVENT_SEQ_TAKEN,
+            event.seq
+        )));
+    }
+    let owner: Option<(String, String)> = match &checked.intake_id {
+        Some(id) => tx
+            .prepare_cached("SELECT exam_no, counter_id FROM intake_owners WHERE intake_id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?,
+        None => None,
+    };
+    let exam_no = match (&checked.exam_no, &owner) {
+        (Some(e), Some((o, _))) if e != o => {
+            return Ok(Err(strings::PORTAL_EVENT_INTAKE_OTHER.to_owned()));
+        }
+        (Some(e), _) => e.clone(),
+        (None, Some((o, _))) => o.clone(),
+        (None, None) => return Ok(Err(strings::PORTAL_EVENT_NO_CANDIDATE.to_owned())),
+    };
+    if owner
+        .as_ref()
+        .is_some_and(|(_, counter)| *counter != event.counter_id)
+    {
+        return Ok(Err(strings::PORTAL_EVENT_INTAKE_OTHER.to_owned()));
+    }
+    let on_roster: Option<i64> = tx
+        .prepare_cached("SELECT 1 FROM candidates WHERE exam_no = ?1")?
+        .query_row([&exam_no], |r| r.get(0))
+        .optional()?;
+    if on_roster.is_none() {
+        return Ok(Err(format!(
+            "{}{exam_no}",
+            strings::PORTAL_EVENT_NOT_ON_ROSTER
+        )));
+    }
+    Ok(Ok(exam_no))
+}
+
+fn insert_event(
+    tx: &Transaction,
+    who: &Identity,
+    event: &Event,
+    checked: &Checked,
+    exam_no: &str,
+    now: DateTime<Utc>,
+) -> Result<(), PortalError> {
+    let local = event.at.with_timezone(&chrono_tz::Asia::Shanghai);
+    tx.prepare_cached(
+        "INSERT INTO events(event_id, counter_id, seq, site_code, kind, intake_id, exam_no, at,
+            local_date, local_hour, clerk_id, body, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        event.event_id,
+        event.counter_id,
+        event.seq,
+        who.site_code,
+        event.kind,
+        checked.intake_id,
+        exam_no,
+        event.at.to_rfc3339(),
+        local.date_naive().to_string(),
+        local.hour(),
+        event.clerk_id,
+        event.body.get(),
+        now.to_rfc3339()
+    ])?;
+    if let Some(intake_id) = &checked.intake_id {
+        tx.prepare_cached("INSERT OR IGNORE INTO intake_owners(intake_id, exam_no, counter_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![intake_id, exam_no, event.counter_id])?;
+    }
+    if let Some(state) = checked.state {
+        // Later in this counter's log wins; an older event arriving late changes nothing.
+        tx.prepare_cached(
+            "INSERT INTO candidate_states(exam_no, counter_id, intake_id, state, seq, at, clerk_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(exam_no, counter_id) DO UPDATE SET intake_id = excluded.intake_id,
+               state = excluded.state, seq = excluded.seq, at = excluded.at, clerk_id = excluded.clerk_id
+             WHERE excluded.seq > candidate_states.seq",
+        )?
+        .execute(params![exam_no, event.counter_id, checked.intake_id, state, event.seq, event.at.to_rfc3339(), event.clerk_id])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! The reference portal (DESIGN §4): the server side of the sync protocol on SQLite, so the whole
+//! system runs on one laptop for tests, demos and small deployments.
+//!
+//! It keeps the portal's signing key (the counters hold only its public half), the roster with a
+//! change sequence (the counters' cursor), photos, and every counter's event log; it derives each
+//! candidate's state across counters and reports cross-counter conflicts and the office tally.
+
+mod admin;
+mod db;
+mod http;
+mod ingest;
+mod queries;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use thiserror::Error;
+
+pub use admin::{PortalImport, new_token};
+pub use http::{ServerHandle, serve};
+pub use ingest::Identity;
+pub use queries::Photo;
+
+use crate::roster_file::ImportError;
+use crate::strings;
+
+#[derive(Debug, Error)]
+pub enum PortalError {
+    #[error("{}{path}（{source}）", strings::PORTAL_OPEN)]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{msg}{0}", msg = strings::PORTAL_SQL)]
+    Sql(#[from] rusqlite::Error),
+    #[error("{msg}{0}", msg = strings::PORTAL_CORRUPT)]
+    Corrupt(String),
+    #[error("{msg}{0}", msg = strings::PORTAL_TOO_NEW)]
+    TooNew(i64),
+    #[error("{}", strings::PORTAL_NO_KEY)]
+    NoKey,
+    #[error("{msg}{0}", msg = strings::PORTAL_BAD_SITE)]
+    BadSite(String),
+    #[error("{msg}{0}", msg = strings::PORTAL_BAD_COUNTER)]
+    BadCounter(String),
+    #[error("{}{counter}：{site}", strings::PORTAL_COUNTER_MOVED)]
+    CounterMoved { counter: String, site: String },
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("{}{path}（{source}）", strings::PORTAL_PHOTO_READ)]
+    Photo {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}{}", strings::PORTAL_NOT_PORTAL, .0.display())]
+    NotPortal(PathBuf),
+    #[error("{}{addr}（{message}）", strings::PORTAL_LISTEN)]
+    Listen { addr: String, message: String },
+}
+
+/// One connection to the portal database. Each HTTP worker has its own.
+pub struct Portal {
+    conn: Connection,
+    portal_id: String,
+}
+
+impl Portal {
+    pub fn open(path: &Path) -> Result<Self, PortalError> {
+        let conn = db::open(path)?;
+        let portal_id = db::meta(&conn, "portal_id")?
+            .ok_or_else(|| PortalError::Corrupt("portal_id".into()))?;
+        Ok(Self { conn, portal_id })
+    }
+
+    /// The random id of this portal database (see `RosterPage::portal_id`).
+    pub fn portal_id(&self) -> &str {
+        &self.portal_id
+    }
+
+    /// Direct access for tests and tools that inspect the file.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}

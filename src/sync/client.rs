@@ -1,0 +1,341 @@
+//! The counter's HTTP client for the portal (ureq: blocking, rustls, no OpenSSL).
+//!
+//! The address is checked before anything is sent: plain `http://` only to this machine
+//! (127.0.0.0/8, ::1, localhost), `https://` for everything else, so a counter misconfigured
+//! with an `http://` address never puts candidates' data on the wire unencrypted. Redirects and
+//! proxies are off for the same reason: the checked address is the one connected to.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ureq::Agent;
+use ureq::http::{Response, Uri};
+
+use super::SyncError;
+use super::protocol::{
+    API_PREFIX, BatchResult, Conflicts, ErrorBody, EventBatch, RosterPage, Tally, photo_etag,
+};
+use crate::strings;
+
+/// Where the portal is and who this counter is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: String,
+    pub token: String,
+    pub site_code: String,
+    pub counter_id: String,
+    /// For one whole request (connect, send, answer).
+    pub timeout: Duration,
+}
+
+/// A photo request's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoFetch {
+    Fetched {
+        jpeg: Vec<u8>,
+        etag: Option<String>,
+    },
+    NotModified,
+    /// The portal has no photo for this candidate (yet).
+    Missing,
+}
+
+/// Largest answer read: a roster page of `MAX_ROSTER_PAGE` records is well under this.
+const MAX_BODY: u64 = 256 << 20;
+const MAX_ERROR_BODY: u64 = 64 << 10;
+
+pub struct Client {
+    agent: Agent,
+    base: String,
+    auth: String,
+    endpoint: Endpoint,
+}
+
+/// Checks a portal address and returns it without a trailing `/`. Pure: no lookup, no connection.
+pub fn check_portal_url(url: &str) -> Result<String, SyncError> {
+    let text = url.trim().trim_end_matches('/');
+    let bad = || SyncError::BadUrl(url.to_owned());
+    let uri: Uri = text.parse().map_err(|_| bad())?;
+    let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(bad)?;
+    if uri.query().is_some() {
+        return Err(bad());
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(text.to_owned()),
+        Some("http") if is_loopback_host(host) => Ok(text.to_owned()),
+        Some("http") => Err(SyncError::InsecureUrl(url.to_owned())),
+        _ => Err(bad()),
+    }
+}
+
+/// This machine, by name or address. Nothing is resolved: a name other than `localhost` is
+/// not trusted to be local.
+fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+impl Client {
+    /// Checks the address (see [`check_portal_url`]) and the credentials; connects to nothing.
+    pub fn new(endpoint: &Endpoint) -> Result<Self, SyncError> {
+        let base = check_portal_url(&endpoint.url)?;
+        if endpoint.token.trim().is_empty() {
+            return Err(SyncError::NotConfigured("portal_token"));
+        }
+        let config = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(None)
+            .timeout_global(Some(endpoint.timeout))
+            .user_agent(concat!("grad-intake/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(Self {
+            agent: Agent::new_with_config(config),
+            base,
+            auth: format!("Bearer {}", endpoint.token.trim()),
+            endpoint: endpoint.clone(),
+        })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// `POST /v1/events`: one result per event, in order.
+    pub fn push_events(&self, batch: &EventBatch) -> Result<BatchResult, SyncError> {
+        let body = serde_json::to_vec(batch).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        let response = self
+            .agent
+            .post(format!("{}{API_PREFIX}/events", self.base))
+            .header("Authorization", &self.auth)
+            .header("Content-Type", "application/json")
+            .send(&body[..])
+            .map_err(transport_error)?;
+        let result: BatchResult = read_json(check_status(response)?)?;
+        if result.results.len() != batch.events.len() {
+            return Err(SyncError::BadResponse(
+                strings::SYNC_RESULT_COUNT.to_owned(),
+            ));
+        }
+        Ok(result)
+    }
+
+    /// `GET /v1/sites/{site}/roster`: the changes after `cursor`, at most `limit`.
+    pub fn roster_page(&self, cursor: i64, limit: usize) -> Result<RosterPage, SyncError> {
+        let url = format!(
+            "{}{API_PREFIX}/sites/{}/roster?cursor={cursor}&limit={limit}",
+            self.base, self.endpoint.site_code
+        );
+        read_json(self.get(&url, None)?)
+    }
+
+    /// `GET /v1/photos/{exam_no}`, conditional on the photo the counter already has.
+    pub fn photo(&self, exam_no: &str, have_sha256: Option<&str>) -> Result<PhotoFetch, SyncError> {
+        let url = format!("{}{API_PREFIX}/photos/{exam_no}", self.base);
+        let etag = have_sha256.map(photo_etag);
+        let response = match self.get(&url, etag.as_deref()) {
+            Err(SyncError::NotFound(_)) => return Ok(PhotoFetch::Missing),
+            other => other?,
+        };
+        if response.status().as_u16() == 304 {
+            return Ok(PhotoFetch::NotModified);
+        }
+        let etag = header_text(&response, "etag");
+        let jpeg = read_bytes(response, MAX_BODY)?;
+        Ok(PhotoFetch::Fetched { jpeg, etag })
+    }
+
+    /// `GET /v1/sites/{site}/tally`; `date` is `YYYY-MM-DD` (the portal's today when `None`).
+    pub fn tally(&self, date: Option<chrono::NaiveDate>) -> Result<Tally, SyncError> {
+        let query = date
+            .map(|d| format!("?date={}", d.format("%Y-%m-%d")))
+            .unwrap_or_default();
+        let url = format!(
+            "{}{API_PREFIX}/sites/{}/tally{query}",
+            self.base, self.endpoint.site_code
+        );
+        read_json(self.get(&url, None)?)
+    }
+
+    /// `GET /v1/sites/{site}/conflicts`.
+    pub fn conflicts(&self) -> Result<Conflicts, SyncError> {
+        let url = format!(
+            "{}{API_PREFIX}/sites/{}/conflicts",
+            self.base, self.endpoint.site_code
+        );
+        read_json(self.get(&url, None)?)
+    }
+
+    fn get(
+        &self,
+        url: &str,
+        if_none_match: Option<&str>,
+    ) -> Result<Response<ureq::Body>, SyncError> {
+        let mut request = self.agent.get(url).header("Authorization", &self.auth);
+        if let Some(etag) = if_none_match {
+            request = request.header("If-None-Match", etag);
+        }
+        check_status(request.call().map_err(transport_error)?)
+    }
+}
+
+/// Classes a transport failure: everything short of an HTTP answer is retryable.
+fn transport_error(e: ureq::Error) -> SyncError {
+    match e {
+        ureq::Error::Timeout(_) => SyncError::Timeout,
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) =>
+        {
+            SyncError::Timeout
+        }
+        ureq::Error::Protocol(p) => SyncError::BadResponse(p.to_string()),
+        other => SyncError::Connect(other.to_string()),
+    }
+}
+
+/// Turns an error status into its class (DESIGN §4), with the portal's own message.
+fn check_status(response: Response<ureq::Body>) -> Result<Response<ureq::Body>, SyncError> {
+    let status = response.status().as_u16();
+    if status < 300 || status == 304 {
+        return Ok(response);
+    }
+    let retry_after = header_text(&response, "retry-after").and_then(|v| parse_retry_after(&v));
+    let message = error_message(response);
+    Err(match status {
+        401 => SyncError::Unauthorized(message),
+        403 => SyncError::Forbidden(message),
+        404 | 405 => SyncError::NotFound(message),
+        429 => SyncError::RateLimited { retry_after },
+        500..=599 => SyncError::Server { status, message },
+        _ => SyncError::Refused { status, message },
+    })
+}
+
+fn error_message(response: Response<ureq::Body>) -> String {
+    read_bytes(response, MAX_ERROR_BODY)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<ErrorBody>(&bytes).ok())
+        .map(|b| b.error.message)
+        .unwrap_or_default()
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare for 429 and read as "soon").
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    match value.trim().parse::<u64>() {
+        Ok(secs) => Some(Duration::from_secs(secs)),
+        Err(_) => Some(Duration::from_secs(1)),
+    }
+}
+
+fn header_text(response: &Response<ureq::Body>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn read_bytes(response: Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, SyncError> {
+    response
+        .into_body()
+        .into_with_config()
+        .limit(limit)
+        .read_to_vec()
+        .map_err(transport_error)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(
+    response: Response<ureq::Body>,
+) -> Result<T, SyncError> {
+    let bytes = read_bytes(response, MAX_BODY)?;
+    serde_json::from_slice(&bytes).map_err(|e| SyncError::BadResponse(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        let allowed = [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3/",
+            "http://localhost:9000/portal/",
+            "http://LOCALHOST",
+            "http://[::1]:8080",
+            "https://portal.example.cn",
+            "https://192.0.2.1:8443/api",
+        ];
+        for url in allowed {
+            assert!(check_portal_url(url).is_ok(), "{url}");
+        }
+        assert_eq!(
+            check_portal_url("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        let insecure = [
+            "http://192.0.2.1",
+            "http://10.0.0.5:8080",
+            "http://portal.example.cn",
+            "http://localhost.example.cn",
+            "http://[::ffff:192.0.2.1]",
+            "http://128.0.0.1",
+        ];
+        for url in insecure {
+            assert!(
+                matches!(check_portal_url(url), Err(SyncError::InsecureUrl(_))),
+                "{url}"
+            );
+        }
+        for url in [
+            "",
+            "127.0.0.1:8080",
+            "ftp://127.0.0.1",
+            "https://",
+            "https://h/?x=1",
+            "http//x",
+        ] {
+            assert!(
+                matches!(check_portal_url(url), Err(SyncError::BadUrl(_))),
+                "{url:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_client_is_refused_before_it_can_connect() {
+        let endpoint = Endpoint {
+            url: "http://192.0.2.1:8080".into(),
+            token: "t".into(),
+            site_code: "0104".into(),
+            counter_id: "c1".into(),
+            timeout: Duration::from_secs(1),
+        };
+        let err = Client::new(&endpoint).err().unwrap();
+        assert!(matches!(err, SyncError::InsecureUrl(_)));
+        assert!(err.to_string().contains("https"), "{err}");
+        let no_token = Endpoint {
+            url: "https://p.example".into(),
+            token: " ".into(),
+            ..endpoint
+        };
+        assert!(matches!(
+            Client::new(&no_token),
+            Err(SyncError::NotConfigured("portal_token"))
+        ));
+    }
+
+    #[test]
+    fn retry_after_seconds() {
+        assert_eq!(parse_retry_after("1"), Some(Duration::from_secs(1)));
+        assert_eq!(parse_retry_after(" 120 "), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::from_secs(1))
+        );
+    }
+}

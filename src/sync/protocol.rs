@@ -1,0 +1,214 @@
+//! The sync protocol of DESIGN §4: HTTP + JSON under `/v1`, the same types on both ends
+//! (the counter's client and the reference portal).
+//!
+//! - `POST /v1/events` ← [`EventBatch`] → [`BatchResult`], one result per event, in order.
+//! - `GET /v1/sites/{site}/roster?cursor=N&limit=M` → [`RosterPage`]; the cursor is the portal's
+//!   change sequence, so a pull that stops halfway resumes where it stopped.
+//! - `GET /v1/photos/{exam_no}` → JPEG bytes, `ETag: "<sha256>"`, `If-None-Match` → 304.
+//! - `GET /v1/sites/{site}/tally?date=YYYY-MM-DD` → [`Tally`].
+//! - `GET /v1/sites/{site}/conflicts` → [`Conflicts`].
+//! - Every error → [`ErrorBody`] with a stable `kind` and a Chinese `message`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::domain::candidate::Candidate;
+
+pub const API_PREFIX: &str = "/v1";
+/// The most events the portal takes in one batch; larger batches are refused (413).
+pub const MAX_BATCH_EVENTS: usize = 5_000;
+/// The most candidates the portal sends in one roster page.
+pub const MAX_ROSTER_PAGE: usize = 5_000;
+
+/// One entry of a counter's append-only log as it travels. `body` is the event exactly as the
+/// counter stored it (the JSON of `domain::intake::IntakeEvent`, tagged by `type`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    pub event_id: String,
+    pub counter_id: String,
+    pub seq: i64,
+    pub kind: String,
+    #[serde(default)]
+    pub intake_id: Option<String>,
+    /// The candidate, when the counter knows it (events like `item_ticked` carry only the
+    /// intake id in their body).
+    #[serde(default)]
+    pub exam_no: Option<String>,
+    pub at: DateTime<Utc>,
+    pub clerk_id: String,
+    pub body: Box<RawValue>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventBatch {
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    /// Stored now.
+    Stored,
+    /// The portal already had this event_id: counts as success, so retries are safe.
+    Duplicate,
+    /// The portal will never take this event; `reason` says why.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventResult {
+    pub event_id: String,
+    pub status: EventStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResult {
+    pub results: Vec<EventResult>,
+}
+
+/// One page of a site's roster, oldest change first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RosterPage {
+    /// Identifies the portal's database: a counter whose cursor came from another portal (or a
+    /// portal rebuilt from scratch) starts again from 0 instead of missing changes.
+    pub portal_id: String,
+    pub candidates: Vec<Candidate>,
+    /// Ask for the next page with this cursor; equal to the request's when nothing changed.
+    pub next_cursor: i64,
+    /// No change after `next_cursor` (yet).
+    pub done: bool,
+}
+
+/// Counts of what happened, for one counter, clerk, hour or the whole office.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcomes {
+    /// Visits: files opened (a returned candidate who comes back counts again).
+    pub opened: u64,
+    pub accepted: u64,
+    pub returned: u64,
+    pub voided: u64,
+}
+
+/// The office-wide tally of one local (Asia/Shanghai) day across all counters of a site.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub site_code: String,
+    pub date: Option<NaiveDate>,
+    pub totals: Outcomes,
+    pub by_counter: BTreeMap<String, Outcomes>,
+    pub by_clerk: BTreeMap<String, Outcomes>,
+    /// Local hour of day (0–23).
+    pub by_hour: BTreeMap<u32, Outcomes>,
+    /// Return reasons as the clerks gave them, with how often.
+    pub return_reasons: BTreeMap<String, u64>,
+    /// Candidates of the site on the roster.
+    pub roster: u64,
+    /// Candidates of the site no counter has opened a file for yet (over the whole window).
+    pub not_seen: u64,
+}
+
+/// One counter's acceptance of a candidate that another counter accepted too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictEntry {
+    pub counter_id: String,
+    pub site_code: String,
+    pub intake_id: Option<String>,
+    pub clerk_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The same candidate accepted at two or more counters (while they were offline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub exam_no: String,
+    pub name: String,
+    pub counters: Vec<ConflictEntry>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflicts {
+    pub site_code: String,
+    pub conflicts: Vec<Conflict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `unauthorized`, `forbidden_site`, `forbidden_counter`,
+    /// `bad_request`, `too_large`, `not_found`, `rate_limited`, `internal`.
+    pub kind: String,
+    /// For people (Chinese), says what to do.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+impl ErrorBody {
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                kind: kind.to_owned(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+/// The ETag of a photo: its SHA-256, quoted as HTTP wants.
+pub fn photo_etag(sha256: &str) -> String {
+    format!("\"{sha256}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_round_trips_with_its_body_untouched() {
+        let text = r#"{"event_id":"0190","counter_id":"c1","seq":3,"kind":"accepted","intake_id":"i",
+            "exam_no":"010523100123","at":"2023-06-16T02:00:00Z","clerk_id":"c01",
+            "body":{"type":"accepted","intake_id":"i","exam_no":"010523100123"}}"#;
+        let event: Event = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            event.body.get(),
+            r#"{"type":"accepted","intake_id":"i","exam_no":"010523100123"}"#
+        );
+        let again: Event = serde_json::from_str(&serde_json::to_string(&event).unwrap()).unwrap();
+        assert_eq!(again.seq, 3);
+        assert_eq!(again.body.get(), event.body.get());
+    }
+
+    #[test]
+    fn statuses_are_snake_case_and_reason_optional() {
+        let r = EventResult {
+            event_id: "e".into(),
+            status: EventStatus::Duplicate,
+            reason: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"event_id":"e","status":"duplicate"}"#
+        );
+        let r: EventResult =
+            serde_json::from_str(r#"{"event_id":"e","status":"rejected","reason":"x"}"#).unwrap();
+        assert_eq!(r.status, EventStatus::Rejected);
+        assert_eq!(r.reason.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let e = ErrorBody::new("unauthorized", "令牌无效");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"error": {"kind": "unauthorized", "message": "令牌无效"}})
+        );
+        assert_eq!(photo_etag("ab"), "\"ab\"");
+    }
+}

@@ -1,0 +1,603 @@
+//! Runs sync rounds: once (`grad-intake sync --once`) or in a background thread for the counter
+//! screen. Each step reads what it needs from the database and lets go of it before the network
+//! call, then writes the answer in one short transaction: the clerk's screen never waits for
+//! the portal.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::SyncError;
+use super::client::{Client, Endpoint, PhotoFetch};
+use super::planner::{Backoff, Outcome, Planner, Stage, Step, Verdict};
+use super::protocol::{Event, EventBatch, EventStatus};
+use crate::config::Config;
+use crate::store::{EventFate, OutgoingEvent, Store, sha256_hex};
+use crate::strings;
+
+/// How sync runs; `from_config` gives the defaults, tests shorten the waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncSettings {
+    pub endpoint: Endpoint,
+    /// Events per `POST /v1/events`.
+    pub batch_size: usize,
+    /// Candidates per roster page.
+    pub roster_page: usize,
+    pub backoff: Backoff,
+    /// `--once`: retryable failures in a row before the round gives up.
+    pub max_failures: u32,
+    /// Background worker: the pause between rounds.
+    pub interval: Duration,
+}
+
+impl SyncSettings {
+    pub const DEFAULT_BATCH: usize = 500;
+    pub const DEFAULT_ROSTER_PAGE: usize = 2_000;
+
+    /// Settings from `config.toml`; the address is checked here, before anything connects.
+    pub fn from_config(config: &Config) -> Result<Self, SyncError> {
+        let need = |value: &Option<String>, key: &'static str| {
+            value
+                .clone()
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(SyncError::NotConfigured(key))
+        };
+        let endpoint = Endpoint {
+            url: need(&config.portal_url, "portal_url")?,
+            token: need(&config.portal_token, "portal_token")?,
+            site_code: need(&config.site_code, "site_code")?,
+            counter_id: need(&config.counter_id, "counter_id")?,
+            timeout: Duration::from_secs(30),
+        };
+        super::client::check_portal_url(&endpoint.url)?;
+        Ok(Self {
+            endpoint,
+            batch_size: Self::DEFAULT_BATCH,
+            roster_page: Self::DEFAULT_ROSTER_PAGE,
+            backoff: Backoff::default(),
+            max_failures: 5,
+            interval: Duration::from_secs(60),
+        })
+    }
+}
+
+/// Where a round is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub stage: Stage,
+    /// Events answered by the portal this round (stored, duplicate or rejected).
+    pub pushed: usize,
+    /// Events pending when the round started.
+    pub to_push: usize,
+    pub roster_received: usize,
+    pub photos_received: usize,
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    pub stored: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub roster_received: usize,
+    pub photos_received: usize,
+    /// Events still pending at the end (new ones the clerks made during the round).
+    pub pending: usize,
+}
+
+/// The portal slot of the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    Online,
+    Offline,
+    Syncing,
+}
+
+/// What the worker reports to the screen after every step and state change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub link: Link,
+    /// Events of this counter not yet accepted by the portal.
+    pub pending: usize,
+    /// Events the portal refused for good (see `Store::rejected_events`).
+    pub rejected: usize,
+    pub last_success: Option<DateTime<Utc>>,
+    /// Chinese, says what to do; cleared by the next complete round.
+    pub last_error: Option<String>,
+}
+
+impl SyncStatus {
+    /// 在线 / 离线 / 同步中.
+    pub fn label(&self) -> &'static str {
+        match self.link {
+            Link::Online => strings::SYNC_ONLINE,
+            Link::Offline => strings::SYNC_OFFLINE,
+            Link::Syncing => strings::SYNC_SYNCING,
+        }
+    }
+}
+
+enum Wake {
+    Elapsed,
+    Now,
+    Stop,
+}
+
+/// How a round waits and reports: sleeping on the command line, listening for "sync now" and
+/// "stop" in the background.
+trait Pace {
+    fn wait(&mut self, duration: Duration) -> Wake;
+    fn progress(&mut self, progress: &Progress);
+    fn failed(&mut self, error: &SyncError, pending: usize);
+}
+
+/// The steps of a round against one database and one portal.
+struct Engine<'a> {
+    settings: &'a SyncSettings,
+    client: &'a Client,
+    store: &'a mut Store,
+    report: RoundReport,
+    to_push: usize,
+}
+
+impl Engine<'_> {
+    fn pending(&self) -> Result<usize, SyncError> {
+        Ok(self
+            .store
+            .unsent_count(&self.settings.endpoint.counter_id)?)
+    }
+
+    fn progress(&self, stage: Stage) -> Progress {
+        let r = &self.report;
+        Progress {
+            stage,
+            pushed: r.stored + r.duplicates + r.rejected,
+            to_push: self.to_push,
+            roster_received: r.roster_received,
+            photos_received: r.photos_received,
+        }
+    }
+
+    fn run(&mut self, step: Step) -> Result<Outcome, SyncError> {
+        match step {
+            Step::Push { limit } => self.push(limit).map(|()| Outcome::Pushed),
+            Step::PullRoster => self.pull_roster().map(|done| Outcome::RosterPage { done }),
+            Step::PullPhotos => self.pull_photos().map(|()| Outcome::PhotosDone),
+            Step::Wait(_) | Step::Done | Step::GiveUp => Ok(Outcome::Pushed),
+        }
+    }
+
+    /// Reads a batch (no transaction held), sends it, then records every answer at once.
+    fn push(&mut self, limit: usize) -> Result<(), SyncError> {
+        let outgoing = self
+            .store
+            .unsent_events(&self.settings.endpoint.counter_id, limit)?;
+        if outgoing.is_empty() {
+            return Ok(());
+        }
+        let events = outgoing
+            .into_iter()
+            .map(to_wire)
+            .collect::<Result<Vec<_>, _>>()?;
+        let result = self.client.push_events(&EventBatch { events })?;
+        let mut fates = Vec::with_capacity(result.results.len());
+        for r in result.results {
+            let fate = match r.status {
+                EventStatus::Stored => {
+                    self.report.stored += 1;
+                    EventFate::Sent
+                }
+                EventStatus::Duplicate => {
+                    self.report.duplicates += 1;
+                    EventFate::Sent
+                }
+                EventStatus::Rejected => {
+                    self.report.rejected += 1;
+                    EventFate::Rejected(
+                        r.reason
+                            .unwrap_or_else(|| strings::SYNC_REJECTED_NO_REASON.to_owned()),
+                    )
+                }
+            };
+            fates.push((r.event_id, fate));
+        }
+        self.store.record_event_fates(&fates)?;
+        Ok(())
+    }
+
+    /// The oldest pending event, refused as a whole batch of one: marked so the rest go on.
+    fn reject_oldest(&mut self, error: &SyncError) -> Result<(), SyncError> {
+        let oldest = self
+            .store
+            .unsent_events(&self.settings.endpoint.counter_id, 1)?;
+        let fates: Vec<_> = oldest
+            .into_iter()
+            .map(|e| (e.event_id, EventFate::Rejected(error.to_string())))
+            .collect();
+        self.report.rejected += fates.len();
+        self.store.record_event_fates(&fates)?;
+        Ok(())
+    }
+
+    /// One page from the saved cursor; the page and the cursor after it are stored together.
+    fn pull_roster(&mut self) -> Result<bool, SyncError> {
+        let site = self.settings.endpoint.site_code.clone();
+        let position = self.store.roster_position(&site)?;
+        let cursor = position.as_ref().map_or(0, |p| p.1);
+        let page = self.client.roster_page(cursor, self.settings.roster_page)?;
+        if position.is_some_and(|(id, c)| id != page.portal_id && c != 0) {
+            // Another portal database: its change numbers mean nothing here. Start over.
+            self.store
+                .apply_roster_page(&site, &page.portal_id, &[], 0)?;
+            return Ok(false);
+        }
+        for c in &page.candidates {
+            c.validate().map_err(|e| {
+                SyncError::BadRecord(format!("{} {}：{}", c.exam_no, e.field, e.message))
+            })?;
+        }
+        let n = self.store.apply_roster_page(
+            &site,
+            &page.portal_id,
+            &page.candidates,
+            page.next_cursor,
+        )?;
+        self.report.roster_received += n;
+        Ok(page.done)
+    }
+
+    /// Photos the roster names and the counter lacks. Skipped when nothing changed since the
+    /// last pass that found every photo.
+    fn pull_photos(&mut self) -> Result<(), SyncError> {
+        let site = self.settings.endpoint.site_code.clone();
+        let Some((portal_id, cursor)) = self.store.roster_position(&site)? else {
+            return Ok(());
+        };
+        if self.store.photos_checked_at(&site, &portal_id)? == Some(cursor) {
+            return Ok(());
+        }
+        let mut after = String::new();
+        let mut complete = true;
+        loop {
+            let wanted = self.store.photos_wanted(&site, &after, 100)?;
+            let Some(last) = wanted.last().map(|w| w.0.clone()) else {
+                break;
+            };
+            for (exam_no, want, have) in wanted {
+                complete &= self.fetch_photo(&exam_no, &want, have.as_deref())?;
+            }
+            after = last;
+        }
+        if complete {
+            self.store
+                .set_photos_checked_at(&site, &portal_id, cursor)?;
+        }
+        Ok(())
+    }
+
+    /// Fetches one photo; false when the portal has none that matches the roster (yet).
+    fn fetch_photo(
+        &mut self,
+        exam_no: &str,
+        want: &str,
+        have: Option<&str>,
+    ) -> Result<bool, SyncError> {
+        match self.client.photo(exam_no, have) {
+            Ok(PhotoFetch::Fetched { jpeg, .. }) if sha256_hex(&jpeg) == want => {
+                self.store.put_photo(exam_no, &jpeg)?;
+                self.report.photos_received += 1;
+                Ok(true)
+            }
+            Ok(_) => Ok(false),
+            // One candidate's photo the portal will not give does not stop the others.
+            Err(e) if !e.is_retryable() => {
+                tracing::warn!(exam_no, error = %e, "photo refused");
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A log entry as it goes on the wire; the body is passed through untouched.
+fn to_wire(e: OutgoingEvent) -> Result<Event, SyncError> {
+    let corrupt = |what: String| SyncError::Store(crate::store::StoreError::Corrupt(what));
+    Ok(Event {
+        at: DateTime::parse_from_rfc3339(&e.at)
+            .map_err(|err| corrupt(format!("{}: {err}", e.at)))?
+            .with_timezone(&Utc),
+        body: serde_json::value::RawValue::from_string(e.body)
+            .map_err(|err| corrupt(err.to_string()))?,
+        event_id: e.event_id,
+        counter_id: e.counter_id,
+        seq: e.seq,
+        kind: e.kind,
+        intake_id: e.intake_id,
+        exam_no: e.exam_no,
+        clerk_id: e.clerk_id,
+    })
+}
+
+/// Drives one round to its end. `Ok(None)`: stopped from outside.
+fn drive(
+    engine: &mut Engine,
+    planner: &mut Planner,
+    pace: &mut dyn Pace,
+) -> Result<Option<RoundReport>, SyncError> {
+    let mut last_error: Option<SyncError> = None;
+    engine.to_push = engine.pending()?;
+    loop {
+        let pending = engine.pending()?;
+        let step = planner.next(Utc::now(), pending);
+        match step {
+            Step::Done => {
+                engine.report.pending = pending;
+                return Ok(Some(engine.report));
+            }
+            Step::GiveUp => return Err(last_error.unwrap_or(SyncError::Timeout)),
+            Step::Wait(d) => match pace.wait(d) {
+                Wake::Stop => return Ok(None),
+                Wake::Now => planner.hurry(),
+                Wake::Elapsed => {}
+            },
+            _ => {
+                let outcome = match engine.run(step) {
+                    Ok(outcome) => outcome,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sync step failed");
+                        pace.failed(&e, pending);
+                        let failure = e.failure();
+                        last_error = Some(e);
+                        Outcome::Failed(failure)
+                    }
+                };
+                if planner.record(outcome, Utc::now(), rand::random()) == Verdict::RejectSingle
+                    && let Some(e) = &last_error
+                {
+                    engine.reject_oldest(e)?;
+                }
+                pace.progress(&engine.progress(planner.stage()));
+            }
+        }
+    }
+}
+
+/// Sleeps; reports progress to a callback.
+struct Foreground<'a> {
+    progress: &'a mut dyn FnMut(&Progress),
+}
+
+impl Pace for Foreground<'_> {
+    fn wait(&mut self, duration: Duration) -> Wake {
+        std::thread::sleep(duration);
+        Wake::Elapsed
+    }
+
+    fn progress(&mut self, progress: &Progress) {
+        (self.progress)(progress);
+    }
+
+    fn failed(&mut self, _error: &SyncError, _pending: usize) {}
+}
+
+/// One complete round from the command line: push everything, pull the roster and photos.
+/// Retryable failures are retried with backoff up to `settings.max_failures` in a row.
+pub fn run_round(
+    settings: &SyncSettings,
+    db: &Path,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<RoundReport, SyncError> {
+    let client = Client::new(&settings.endpoint)?;
+    let mut store = Store::open(db)?;
+    let mut planner = Planner::new(
+        settings.batch_size,
+        settings.backoff,
+        Some(settings.max_failures),
+    );
+    let mut engine = Engine {
+        settings,
+        client: &client,
+        store: &mut store,
+        report: RoundReport::default(),
+        to_push: 0,
+    };
+    let mut pace = Foreground { progress };
+    Ok(drive(&mut engine, &mut planner, &mut pace)?.unwrap_or_default())
+}
+
+enum Command {
+    SyncNow,
+    Stop,
+}
+
+/// The background worker; dropping it stops the thread (after the request in flight).
+pub struct WorkerHandle {
+    commands: Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl WorkerHandle {
+    /// Starts a round now, or cuts short the backoff wait of the current one.
+    pub fn sync_now(&self) {
+        // A worker that has ended has nothing to hurry.
+        let _ = self.commands.send(Command::SyncNow);
+    }
+
+    /// Stops the worker and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Starts the background worker: a round at once, then one every `settings.interval` (or on
+/// [`WorkerHandle::sync_now`]). Every change of state goes to `send` (e.g. into the screen's
+/// event channel). The address is checked before the thread starts.
+pub fn spawn_worker(
+    settings: SyncSettings,
+    db_path: PathBuf,
+    send: impl Fn(SyncStatus) + Send + 'static,
+) -> Result<WorkerHandle, SyncError> {
+    let client = Client::new(&settings.endpoint)?;
+    let (commands, inbox) = mpsc::channel();
+    let status = SyncStatus {
+        link: Link::Syncing,
+        pending: 0,
+        rejected: 0,
+        last_success: None,
+        last_error: None,
+    };
+    let reporter = Reporter {
+        inbox,
+        send: Box::new(send),
+        status,
+        counter_id: settings.endpoint.counter_id.clone(),
+    };
+    let thread = std::thread::Builder::new()
+        .name("sync".into())
+        .spawn(move || background(&settings, &client, &db_path, reporter))
+        .map_err(|e| SyncError::Connect(e.to_string()))?;
+    Ok(WorkerHandle {
+        commands,
+        thread: Some(thread),
+    })
+}
+
+/// The worker thread: rounds until told to stop.
+fn background(settings: &SyncSettings, client: &Client, db_path: &Path, mut reporter: Reporter) {
+    let mut store = loop {
+        match Store::open(db_path) {
+            Ok(store) => break store,
+            Err(e) => {
+                reporter.offline(&SyncError::Store(e), 0);
+                if let Wake::Stop = reporter.idle(None, settings.interval) {
+                    return;
+                }
+            }
+        }
+    };
+    let mut planner = Planner::new(settings.batch_size, settings.backoff, None);
+    loop {
+        reporter.status.link = Link::Syncing;
+        reporter.refresh(&store, true);
+        let mut engine = Engine {
+            settings,
+            client,
+            store: &mut store,
+            report: RoundReport::default(),
+            to_push: 0,
+        };
+        match drive(&mut engine, &mut planner, &mut reporter) {
+            Ok(None) => return,
+            Ok(Some(_)) => reporter.succeeded(),
+            Err(e) => reporter.status_failed(&e),
+        }
+        reporter.refresh(&store, true);
+        if let Wake::Stop = reporter.idle(Some(&store), settings.interval) {
+            return;
+        }
+        planner.restart();
+    }
+}
+
+/// While idle, how often the pending count is looked at (the clerks keep adding events).
+const IDLE_POLL: Duration = Duration::from_secs(2);
+
+/// The worker's side of the screen: listens for commands, sends status.
+struct Reporter {
+    inbox: Receiver<Command>,
+    send: Box<dyn Fn(SyncStatus) + Send>,
+    status: SyncStatus,
+    counter_id: String,
+}
+
+impl Reporter {
+    fn succeeded(&mut self) {
+        self.status.link = Link::Online;
+        self.status.last_success = Some(Utc::now());
+        self.status.last_error = None;
+    }
+
+    fn status_failed(&mut self, e: &SyncError) {
+        self.status.link = Link::Offline;
+        self.status.last_error = Some(e.to_string());
+    }
+
+    fn offline(&mut self, e: &SyncError, pending: usize) {
+        self.status_failed(e);
+        self.status.pending = pending;
+        (self.send)(self.status.clone());
+    }
+
+    /// Re-reads the counts; reports when they changed, or always when `force`.
+    fn refresh(&mut self, store: &Store, force: bool) {
+        let before = self.status.clone();
+        if let Ok(n) = store.unsent_count(&self.counter_id) {
+            self.status.pending = n;
+        }
+        if let Ok(n) = store.rejected_count() {
+            self.status.rejected = n;
+        }
+        if force || self.status != before {
+            (self.send)(self.status.clone());
+        }
+    }
+
+    /// Waits for the next round, keeping the pending count on screen current.
+    fn idle(&mut self, store: Option<&Store>, interval: Duration) -> Wake {
+        let deadline = std::time::Instant::now() + interval;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Wake::Elapsed;
+            }
+            match self.inbox.recv_timeout(left.min(IDLE_POLL)) {
+                Ok(Command::SyncNow) => return Wake::Now,
+                Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return Wake::Stop,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(store) = store {
+                        self.refresh(store, false);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Pace for Reporter {
+    fn wait(&mut self, duration: Duration) -> Wake {
+        match self.inbox.recv_timeout(duration) {
+            Ok(Command::SyncNow) => Wake::Now,
+            Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => Wake::Stop,
+            Err(RecvTimeoutError::Timeout) => Wake::Elapsed,
+        }
+    }
+
+    fn progress(&mut self, progress: &Progress) {
+        let pending = progress.to_push.saturating_sub(progress.pushed);
+        if self.status.link != Link::Syncing || self.status.pending != pending {
+            self.status.link = Link::Syncing;
+            self.status.pending = pending;
+            (self.send)(self.status.clone());
+        }
+    }
+
+    fn failed(&mut self, error: &SyncError, pending: usize) {
+        self.offline(error, pending);
+    }
+}

@@ -1,0 +1,136 @@
+//! One key table per screen: the same table decides what a key does, writes the footer hints and
+//! fills the help overlay, so the three can never disagree.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::state::{App, Overlay, Screen};
+use crate::strings::ui::{self, Tr};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Submit,
+    Up,
+    Down,
+    Toggle,
+    Cycle,
+    Accept,
+    Return,
+    Note,
+    Search,
+    Today,
+    Lock,
+    Help,
+    Close,
+    Quit,
+    NextField,
+}
+
+pub struct Binding {
+    pub keys: &'static [KeyCode],
+    /// How the key is written in hints.
+    pub shown: &'static str,
+    pub action: Action,
+    pub label: Tr,
+    /// Shown in the footer (all bindings are in the help overlay).
+    pub in_footer: bool,
+}
+
+const fn bind(keys: &'static [KeyCode], shown: &'static str, action: Action, label: Tr, in_footer: bool) -> Binding {
+    Binding { keys, shown, action, label, in_footer }
+}
+
+const QUIT: Binding = bind(&[KeyCode::F(10)], "F10/Ctrl-C", Action::Quit, ui::K_QUIT, true);
+const HELP: Binding = bind(&[KeyCode::F(1)], "F1/?", Action::Help, ui::K_HELP, true);
+const CLOSE: Binding = bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_CLOSE, true);
+const MOVE: Binding = bind(&[KeyCode::Up, KeyCode::Down], "↑↓", Action::Down, ui::K_MOVE, true);
+
+const LOGIN: &[Binding] = &[
+    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_LOGIN, true),
+    bind(&[KeyCode::Tab, KeyCode::BackTab], "Tab", Action::NextField, ui::K_FIELD, true),
+    HELP,
+    QUIT,
+];
+
+const COUNTER: &[Binding] = &[
+    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_SUBMIT, true),
+    MOVE,
+    bind(&[KeyCode::Char(' ')], "Space", Action::Toggle, ui::K_TICK, true),
+    bind(&[KeyCode::Right, KeyCode::Left], "←→", Action::Cycle, ui::K_CYCLE, false),
+    bind(&[KeyCode::F(2)], "F2", Action::Accept, ui::K_ACCEPT, true),
+    bind(&[KeyCode::F(3)], "F3", Action::Return, ui::K_RETURN, true),
+    bind(&[KeyCode::F(4)], "F4", Action::Note, ui::K_NOTE, true),
+    bind(&[KeyCode::F(5)], "F5", Action::Search, ui::K_SEARCH, true),
+    bind(&[KeyCode::F(6)], "F6", Action::Today, ui::K_TODAY, true),
+    bind(&[KeyCode::F(7)], "F7", Action::Lock, ui::K_LOCK, true),
+    CLOSE,
+    HELP,
+    QUIT,
+];
+
+const CONFIRM: &[Binding] =
+    &[bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_CONFIRM, true), CLOSE, QUIT];
+
+const PICK_LIST: &[Binding] = &[
+    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_CONFIRM, true),
+    MOVE,
+    bind(&[KeyCode::Char(' ')], "Space", Action::Toggle, ui::K_TICK, true),
+    CLOSE,
+    QUIT,
+];
+
+const TEXT_INPUT: &[Binding] =
+    &[bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_CONFIRM, true), CLOSE, QUIT];
+
+const FORM: &[Binding] = &[
+    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_CONFIRM, true),
+    bind(&[KeyCode::Tab, KeyCode::BackTab], "Tab", Action::NextField, ui::K_FIELD, true),
+    CLOSE,
+    QUIT,
+];
+
+const LIST: &[Binding] = &[
+    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_OPEN, true),
+    MOVE,
+    CLOSE,
+    QUIT,
+];
+
+const HELP_ONLY: &[Binding] = &[CLOSE, QUIT];
+
+/// The table in force for what is on screen now.
+pub fn bindings(app: &App) -> &'static [Binding] {
+    match (&app.screen, &app.overlay) {
+        (Screen::Login(_) | Screen::Locked(_), _) => LOGIN,
+        (Screen::Counter, None) => COUNTER,
+        (Screen::Counter, Some(Overlay::Help)) => HELP_ONLY,
+        (Screen::Counter, Some(Overlay::ConfirmAccept)) => CONFIRM,
+        (Screen::Counter, Some(Overlay::Return { .. })) => PICK_LIST,
+        (Screen::Counter, Some(Overlay::Note { .. })) => TEXT_INPUT,
+        (Screen::Counter, Some(Overlay::Approve(_))) => FORM,
+        (Screen::Counter, Some(Overlay::Search { .. } | Overlay::Today { .. })) => LIST,
+    }
+}
+
+/// The table of the screen under an open help overlay (what the help shows).
+pub fn help_bindings(app: &App) -> &'static [Binding] {
+    match app.screen {
+        Screen::Counter => COUNTER,
+        _ => LOGIN,
+    }
+}
+
+/// The action a key stands for on this screen, if any. Ctrl-C always quits; `?` asks for help
+/// only where it cannot be part of typed text.
+pub fn action_for(app: &App, key: &KeyEvent) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if key.code == KeyCode::Char('?') && app.overlay.is_none() && app.scan_line.is_empty() && app.screen == super::state::Screen::Counter {
+        return Some(Action::Help);
+    }
+    let found = bindings(app).iter().find(|b| b.keys.contains(&key.code))?;
+    Some(match (found.action, key.code) {
+        (Action::Down, KeyCode::Up) => Action::Up,
+        (action, _) => action,
+    })
+}

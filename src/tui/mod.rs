@@ -1,0 +1,134 @@
+//! The counter screen. Shape of gitui and bottom: std threads (terminal input, a one-second
+//! tick, the database worker) and one channel into the UI thread, which runs the pure `update`
+//! and draws.
+
+pub mod keymap;
+pub mod photo;
+pub mod state;
+pub mod update;
+pub mod view;
+mod worker;
+
+use std::io::Write;
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event;
+use serde::Deserialize;
+
+pub use state::{App, AppEvent, Effect, UiConfig};
+pub use update::update;
+pub use view::view;
+
+use crate::counter::Counter;
+use worker::Job;
+
+/// The instant the counter works at: the system clock, or a fixed one for tests and rehearsals.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    pub fn now(self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Fixed(t) => t,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ReasonsFile {
+    reason: Vec<state::ReturnReason>,
+}
+
+/// The return reasons offered to the clerk (`data/return_reasons.toml`).
+pub fn builtin_reasons() -> Result<Vec<state::ReturnReason>, toml::de::Error> {
+    toml::from_str::<ReasonsFile>(include_str!("../../data/return_reasons.toml")).map(|f| f.reason)
+}
+
+/// Runs the counter screen until the clerk quits. The terminal is restored on every way out,
+/// panics included (ratatui's hook).
+pub fn run(counter: Counter, cfg: UiConfig, clock: Clock) -> std::io::Result<()> {
+    let reasons = builtin_reasons().map_err(std::io::Error::other)?;
+    let mut app = App::new(cfg, counter.schedule.clone(), reasons, clock.now());
+    let (events_tx, events) = mpsc::channel();
+    let (jobs_tx, jobs) = mpsc::channel();
+    let worker_events = events_tx.clone();
+    let worker = thread::spawn(move || worker::run(counter, jobs, worker_events));
+    spawn_input(events_tx.clone());
+    spawn_tick(events_tx);
+    let mut terminal = ratatui::init();
+    let result = event_loop(&mut terminal, &mut app, &events, &jobs_tx, clock);
+    // Let the worker finish every save already asked for before the program ends.
+    drop(jobs_tx);
+    let _ = worker.join();
+    ratatui::restore();
+    result
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    events: &mpsc::Receiver<AppEvent>,
+    jobs: &mpsc::Sender<(Job, DateTime<Utc>)>,
+    clock: Clock,
+) -> std::io::Result<()> {
+    terminal.draw(|f| view(f, app))?;
+    while let Ok(event) = events.recv() {
+        let now = clock.now();
+        for effect in update(app, event, now) {
+            dispatch(app, effect, jobs, now);
+        }
+        if app.quit {
+            return Ok(());
+        }
+        terminal.draw(|f| view(f, app))?;
+    }
+    Ok(())
+}
+
+fn dispatch(app: &App, effect: Effect, jobs: &mpsc::Sender<(Job, DateTime<Utc>)>, now: DateTime<Utc>) {
+    let job = match effect {
+        Effect::Bell => {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+            return;
+        }
+        Effect::Quit => return,
+        Effect::Login { id, pin } => Job::Login { id, pin },
+        Effect::Lookup { payload } => Job::Lookup { payload },
+        Effect::Save { intake, events, clerk_id, outcome } => Job::Save { intake, events, clerk_id, outcome },
+        Effect::Approve { id, pin, exam_no, blockers } => Job::Approve { id, pin, exam_no, blockers },
+        Effect::Search { query } => Job::Search { query },
+        Effect::LoadToday => Job::LoadToday,
+        Effect::Audit { action, detail } => {
+            let actor = app.clerk.as_ref().map_or_else(String::new, |c| c.id.clone());
+            Job::Audit { actor, action, detail }
+        }
+    };
+    // The worker only stops when this sender is dropped, so a send cannot fail while we run.
+    let _ = jobs.send((job, now));
+}
+
+fn spawn_input(events: mpsc::Sender<AppEvent>) {
+    thread::spawn(move || {
+        while let Ok(event) = event::read() {
+            if events.send(AppEvent::Input(event)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_tick(events: mpsc::Sender<AppEvent>) {
+    thread::spawn(move || {
+        while events.send(AppEvent::Tick).is_ok() {
+            thread::sleep(StdDuration::from_secs(1));
+        }
+    });
+}

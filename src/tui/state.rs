@@ -1,0 +1,254 @@
+//! The counter screen's state, events and effects. Plain data: `update` changes it, `view`
+//! draws it, workers fill it through events.
+
+use chrono::{DateTime, Duration, Utc};
+use ratatui::crossterm::event::Event;
+use serde::Deserialize;
+
+use crate::domain::assess::Assessment;
+use crate::domain::candidate::Candidate;
+use crate::domain::intake::{Intake, IntakeEvent};
+use crate::domain::schedule::Schedule;
+use crate::store::Clerk;
+use crate::strings::ui::Lang;
+
+/// What the screen needs to know about its counter; fixed for a session.
+#[derive(Debug, Clone)]
+pub struct UiConfig {
+    pub site_code: String,
+    pub site_name: String,
+    pub counter_id: String,
+    pub lang: Lang,
+    /// Ring the terminal bell on a bad scan.
+    pub bell: bool,
+    /// Lock the screen after this long without a key.
+    pub idle_lock: Duration,
+}
+
+/// A return reason offered in the pick list (`data/return_reasons.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReturnReason {
+    pub id: String,
+    pub text: String,
+    pub source: String,
+}
+
+/// A photo reduced to terminal cells: each cell shows two pixels (upper and lower half).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoCells {
+    pub cols: u16,
+    pub rows: u16,
+    /// `cols × rows` pairs of (upper, lower) RGB pixels, row by row.
+    pub cells: Vec<([u8; 3], [u8; 3])>,
+}
+
+/// What the worker found for a scan.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub assessment: Assessment,
+    pub candidate: Candidate,
+    /// The stored file, or a new one (state `new`) with a fresh id.
+    pub intake: Intake,
+    pub photo: Option<PhotoCells>,
+}
+
+/// The candidate's file being worked on.
+#[derive(Debug, Clone)]
+pub struct OpenFile {
+    pub loaded: Loaded,
+    pub cursor: usize,
+    /// The supervisor who approved working this file despite wrong_site / outside_window.
+    pub approved_by: Option<String>,
+}
+
+/// Blockers a supervisor may approve; every other blocker only allows returning the file.
+pub const OVERRIDABLE: [&str; 2] = ["wrong_site", "outside_window"];
+
+impl OpenFile {
+    pub fn intake(&self) -> &Intake {
+        &self.loaded.intake
+    }
+
+    /// Overridable blockers not yet approved.
+    pub fn needs_approval(&self) -> Vec<String> {
+        if self.approved_by.is_some() {
+            return Vec::new();
+        }
+        self.loaded
+            .assessment
+            .blockers
+            .iter()
+            .filter(|b| OVERRIDABLE.contains(&b.id.as_str()))
+            .map(|b| b.id.clone())
+            .collect()
+    }
+
+    /// Blockers that still stand after any approval.
+    pub fn standing_blockers(&self) -> Vec<crate::domain::rules::Blocker> {
+        self.loaded
+            .assessment
+            .blockers
+            .iter()
+            .filter(|b| self.approved_by.is_none() || !OVERRIDABLE.contains(&b.id.as_str()))
+            .filter(|b| b.id != "already_accepted")
+            .cloned()
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    Pin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginForm {
+    pub id: String,
+    pub pin: String,
+    pub focus: Field,
+    pub error: Option<String>,
+    pub busy: bool,
+}
+
+impl LoginForm {
+    pub fn new(id: &str) -> Self {
+        let focus = if id.is_empty() { Field::Id } else { Field::Pin };
+        Self { id: id.to_owned(), pin: String::new(), focus, error: None, busy: false }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Login(LoginForm),
+    Locked(LoginForm),
+    Counter,
+}
+
+/// One candidate in the search results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRow {
+    pub exam_no: String,
+    pub name: String,
+    pub id_masked: String,
+    pub major: String,
+}
+
+/// One file of this counter today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodayRow {
+    pub exam_no: String,
+    pub name: String,
+    pub state: crate::domain::intake::IntakeState,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    ConfirmAccept,
+    Return { picked: Vec<bool>, cursor: usize, other: String },
+    Note { text: String },
+    Approve(LoginForm),
+    Search { query: String, results: Option<Vec<SearchRow>>, cursor: usize },
+    Today { rows: Option<Vec<TodayRow>>, cursor: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The slots other parts of the counter fill (scanner, portal, printer).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Slots {
+    pub scanner: Option<String>,
+    pub portal: Option<String>,
+    pub printer: Option<String>,
+}
+
+pub struct App {
+    pub cfg: UiConfig,
+    pub schedule: Schedule,
+    pub reasons: Vec<ReturnReason>,
+    pub screen: Screen,
+    pub clerk: Option<Clerk>,
+    pub last_input: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    pub scan_line: String,
+    pub file: Option<OpenFile>,
+    pub overlay: Option<Overlay>,
+    pub message: Option<Message>,
+    /// Saves sent to the worker and not yet confirmed.
+    pub saving: usize,
+    pub slots: Slots,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(cfg: UiConfig, schedule: Schedule, reasons: Vec<ReturnReason>, now: DateTime<Utc>) -> Self {
+        Self {
+            cfg,
+            schedule,
+            reasons,
+            screen: Screen::Login(LoginForm::new("")),
+            clerk: None,
+            last_input: now,
+            now,
+            scan_line: String::new(),
+            file: None,
+            overlay: None,
+            message: None,
+            saving: 0,
+            slots: Slots::default(),
+            quit: false,
+        }
+    }
+}
+
+/// Everything that reaches the UI thread, through one channel.
+#[derive(Debug, Clone)]
+pub enum AppEvent {
+    Input(Event),
+    Tick,
+    /// A scan from the serial reader (a keyboard-wedge scan arrives as `Input`).
+    Scan(String),
+    /// The serial reader's state, for the status bar.
+    Scanner(String),
+    LoggedIn(Result<Clerk, String>),
+    Loaded(Result<Box<Loaded>, String>),
+    Saved(Result<SaveOutcome, String>),
+    Approved(Result<Clerk, String>),
+    Found(Vec<SearchRow>),
+    Today(Vec<TodayRow>),
+}
+
+/// What a confirmed save means for the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Quiet,
+    Accepted,
+    Returned,
+}
+
+/// What `update` asks the edges to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Login { id: String, pin: String },
+    Lookup { payload: String },
+    Save { intake: Intake, events: Vec<IntakeEvent>, clerk_id: String, outcome: SaveOutcome },
+    Approve { id: String, pin: String, exam_no: String, blockers: Vec<String> },
+    Search { query: String },
+    LoadToday,
+    Audit { action: &'static str, detail: String },
+    Bell,
+    Quit,
+}

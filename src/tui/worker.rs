@@ -1,0 +1,111 @@
+//! The worker thread that owns the counter's database. It carries out `update`'s effects one at
+//! a time, in order, and reports each result back as an event. A save is reported only after
+//! its transaction committed.
+
+use std::sync::mpsc::{Receiver, Sender};
+
+use chrono::{DateTime, Utc};
+
+use super::photo;
+use super::state::{AppEvent, Loaded, SaveOutcome, SearchRow, TodayRow};
+use crate::counter::Counter;
+use crate::domain::intake::{Intake, IntakeEvent};
+use crate::domain::scan;
+use crate::store::{Actor, Role};
+
+/// A job for the worker, with the instant it was asked for.
+pub enum Job {
+    Login { id: String, pin: String },
+    Lookup { payload: String },
+    Save { intake: Intake, events: Vec<IntakeEvent>, clerk_id: String, outcome: SaveOutcome },
+    Approve { id: String, pin: String, exam_no: String, blockers: Vec<String> },
+    Search { query: String },
+    LoadToday,
+    Audit { actor: String, action: &'static str, detail: String },
+}
+
+pub fn run(mut counter: Counter, jobs: Receiver<(Job, DateTime<Utc>)>, events: Sender<AppEvent>) {
+    for (job, now) in jobs {
+        let event = handle(&mut counter, job, now);
+        if let Some(event) = event
+            && events.send(event).is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn handle(counter: &mut Counter, job: Job, now: DateTime<Utc>) -> Option<AppEvent> {
+    Some(match job {
+        Job::Login { id, pin } => AppEvent::LoggedIn(counter.store.login(&id, &pin, now).map_err(|e| e.to_string())),
+        Job::Lookup { payload } => AppEvent::Loaded(lookup(counter, &payload, now)),
+        Job::Save { intake, events, clerk_id, outcome } => {
+            let actor = Actor { counter_id: &counter.counter_id, clerk_id: &clerk_id, at: now };
+            let result = counter.store.save_intake(&intake, &events, &actor);
+            tracing::info!(exam_no = %intake.exam_no, state = intake.state.as_str(), ok = result.is_ok(), "save intake");
+            AppEvent::Saved(result.map(|()| outcome).map_err(|e| e.to_string()))
+        }
+        Job::Approve { id, pin, exam_no, blockers } => AppEvent::Approved(approve(counter, &id, &pin, &exam_no, &blockers, now)),
+        Job::Search { query } => AppEvent::Found(search(counter, &query).unwrap_or_default()),
+        Job::LoadToday => AppEvent::Today(today(counter, now).unwrap_or_default()),
+        Job::Audit { actor, action, detail } => {
+            if let Err(e) = counter.store.audit(now, &actor, action, &detail) {
+                tracing::error!(error = %e, "audit");
+            }
+            return None;
+        }
+    })
+}
+
+fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Loaded>, String> {
+    let checked = counter.check_full(payload, now).map_err(|e| e.to_string())?;
+    let exam_no = checked.candidate.exam_no.to_string();
+    tracing::info!(exam_no = %exam_no, kind = ?checked.assessment.scan.kind, "scan");
+    let intake = checked
+        .intake
+        .map(|r| r.intake)
+        .unwrap_or_else(|| Intake::new(uuid::Uuid::now_v7().to_string(), exam_no.clone()));
+    let photo = counter.store.photo(&exam_no).ok().flatten().and_then(|jpeg| photo::to_cells(&jpeg));
+    Ok(Box::new(Loaded { assessment: checked.assessment, candidate: checked.candidate, intake, photo }))
+}
+
+/// A supervisor's PIN for a file that needs approval; the approval is audited.
+fn approve(
+    counter: &mut Counter,
+    id: &str,
+    pin: &str,
+    exam_no: &str,
+    blockers: &[String],
+    now: DateTime<Utc>,
+) -> Result<crate::store::Clerk, String> {
+    let clerk = counter.store.login(id, pin, now).map_err(|e| e.to_string())?;
+    if clerk.role == Role::Supervisor {
+        let detail = format!("{exam_no} {}", blockers.join(","));
+        counter.store.audit(now, id, "override", &detail).map_err(|e| e.to_string())?;
+    }
+    Ok(clerk)
+}
+
+fn search(counter: &Counter, query: &str) -> Result<Vec<SearchRow>, crate::store::StoreError> {
+    let found = match scan::parse(query, &crate::domain::scan::PublicKeys::default()) {
+        Ok(parsed) => counter.lookup(&parsed).ok().into_iter().collect(),
+        Err(_) if query.chars().count() >= 1 => counter.store.search_by_name(query, 20)?,
+        Err(_) => Vec::new(),
+    };
+    Ok(found
+        .into_iter()
+        .map(|c| SearchRow { exam_no: c.exam_no.to_string(), id_masked: c.id_masked(), major: c.major_name.clone(), name: c.name })
+        .collect())
+}
+
+fn today(counter: &Counter, now: DateTime<Utc>) -> Result<Vec<TodayRow>, crate::store::StoreError> {
+    let local = now.with_timezone(&chrono_tz::Asia::Shanghai);
+    let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+    let since = midnight.and_local_timezone(chrono_tz::Asia::Shanghai).earliest().map_or(now, |t| t.with_timezone(&Utc));
+    Ok(counter
+        .store
+        .intakes_changed_since(&counter.counter_id, since)?
+        .into_iter()
+        .map(|r| TodayRow { exam_no: r.exam_no, name: r.name, state: r.state, at: r.updated_at })
+        .collect())
+}

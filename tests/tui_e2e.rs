@@ -1,0 +1,173 @@
+//! The real binary in a real terminal (tmux): log in, scan as a keyboard-wedge reader types,
+//! tick, accept, quit; the decision is in the database, also when the process is killed right
+//! after the screen said it was saved.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const NOW: &str = "2026-11-20T10:00:00+08:00";
+const BIN: &str = env!("CARGO_BIN_EXE_grad-intake");
+
+struct Office {
+    dir: tempfile::TempDir,
+}
+
+impl Office {
+    fn new() -> Self {
+        let office = Office { dir: tempfile::tempdir().unwrap() };
+        let status = office.command().args(["demo", "--candidates", "30"]).output().unwrap();
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        office
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn env(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![("GRAD_INTAKE_CONFIG", self.path("config.toml")), ("GRAD_INTAKE_DB", self.path("counter.db"))]
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.envs(self.env()).env("GRAD_INTAKE_NOW", NOW);
+        cmd
+    }
+
+    /// (exam_no, qr) of the first demo candidate: 专科, one item (the form).
+    fn first_candidate(&self) -> (String, String) {
+        let conn = rusqlite::Connection::open(self.path("counter.db")).unwrap();
+        let record: String = conn.query_row("SELECT record FROM candidates ORDER BY exam_no LIMIT 1", [], |r| r.get(0)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&record).unwrap();
+        (v["exam_no"].as_str().unwrap().to_owned(), v["qr"].as_str().unwrap().to_owned())
+    }
+
+    fn state_of(&self, exam_no: &str) -> String {
+        let out = self.command().args(["check", exam_no, "--json"]).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["intake"]["state"].as_str().unwrap().to_owned()
+    }
+
+    fn event_kinds(&self) -> Vec<String> {
+        let conn = rusqlite::Connection::open(self.path("counter.db")).unwrap();
+        let mut stmt = conn.prepare("SELECT kind FROM events ORDER BY seq").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+}
+
+/// A tmux session running the counter screen; killed when dropped.
+struct Screen {
+    name: String,
+}
+
+impl Screen {
+    fn start(office: &Office, name: &str) -> Self {
+        let name = format!("{name}-{}", std::process::id());
+        let env: Vec<String> = office.env().iter().map(|(k, v)| format!("{k}={}", v.display())).collect();
+        let cmd = format!("env {} GRAD_INTAKE_NOW={NOW} {BIN}", env.join(" "));
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &cmd])
+            .status()
+            .expect("tmux is needed for this test (.ci/run installs it)");
+        assert!(status.success());
+        Screen { name }
+    }
+
+    fn text(&self) -> String {
+        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.name]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits (generously: a slow machine is not a failure) until the screen shows `needle`.
+    fn wait_for(&self, needle: &str) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if self.text().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("screen never showed {needle:?}:\n{}", self.text());
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        assert!(Command::new("tmux").args(["send-keys", "-t", &self.name]).args(keys).status().unwrap().success());
+    }
+
+    /// Sends text as typed characters (what a keyboard-wedge reader does), then Enter.
+    fn type_line(&self, text: &str) {
+        assert!(Command::new("tmux").args(["send-keys", "-l", "-t", &self.name, text]).status().unwrap().success());
+        self.keys(&["Enter"]);
+    }
+
+    fn pid(&self) -> u32 {
+        let out = Command::new("tmux").args(["list-panes", "-t", &self.name, "-F", "#{pane_pid}"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux").args(["has-session", "-t", &self.name]).status().is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).status();
+    }
+}
+
+fn log_in_and_accept(screen: &Screen, qr: &str) {
+    screen.wait_for("柜员登录");
+    screen.type_line("c01");
+    screen.type_line("1111");
+    // The status bar names the clerk once logged in (the demo hint on the login box names
+    // the id too, but not with the name).
+    screen.wait_for("柜员 c01 演示柜员甲");
+    screen.type_line(qr);
+    screen.wait_for("二维码已验证");
+    screen.keys(&["Space"]);
+    screen.wait_for("[✓]");
+    screen.keys(&["F2"]);
+    screen.wait_for("确认受理");
+    screen.keys(&["Enter"]);
+    screen.wait_for("已受理，已保存");
+}
+
+#[test]
+fn clerk_scans_ticks_accepts_and_quits() {
+    let office = Office::new();
+    let (exam_no, qr) = office.first_candidate();
+    let screen = Screen::start(&office, "gi-accept");
+    log_in_and_accept(&screen, &qr);
+    screen.keys(&["F10"]);
+    let start = Instant::now();
+    while screen.alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!screen.alive(), "F10 quits");
+    assert_eq!(office.state_of(&exam_no), "accepted");
+    assert_eq!(office.event_kinds(), ["intake_opened", "item_ticked", "accepted"]);
+}
+
+#[test]
+fn decision_survives_sigkill_right_after_accept() {
+    let office = Office::new();
+    let (exam_no, qr) = office.first_candidate();
+    let screen = Screen::start(&office, "gi-kill");
+    log_in_and_accept(&screen, &qr);
+    let pid = screen.pid();
+    assert!(Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success());
+    drop(screen);
+    assert_eq!(office.state_of(&exam_no), "accepted");
+    // The counter starts again and shows the file as accepted, refusing a second accept.
+    let screen = Screen::start(&office, "gi-restart");
+    screen.wait_for("柜员登录");
+    screen.type_line("c02");
+    screen.type_line("2222");
+    screen.wait_for("柜员 c02 演示柜员乙");
+    screen.type_line(&exam_no);
+    screen.wait_for("已受理：");
+    assert!(screen.text().contains("c01"), "shows who accepted:\n{}", screen.text());
+}
+

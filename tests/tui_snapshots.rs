@@ -1,0 +1,109 @@
+//! Snapshots of the counter screens (ratatui TestBackend, fixed clock, demo data). Review a
+//! changed snapshot with `cargo insta review` (or read the `.snap.new` file) before accepting it.
+
+mod common;
+
+use common::*;
+use grad_intake::tui::state::{Overlay, SaveOutcome, SearchRow};
+use grad_intake::tui::{self, App, AppEvent};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::KeyCode;
+
+fn draw(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| tui::view(f, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+fn with_candidate(index: usize) -> App {
+    let mut app = logged_in();
+    tui::update(&mut app, AppEvent::Loaded(Ok(loaded(index, None))), now());
+    tui::update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)), now());
+    app
+}
+
+#[test]
+fn login() {
+    let mut app = app();
+    type_line(&mut app, "c01");
+    press(&mut app, KeyCode::Char('1'));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn empty_counter() {
+    insta::assert_snapshot!(draw(&logged_in(), 120, 40));
+}
+
+#[test]
+fn candidate_with_checklist() {
+    // Case 4 (index 3): 本科 with a non-mainland ID, one item ticked.
+    let mut app = with_candidate(3);
+    press(&mut app, KeyCode::Char(' '));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn blocked_candidate() {
+    // Case 14 (index 13): graduation prediction not passed.
+    insta::assert_snapshot!(draw(&with_candidate(13), 120, 40));
+}
+
+#[test]
+fn decision_dialog() {
+    let mut app = with_candidate(0);
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(app.overlay, Some(Overlay::ConfirmAccept));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn return_dialog() {
+    let mut app = with_candidate(0);
+    press(&mut app, KeyCode::F(3));
+    press(&mut app, KeyCode::Char(' '));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = logged_in();
+    press(&mut app, KeyCode::F(1));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn search() {
+    let mut app = logged_in();
+    press(&mut app, KeyCode::F(5));
+    type_line(&mut app, "演示");
+    let rows = roster()
+        .into_iter()
+        .take(3)
+        .map(|c| SearchRow { exam_no: c.exam_no.to_string(), id_masked: c.id_masked(), major: c.major_name.clone(), name: c.name })
+        .collect();
+    tui::update(&mut app, AppEvent::Found(rows), now());
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn smallest_supported_terminal() {
+    insta::assert_snapshot!(draw(&with_candidate(3), 100, 30));
+}
+
+#[test]
+fn too_small_terminal() {
+    insta::assert_snapshot!(draw(&logged_in(), 80, 24));
+}
+
+#[test]
+fn no_full_id_number_on_any_screen() {
+    for index in 0..20 {
+        let app = with_candidate(index);
+        let screen = draw(&app, 120, 40);
+        let id = app.file.as_ref().unwrap().loaded.candidate.id_no.clone();
+        assert!(!screen.contains(&id), "full ID of candidate {index} on screen");
+    }
+}

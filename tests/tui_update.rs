@@ -1,0 +1,239 @@
+//! The counter's flows at the level of `update`: events in, state and effects out, no terminal.
+
+mod common;
+
+use common::*;
+use grad_intake::domain::intake::{Decision, IntakeEvent, IntakeState, Tick};
+use grad_intake::store::Role;
+use grad_intake::tui::state::{Level, Overlay, SaveOutcome, Screen};
+use grad_intake::tui::{self, AppEvent, Effect};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+fn update(app: &mut grad_intake::tui::App, event: AppEvent) -> Vec<Effect> {
+    tui::update(app, event, now())
+}
+
+/// Loads candidate `index` into a logged-in counter and confirms the open-file save.
+fn scanned(index: usize) -> grad_intake::tui::App {
+    let mut app = logged_in();
+    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(index, None))));
+    assert!(matches!(&effects[..], [Effect::Save { events, .. }] if matches!(events[..], [IntakeEvent::IntakeOpened { .. }])), "{effects:?}");
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
+    app
+}
+
+fn saved_events(effects: &[Effect]) -> Vec<&'static str> {
+    effects
+        .iter()
+        .flat_map(|e| match e {
+            Effect::Save { events, .. } => events.iter().map(IntakeEvent::kind).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn login_asks_the_worker_and_opens_the_counter() {
+    let mut app = app();
+    let effects = type_line(&mut app, "c01");
+    assert!(effects.is_empty(), "Enter on the id moves to the PIN");
+    let effects = type_line(&mut app, "1111");
+    assert_eq!(effects, [Effect::Login { id: "c01".into(), pin: "1111".into() }]);
+    update(&mut app, AppEvent::LoggedIn(Err("工号或PIN不正确".into())));
+    let Screen::Login(form) = &app.screen else { panic!("still at login") };
+    assert_eq!(form.error.as_deref(), Some("工号或PIN不正确"));
+    assert!(form.pin.is_empty(), "the PIN is not kept");
+    update(&mut app, AppEvent::LoggedIn(Ok(clerk("c01", Role::Clerk))));
+    assert_eq!(app.screen, Screen::Counter);
+}
+
+#[test]
+fn a_wedge_scan_is_one_lookup() {
+    let mut app = logged_in();
+    let qr = roster()[0].qr.clone().unwrap();
+    let effects = type_line(&mut app, &qr);
+    assert_eq!(effects, [Effect::Lookup { payload: qr }]);
+    assert!(app.scan_line.is_empty());
+}
+
+#[test]
+fn bad_scan_rings_and_changes_nothing() {
+    let mut app = scanned(0);
+    let before = app.file.as_ref().unwrap().intake().clone();
+    let effects = update(&mut app, AppEvent::Loaded(Err("二维码签名验证失败".into())));
+    assert_eq!(effects, [Effect::Bell]);
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
+    assert_eq!(app.file.as_ref().unwrap().intake(), &before, "the open file is untouched");
+}
+
+#[test]
+fn tick_then_accept_saves_the_decision_before_saying_done() {
+    let mut app = scanned(0);
+    let effects = press(&mut app, KeyCode::Char(' '));
+    assert_eq!(saved_events(&effects), ["item_ticked"]);
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    assert_eq!(app.overlay, Some(Overlay::ConfirmAccept));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(saved_events(&effects), ["accepted"]);
+    assert_ne!(app.message.as_ref().map(|m| m.level), Some(Level::Success), "not done before the save");
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Accepted)));
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Success);
+    assert_eq!(app.file.as_ref().unwrap().intake().state, IntakeState::Accepted);
+}
+
+#[test]
+fn accept_refused_until_every_item_is_ticked() {
+    // Case 4 (index 3): 本科 with a non-mainland ID: several originals and copies.
+    let mut app = scanned(3);
+    let items = app.file.as_ref().unwrap().loaded.assessment.checklist.len();
+    assert!(items >= 4);
+    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Bell]);
+    assert!(app.message.as_ref().unwrap().text.contains("未核对"));
+    for _ in 0..items {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(app.overlay, Some(Overlay::ConfirmAccept));
+}
+
+#[test]
+fn original_and_copy_cycles_through_partial_ticks() {
+    let mut app = scanned(3);
+    let file = app.file.as_ref().unwrap();
+    let index = file.loaded.assessment.checklist.iter().position(|i| i.id == "id_card").unwrap();
+    for _ in 0..index {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::Right);
+    let tick = |app: &grad_intake::tui::App| app.file.as_ref().unwrap().intake().ticks.get("id_card").cloned();
+    assert_eq!(tick(&app), Some(Tick { original_seen: true, copy_kept: false, note: None }));
+    press(&mut app, KeyCode::Right);
+    assert_eq!(tick(&app), Some(Tick { original_seen: false, copy_kept: true, note: None }));
+    press(&mut app, KeyCode::Right);
+    assert_eq!(tick(&app), Some(Tick { original_seen: true, copy_kept: true, note: None }));
+}
+
+#[test]
+fn return_with_reasons_then_revisit_continues_the_file() {
+    let mut app = scanned(3);
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::F(3));
+    assert!(matches!(app.overlay, Some(Overlay::Return { .. })));
+    // Enter with nothing picked is refused.
+    assert_eq!(press(&mut app, KeyCode::Enter), [Effect::Bell]);
+    press(&mut app, KeyCode::Char(' '));
+    for c in "缺少公章".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    let effects = press(&mut app, KeyCode::Enter);
+    let Some(Effect::Save { intake, events, .. }) = effects.first() else { panic!("{effects:?}") };
+    let IntakeEvent::Returned { reasons, .. } = &events[0] else { panic!("{events:?}") };
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons[1].contains("缺少公章"));
+    assert_eq!(intake.state, IntakeState::Returned);
+    // The candidate comes back: the same file, with the ticks of the first visit.
+    let returned = intake.clone();
+    let mut app = logged_in();
+    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(3, Some(returned.clone())))));
+    let Some(Effect::Save { intake, events, .. }) = effects.first() else { panic!("{effects:?}") };
+    assert!(matches!(events[0], IntakeEvent::IntakeOpened { visit: 2, .. }));
+    assert_eq!(intake.id, returned.id);
+    assert_eq!(intake.ticks, returned.ticks);
+}
+
+#[test]
+fn an_accepted_file_cannot_be_accepted_twice() {
+    let mut intake = grad_intake::domain::intake::Intake::new("i-0".into(), roster()[0].exam_no.to_string());
+    intake.open().unwrap();
+    intake.ticks.insert("reg_form".into(), Tick { copy_kept: true, ..Tick::default() });
+    let at = now() - chrono::Duration::hours(1);
+    let list = loaded(0, None).assessment.checklist;
+    intake.accept(&list, &[], Decision { at, clerk_id: "c02".into() }).unwrap();
+    let mut app = logged_in();
+    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(0, Some(intake)))));
+    assert_eq!(effects, [Effect::Bell], "no save: nothing is reopened");
+    let text = &app.message.as_ref().unwrap().text;
+    assert!(text.contains("c02") && text.contains("09:00"), "{text}");
+    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Bell]);
+    assert_eq!(press(&mut app, KeyCode::Char(' ')), [Effect::Bell]);
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn another_sites_candidate_needs_a_supervisor() {
+    let mut app = logged_in();
+    // Case 18 (index 17) belongs to site 0201.
+    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(17, None))));
+    assert!(effects.is_empty(), "no file is opened before approval");
+    assert_eq!(press(&mut app, KeyCode::F(2)), []);
+    assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
+    type_line(&mut app, "c02");
+    let effects = type_line(&mut app, "2222");
+    let Some(Effect::Approve { id, blockers, .. }) = effects.first() else { panic!("{effects:?}") };
+    assert_eq!((id.as_str(), blockers.as_slice()), ("c02", ["wrong_site".to_owned()].as_slice()));
+    // A clerk's PIN does not approve.
+    update(&mut app, AppEvent::Approved(Ok(clerk("c02", Role::Clerk))));
+    assert!(matches!(&app.overlay, Some(Overlay::Approve(form)) if form.error.is_some()));
+    assert!(app.file.as_ref().unwrap().approved_by.is_none());
+    let effects = update(&mut app, AppEvent::Approved(Ok(clerk("s01", Role::Supervisor))));
+    assert_eq!(saved_events(&effects), ["intake_opened"]);
+    assert_eq!(app.file.as_ref().unwrap().approved_by.as_deref(), Some("s01"));
+    assert!(app.file.as_ref().unwrap().standing_blockers().is_empty());
+}
+
+#[test]
+fn blockers_that_no_one_can_approve_only_allow_returning() {
+    // Case 14 (index 13): graduation prediction not passed.
+    let mut app = scanned(13);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Bell]);
+    assert!(app.message.as_ref().unwrap().text.contains("毕业预测"));
+    press(&mut app, KeyCode::F(3));
+    assert!(matches!(app.overlay, Some(Overlay::Return { .. })));
+}
+
+#[test]
+fn failed_save_reloads_the_file_from_the_database() {
+    let mut app = scanned(0);
+    press(&mut app, KeyCode::Char(' '));
+    let effects = update(&mut app, AppEvent::Saved(Err("数据库操作失败".into())));
+    let exam_no = roster()[0].exam_no.to_string();
+    assert_eq!(effects, [Effect::Bell, Effect::Lookup { payload: exam_no }]);
+}
+
+#[test]
+fn search_and_today_list_open_a_file() {
+    let mut app = logged_in();
+    press(&mut app, KeyCode::F(5));
+    let effects = type_line(&mut app, "演示");
+    assert_eq!(effects, [Effect::Search { query: "演示".into() }]);
+    let row = grad_intake::tui::state::SearchRow { exam_no: "990126200002".into(), name: "演示甲".into(), id_masked: "****1234".into(), major: "会计".into() };
+    update(&mut app, AppEvent::Found(vec![row]));
+    assert_eq!(press(&mut app, KeyCode::Enter), [Effect::Lookup { payload: "990126200002".into() }]);
+    assert_eq!(press(&mut app, KeyCode::F(6)), [Effect::LoadToday]);
+}
+
+#[test]
+fn lock_on_demand_and_after_idle_time() {
+    let mut app = logged_in();
+    let effects = press(&mut app, KeyCode::F(7));
+    assert!(matches!(effects[..], [Effect::Audit { action: "screen_locked", .. }]));
+    assert!(matches!(&app.screen, Screen::Locked(form) if form.id == "c01"));
+    let mut app = logged_in();
+    assert!(tui::update(&mut app, AppEvent::Tick, now() + chrono::Duration::minutes(9)).is_empty());
+    tui::update(&mut app, AppEvent::Tick, now() + chrono::Duration::minutes(10));
+    assert!(matches!(app.screen, Screen::Locked(_)));
+}
+
+#[test]
+fn help_overlay_and_quit() {
+    let mut app = logged_in();
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, None);
+    let ctrl_c = AppEvent::Input(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    assert_eq!(update(&mut app, ctrl_c), [Effect::Quit]);
+    assert!(app.quit);
+}
