@@ -30,6 +30,9 @@ pub struct Cli {
     /// 配置文件 (configuration file)
     #[arg(long, global = true, env = "GRAD_INTAKE_CONFIG")]
     config: Option<PathBuf>,
+    /// 串口扫码枪（设备路径或 auto），代替配置中的 [scanner] port (serial barcode reader)
+    #[arg(long = "scanner", value_name = "PORT")]
+    scanner_port: Option<String>,
     /// 界面语言 zh|en (interface language; default from config, else zh)
     #[arg(long, global = true, value_parser = ["zh", "en"])]
     lang: Option<String>,
@@ -71,6 +74,23 @@ enum Command {
     /// 串口扫码枪：列出串口、试读 (serial barcode reader diagnostics)
     #[command(subcommand)]
     Scanner(ScannerCommand),
+    /// 柜员与主管：添加、列出、重设PIN、停用、启用、解锁（须由主管 --by 执行，均记入审计日志）
+    #[command(subcommand)]
+    Clerk(ClerkCommand),
+    /// 某日受理统计（本柜台数据）：按结果、时段、柜员、柜台、退回原因，名单中尚未前来的人数
+    Tally {
+        /// 日期 YYYY-MM-DD（北京时间），默认今天
+        #[arg(long, value_parser = parse_date)]
+        date: Option<chrono::NaiveDate>,
+        /// 另存为CSV文件（UTF-8带BOM，Excel可直接打开）
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 审计日志：校验哈希链、显示最近条目
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 #[derive(Subcommand)]
@@ -185,7 +205,7 @@ impl Setup {
 pub fn run(cli: Cli) -> Result<i32> {
     let setup = Setup::new(&cli)?;
     match cli.command {
-        None => counter_screen(&setup, cli.lang.as_deref()),
+        None => counter_screen(&setup, cli.lang.as_deref(), cli.scanner_port.as_deref()),
         Some(Command::Check { payload, json }) => check(&setup, &payload, json),
         Some(Command::Roster(RosterCommand::Import { file, format })) => roster_import(&setup, &file, format),
         Some(Command::Roster(RosterCommand::Show { exam_no, json })) => roster_show(&setup, &exam_no, json),
@@ -194,6 +214,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Demo { candidates, seed }) => demo_command(&setup, candidates, seed),
         Some(Command::Sync { once }) => sync_command(&setup, once),
         Some(Command::Scanner(ScannerCommand::List)) => scanner_list(),
+        Some(Command::Clerk(command)) => clerk_command(&setup, command),
+        Some(Command::Tally { date, csv, json }) => tally_command(&setup, date, csv.as_deref(), json),
+        Some(Command::Audit(command)) => audit_command(&setup, command),
         Some(Command::Scanner(ScannerCommand::Listen {
             port,
             baud,
@@ -360,9 +383,20 @@ fn demo_config(db: &Path, key: &ed25519_dalek::SigningKey) -> Config {
     }
 }
 
+/// The serial reader: `--scanner PORT` over the configuration's `[scanner]` table (whose baud
+/// rate and terminator still apply); none when neither names one.
+fn reader_config(config: &Config, port: Option<&str>) -> Option<ReaderConfig> {
+    let mut table = config.scanner.clone();
+    if let Some(port) = port {
+        let base = table.unwrap_or(config::ScannerConfig { port: String::new(), baud: None, terminator: None });
+        table = Some(config::ScannerConfig { port: port.to_owned(), ..base });
+    }
+    table.as_ref().map(ReaderConfig::from_config)
+}
+
 /// Without a subcommand: the counter screen. With no configuration it first sets up the demo
 /// office, so a new user sees a working counter at once.
-fn counter_screen(setup: &Setup, lang: Option<&str>) -> Result<i32> {
+fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>) -> Result<i32> {
     if !setup.config_path.exists() {
         demo_command(setup, demo::DEFAULT_CANDIDATES, 1)?;
     }
@@ -385,7 +419,7 @@ fn counter_screen(setup: &Setup, lang: Option<&str>) -> Result<i32> {
         idle_lock: chrono::Duration::minutes(i64::from(config.idle_lock_minutes.unwrap_or(10))),
     };
     let clock = setup.fixed_now.map_or(Clock::System, Clock::Fixed);
-    tui::run(counter, cfg, clock)?;
+    tui::run(counter, cfg, clock, reader_config(&config, scanner_port))?;
     Ok(0)
 }
 
@@ -580,4 +614,276 @@ fn scanner_listen(
         out.flush()?;
     }
     Ok(0)
+}
+
+// ---- supervisor commands: clerks, tally, audit ----
+
+#[derive(Subcommand)]
+enum ClerkCommand {
+    /// 添加柜员或主管；PIN 在终端中隐藏输入两次，或用 --pin-stdin 从标准输入读一行
+    Add {
+        /// 工号（字母、数字、-和_，最长32位）
+        id: String,
+        /// 姓名
+        #[arg(long)]
+        name: String,
+        /// 角色：clerk（柜员）或 supervisor（主管）
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// 从标准输入读取一行作为PIN（供脚本使用）
+        #[arg(long)]
+        pin_stdin: bool,
+        /// 执行此操作的主管工号（数据库中还没有主管时，添加首位主管可不指定）
+        #[arg(long, value_name = "ID")]
+        by: Option<String>,
+    },
+    /// 列出柜员：工号、姓名、角色、是否停用、是否锁定
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// 重设PIN（并解除锁定）
+    ResetPin {
+        id: String,
+        #[arg(long)]
+        pin_stdin: bool,
+        #[arg(long, value_name = "ID")]
+        by: Option<String>,
+    },
+    /// 停用工号（不能再登录，记录保留）
+    Disable {
+        id: String,
+        #[arg(long, value_name = "ID")]
+        by: Option<String>,
+    },
+    /// 重新启用已停用的工号
+    Enable {
+        id: String,
+        #[arg(long, value_name = "ID")]
+        by: Option<String>,
+    },
+    /// 解除PIN输错造成的锁定
+    Unlock {
+        id: String,
+        #[arg(long, value_name = "ID")]
+        by: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Clerk,
+    Supervisor,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 校验审计日志的哈希链：完整则显示条目数；否则指出第一条被修改、删除或调换顺序的条目（退出码1）
+    Verify,
+    /// 显示最近的审计日志条目
+    Show {
+        /// 条数
+        #[arg(long, default_value_t = 20)]
+        last: usize,
+    },
+}
+
+fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| strings::BAD_DATE.to_owned())
+}
+
+/// The OS account that runs the command: recorded as `os:<name>` when it adds the first supervisor.
+fn os_user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into())
+}
+
+/// A new PIN: one line of standard input with `--pin-stdin`, else typed twice on the terminal
+/// without echo.
+fn read_new_pin(pin_stdin: bool) -> Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if pin_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let pin = line.trim().to_owned();
+        anyhow::ensure!(!pin.is_empty(), strings::PIN_STDIN_EMPTY);
+        return Ok(pin);
+    }
+    anyhow::ensure!(std::io::stdin().is_terminal(), strings::PIN_NOT_TERMINAL);
+    let first = read_hidden(strings::PIN_PROMPT)?;
+    anyhow::ensure!(grad_intake::store::pin_is_acceptable(&first), strings::CLERK_BAD_PIN);
+    let second = read_hidden(strings::PIN_AGAIN)?;
+    anyhow::ensure!(first == second, strings::PIN_MISMATCH);
+    Ok(first)
+}
+
+/// Reads a line from the terminal in raw mode, showing nothing of what is typed. Esc or
+/// Ctrl-C cancels. Raw mode ends on every path (the guard also runs while unwinding).
+fn read_hidden(prompt: &str) -> Result<String> {
+    use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    use ratatui::crossterm::terminal;
+    struct RawMode;
+    impl Drop for RawMode {
+        fn drop(&mut self) {
+            let _ = terminal::disable_raw_mode();
+        }
+    }
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
+    terminal::enable_raw_mode().context(strings::PIN_TERMINAL)?;
+    let raw = RawMode;
+    let mut pin = String::new();
+    let cancelled = loop {
+        let Event::Key(key) = event::read().context(strings::PIN_TERMINAL)? else { continue };
+        if key.kind == KeyEventKind::Release {
+            continue;
+        }
+        match key.code {
+            KeyCode::Enter => break false,
+            KeyCode::Esc => break true,
+            KeyCode::Char('c' | 'd') if key.modifiers.contains(KeyModifiers::CONTROL) => break true,
+            KeyCode::Backspace => {
+                pin.pop();
+            }
+            KeyCode::Char(c) => pin.push(c),
+            _ => {}
+        }
+    };
+    drop(raw);
+    eprintln!();
+    anyhow::ensure!(!cancelled, strings::PIN_CANCELLED);
+    Ok(pin)
+}
+
+/// A role action needs `--by`: the supervisor who does it.
+fn need_by(by: Option<String>) -> Result<String> {
+    by.ok_or_else(|| grad_intake::store::ClerkError::NeedSupervisor.into())
+}
+
+fn clerk_command(setup: &Setup, command: ClerkCommand) -> Result<i32> {
+    use grad_intake::store::Role;
+    let mut store = Store::open(&setup.db)?;
+    let now = setup.now;
+    match command {
+        ClerkCommand::Add { id, name, role, pin_stdin, by } => {
+            let role = match role {
+                RoleArg::Clerk => Role::Clerk,
+                RoleArg::Supervisor => Role::Supervisor,
+            };
+            // Checked before asking for the PIN: nobody types a PIN for an action refused anyway.
+            let supervisor = store.may_add_clerk(&id, role, by.as_deref(), now)?;
+            let pin = read_new_pin(pin_stdin)?;
+            let actor = supervisor.map_or_else(|| format!("os:{}", os_user()), |s| s.id);
+            store.add_clerk(&id, name.trim(), role, &pin, &actor, now)?;
+            println!("{}{id} {}（{}）", strings::CLERK_ADDED, name.trim(), role_label(role));
+            if actor.starts_with("os:") {
+                println!("{}", strings::CLERK_FIRST_ADDED);
+            }
+        }
+        ClerkCommand::List { json } => {
+            let list = store.clerk_list(now)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("{}", strings::CLERK_LIST_EMPTY);
+            }
+            for c in list.iter().filter(|_| !json) {
+                let mut state = vec![if c.clerk.disabled { "已停用" } else { "在用" }.to_owned()];
+                if let Some(until) = c.locked_until {
+                    let local = until.with_timezone(&chrono_tz::Asia::Shanghai);
+                    state.push(format!("锁定至 {}", local.format("%H:%M")));
+                } else if c.failed_logins > 0 {
+                    state.push(format!("PIN已输错 {} 次", c.failed_logins));
+                }
+                println!("{}  {}  {}  {}", c.clerk.id, c.clerk.name, role_label(c.clerk.role), state.join("，"));
+            }
+        }
+        ClerkCommand::ResetPin { id, pin_stdin, by } => {
+            let by = need_by(by)?;
+            store.require_supervisor(&by, "pin_reset", &id, now)?;
+            if store.clerk(&id)?.is_none() {
+                return Err(grad_intake::store::ClerkError::NotFound(id).into());
+            }
+            let pin = read_new_pin(pin_stdin)?;
+            store.reset_pin(&id, &pin, &by, now)?;
+            println!("{}{id}", strings::CLERK_PIN_RESET);
+        }
+        ClerkCommand::Disable { id, by } => {
+            store.disable_clerk(&id, &need_by(by)?, now)?;
+            println!("{}{id}", strings::CLERK_DISABLED_DONE);
+        }
+        ClerkCommand::Enable { id, by } => {
+            store.enable_clerk(&id, &need_by(by)?, now)?;
+            println!("{}{id}", strings::CLERK_ENABLED_DONE);
+        }
+        ClerkCommand::Unlock { id, by } => {
+            store.unlock_clerk(&id, &need_by(by)?, now)?;
+            println!("{}{id}", strings::CLERK_UNLOCKED);
+        }
+    }
+    Ok(0)
+}
+
+fn role_label(role: grad_intake::store::Role) -> &'static str {
+    match role {
+        grad_intake::store::Role::Clerk => "柜员",
+        grad_intake::store::Role::Supervisor => "主管",
+    }
+}
+
+/// `grad-intake tally [--date D] [--csv FILE] [--json]`: this counter's numbers of a local day.
+fn tally_command(setup: &Setup, date: Option<chrono::NaiveDate>, csv: Option<&Path>, json: bool) -> Result<i32> {
+    use grad_intake::domain::tally;
+    let store = Store::open(&setup.db)?;
+    let date = date.unwrap_or_else(|| tally::local_date(setup.now));
+    let site = setup.config.site_code.clone();
+    let t = store.tally(date, site.as_deref())?;
+    let scope = tally::Scope { counter_id: setup.config.counter_id.clone(), site_code: site };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&t)?);
+    } else {
+        print!("{}", tally::report(&t, &scope, 10));
+    }
+    if let Some(path) = csv {
+        let bytes = tally::to_csv(&t, &scope)?;
+        std::fs::write(path, bytes).with_context(|| format!("{}{}", strings::TALLY_CSV_WRITE, path.display()))?;
+        eprintln!("{}{}", strings::TALLY_CSV_WRITTEN, path.display());
+    }
+    Ok(0)
+}
+
+fn audit_command(setup: &Setup, command: AuditCommand) -> Result<i32> {
+    let store = Store::open(&setup.db)?;
+    let entries = store.audit_entries()?;
+    let show = |e: &grad_intake::store::AuditEntry| {
+        let at = DateTime::parse_from_rfc3339(&e.at)
+            .map(|t| t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|_| e.at.clone());
+        format!("#{}  {at}  {}  {}  {}", e.seq, e.actor, e.action, e.detail)
+    };
+    match command {
+        AuditCommand::Verify => match store.verify_audit()? {
+            None => {
+                println!("{}{}", strings::AUDIT_OK, entries.len());
+                Ok(0)
+            }
+            Some(problem) => {
+                let what = if problem.kind == "edited" { strings::AUDIT_EDITED } else { strings::AUDIT_REMOVED };
+                println!("{what}{}{}", strings::AUDIT_ENTRY, problem.seq);
+                // What stands at that place now (after an edit: the edited text).
+                if let Some(e) = entries.iter().find(|e| e.seq == problem.seq) {
+                    println!("  {}", show(e));
+                }
+                Ok(1)
+            }
+        },
+        AuditCommand::Show { last } => {
+            if entries.is_empty() {
+                println!("{}", strings::AUDIT_EMPTY);
+            }
+            for e in &entries[entries.len().saturating_sub(last)..] {
+                println!("{}", show(e));
+            }
+            Ok(0)
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! after the screen said it was saved.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-11-20T10:00:00+08:00";
@@ -107,13 +107,14 @@ impl Screen {
     }
 
     fn alive(&self) -> bool {
-        Command::new("tmux").args(["has-session", "-t", &self.name]).status().is_ok_and(|s| s.success())
+        let status = Command::new("tmux").args(["has-session", "-t", &self.name]).stderr(Stdio::null()).status();
+        status.is_ok_and(|s| s.success())
     }
 }
 
 impl Drop for Screen {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).status();
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).stderr(Stdio::null()).status();
     }
 }
 
@@ -171,3 +172,31 @@ fn decision_survives_sigkill_right_after_accept() {
     assert!(screen.text().contains("c01"), "shows who accepted:\n{}", screen.text());
 }
 
+
+#[test]
+fn serial_reader_scan_opens_the_candidate() {
+    use serialport::{SerialPort, TTYPort};
+    use std::io::Write;
+    let office = Office::new();
+    let (_, qr) = office.first_candidate();
+    let (master, slave) = TTYPort::pair().expect("a pseudo-terminal pair");
+    let path = slave.name().expect("the slave has a path");
+    // Our own handles are duplicated close-on-exec, so tmux's child does not inherit them.
+    let mut master = master.try_clone_native().unwrap();
+    let _slave = slave.try_clone_native().unwrap();
+    let name = format!("gi-serial-{}", std::process::id());
+    let env: Vec<String> = office.env().iter().map(|(k, v)| format!("{k}={}", v.display())).collect();
+    let cmd = format!("env {} GRAD_INTAKE_NOW={NOW} {BIN} --scanner {path}", env.join(" "));
+    assert!(Command::new("tmux").args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &cmd]).status().unwrap().success());
+    let screen = Screen { name };
+    screen.wait_for("柜员登录");
+    screen.type_line("c01");
+    screen.type_line("1111");
+    screen.wait_for("柜员 c01 演示柜员甲");
+    screen.wait_for("扫码枪已连接");
+    master.write_all(format!("{qr}\r").as_bytes()).unwrap();
+    master.flush().unwrap();
+    screen.wait_for("二维码已验证");
+    assert!(screen.text().contains("演示"), "{}", screen.text());
+    let _ = master.bytes_to_read();
+}

@@ -237,3 +237,17 @@ fn help_overlay_and_quit() {
     assert_eq!(update(&mut app, ctrl_c), [Effect::Quit]);
     assert!(app.quit);
 }
+
+#[test]
+fn serial_reader_events() {
+    let mut app = app();
+    // A scan before login is not lost silently: the login box says to log in first.
+    assert!(update(&mut app, AppEvent::Scan("990126200001".into())).is_empty());
+    assert!(matches!(&app.screen, Screen::Login(form) if form.error.is_some()));
+    let mut app = logged_in();
+    update(&mut app, AppEvent::Scanner("扫码枪未连接 /dev/ttyACM0".into()));
+    assert_eq!(app.slots.scanner.as_deref(), Some("扫码枪未连接 /dev/ttyACM0"));
+    assert_eq!(update(&mut app, AppEvent::Scan("990126200001".into())), [Effect::Lookup { payload: "990126200001".into() }]);
+    assert_eq!(update(&mut app, AppEvent::ScanRejected("扫码内容含控制字符".into())), [Effect::Bell]);
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
+}

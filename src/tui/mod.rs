@@ -23,7 +23,7 @@ pub use update::update;
 pub use view::view;
 
 use crate::counter::Counter;
-use worker::Job;
+use crate::scanner::{self, ReaderConfig, ReaderHandle, ScannerEvent};
 
 /// The instant the counter works at: the system clock, or a fixed one for tests and rehearsals.
 #[derive(Debug, Clone, Copy)]
@@ -51,9 +51,10 @@ pub fn builtin_reasons() -> Result<Vec<state::ReturnReason>, toml::de::Error> {
     toml::from_str::<ReasonsFile>(include_str!("../../data/return_reasons.toml")).map(|f| f.reason)
 }
 
-/// Runs the counter screen until the clerk quits. The terminal is restored on every way out,
-/// panics included (ratatui's hook).
-pub fn run(counter: Counter, cfg: UiConfig, clock: Clock) -> std::io::Result<()> {
+/// Runs the counter screen until the clerk quits, with a serial barcode reader if one is
+/// configured (a keyboard-wedge reader needs nothing). The terminal is restored on every way
+/// out, panics included (ratatui's hook).
+pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, scanner: Option<ReaderConfig>) -> std::io::Result<()> {
     let reasons = builtin_reasons().map_err(std::io::Error::other)?;
     let mut app = App::new(cfg, counter.schedule.clone(), reasons, clock.now());
     let (events_tx, events) = mpsc::channel();
@@ -61,6 +62,8 @@ pub fn run(counter: Counter, cfg: UiConfig, clock: Clock) -> std::io::Result<()>
     let worker_events = events_tx.clone();
     let worker = thread::spawn(move || worker::run(counter, jobs, worker_events));
     spawn_input(events_tx.clone());
+    // Held until the screen closes; dropping it stops the reader thread.
+    let _reader = scanner.map(|config| spawn_scanner(config, events_tx.clone()));
     spawn_tick(events_tx);
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, &mut app, &events, &jobs_tx, clock);
@@ -75,14 +78,14 @@ fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     events: &mpsc::Receiver<AppEvent>,
-    jobs: &mpsc::Sender<(Job, DateTime<Utc>)>,
+    jobs: &mpsc::Sender<(Effect, DateTime<Utc>)>,
     clock: Clock,
 ) -> std::io::Result<()> {
     terminal.draw(|f| view(f, app))?;
     while let Ok(event) = events.recv() {
         let now = clock.now();
         for effect in update(app, event, now) {
-            dispatch(app, effect, jobs, now);
+            dispatch(effect, jobs, now);
         }
         if app.quit {
             return Ok(());
@@ -92,27 +95,32 @@ fn event_loop(
     Ok(())
 }
 
-fn dispatch(app: &App, effect: Effect, jobs: &mpsc::Sender<(Job, DateTime<Utc>)>, now: DateTime<Utc>) {
-    let job = match effect {
+/// The bell is rung here; everything that needs the database goes to the worker, in order.
+fn dispatch(effect: Effect, jobs: &mpsc::Sender<(Effect, DateTime<Utc>)>, now: DateTime<Utc>) {
+    match effect {
         Effect::Bell => {
             let mut out = std::io::stdout();
             let _ = out.write_all(b"\x07").and_then(|()| out.flush());
-            return;
         }
-        Effect::Quit => return,
-        Effect::Login { id, pin } => Job::Login { id, pin },
-        Effect::Lookup { payload } => Job::Lookup { payload },
-        Effect::Save { intake, events, clerk_id, outcome } => Job::Save { intake, events, clerk_id, outcome },
-        Effect::Approve { id, pin, exam_no, blockers } => Job::Approve { id, pin, exam_no, blockers },
-        Effect::Search { query } => Job::Search { query },
-        Effect::LoadToday => Job::LoadToday,
-        Effect::Audit { action, detail } => {
-            let actor = app.clerk.as_ref().map_or_else(String::new, |c| c.id.clone());
-            Job::Audit { actor, action, detail }
+        Effect::Quit => {}
+        // The worker only stops when this sender is dropped, so a send cannot fail while we run.
+        other => {
+            let _ = jobs.send((other, now));
         }
-    };
-    // The worker only stops when this sender is dropped, so a send cannot fail while we run.
-    let _ = jobs.send((job, now));
+    }
+}
+
+fn spawn_scanner(config: ReaderConfig, events: mpsc::Sender<AppEvent>) -> ReaderHandle {
+    scanner::spawn(config, move |event| {
+        let event = match event {
+            ScannerEvent::Scan(payload) => AppEvent::Scan(payload),
+            ScannerEvent::Status(status) => AppEvent::Scanner(format!("{} {}", status.label(), status.port().unwrap_or(""))),
+            ScannerEvent::FrameError(message) => AppEvent::ScanRejected(message),
+            // The reader's double read: already delivered once.
+            ScannerEvent::Duplicate(_) => return,
+        };
+        let _ = events.send(event);
+    })
 }
 
 fn spawn_input(events: mpsc::Sender<AppEvent>) {

@@ -221,8 +221,10 @@ pub enum AppEvent {
     Tick,
     /// A scan from the serial reader (a keyboard-wedge scan arrives as `Input`).
     Scan(String),
-    /// The serial reader's state, for the status bar.
+    /// The serial reader's state, for the status bar (the whole slot text).
     Scanner(String),
+    /// A frame from the serial reader that is not a scan (too long, control bytes, ...).
+    ScanRejected(String),
     LoggedIn(Result<Clerk, String>),
     Loaded(Result<Box<Loaded>, String>),
     Saved(Result<SaveOutcome, String>),
@@ -248,7 +250,7 @@ pub enum Effect {
     Approve { id: String, pin: String, exam_no: String, blockers: Vec<String> },
     Search { query: String },
     LoadToday,
-    Audit { action: &'static str, detail: String },
+    Audit { actor: String, action: &'static str, detail: String },
     Bell,
     Quit,
 }

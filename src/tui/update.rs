@@ -26,6 +26,8 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
             app.slots.scanner = Some(status);
             Vec::new()
         }
+        AppEvent::ScanRejected(message) if app.screen == Screen::Counter => refuse(app, message),
+        AppEvent::ScanRejected(_) => Vec::new(),
         AppEvent::LoggedIn(result) => on_logged_in(app, result),
         AppEvent::Loaded(result) => on_loaded(app, result),
         AppEvent::Saved(result) => on_saved(app, result),
@@ -180,7 +182,9 @@ fn submit_scan(app: &mut App) -> Vec<Effect> {
 }
 
 fn on_scan(app: &mut App, payload: String) -> Vec<Effect> {
-    if app.screen != Screen::Counter {
+    if let Screen::Login(form) | Screen::Locked(form) = &mut app.screen {
+        // A reader's scan before login: say why nothing happens instead of dropping it silently.
+        form.error = Some(ui::LOG_IN_FIRST.get(app.cfg.lang).to_owned());
         return Vec::new();
     }
     say(app, Level::Info, t(app, ui::LOOKING_UP));
@@ -318,7 +322,7 @@ fn lock(app: &mut App) -> Vec<Effect> {
     let id = app.clerk.as_ref().map(|c| c.id.clone()).unwrap_or_default();
     app.screen = Screen::Locked(LoginForm::new(&id));
     app.overlay = None;
-    vec![Effect::Audit { action: "screen_locked", detail: id }]
+    vec![Effect::Audit { actor: id.clone(), action: "screen_locked", detail: id }]
 }
 
 // ---- overlays ------------------------------------------------------------------------------

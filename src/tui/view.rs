@@ -60,7 +60,8 @@ fn status_bar(app: &App) -> Paragraph<'static> {
     let people = [
         format!("{} {clerk}", tr(app, ui::SLOT_CLERK)),
         format!("{} {}", tr(app, ui::SLOT_COUNTER), app.cfg.counter_id),
-        format!("{} {}", tr(app, ui::SLOT_SCANNER), slot(&app.slots.scanner, ui::KEYBOARD_WEDGE)),
+        // A serial reader's slot reads as a whole ("扫码枪未连接 /dev/ttyACM0").
+        app.slots.scanner.clone().unwrap_or_else(|| format!("{} {}", tr(app, ui::SLOT_SCANNER), tr(app, ui::KEYBOARD_WEDGE))),
         format!("{} {}", tr(app, ui::SLOT_PORTAL), slot(&app.slots.portal, ui::NOT_CONFIGURED)),
         format!("{} {}", tr(app, ui::SLOT_PRINTER), slot(&app.slots.printer, ui::NOT_CONFIGURED)),
     ];

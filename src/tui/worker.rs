@@ -7,26 +7,16 @@ use std::sync::mpsc::{Receiver, Sender};
 use chrono::{DateTime, Utc};
 
 use super::photo;
-use super::state::{AppEvent, Loaded, SaveOutcome, SearchRow, TodayRow};
+use super::state::{AppEvent, Effect, Loaded, SearchRow, TodayRow};
 use crate::counter::Counter;
-use crate::domain::intake::{Intake, IntakeEvent};
+use crate::domain::intake::Intake;
 use crate::domain::scan;
 use crate::store::{Actor, Role};
 
-/// A job for the worker, with the instant it was asked for.
-pub enum Job {
-    Login { id: String, pin: String },
-    Lookup { payload: String },
-    Save { intake: Intake, events: Vec<IntakeEvent>, clerk_id: String, outcome: SaveOutcome },
-    Approve { id: String, pin: String, exam_no: String, blockers: Vec<String> },
-    Search { query: String },
-    LoadToday,
-    Audit { actor: String, action: &'static str, detail: String },
-}
-
-pub fn run(mut counter: Counter, jobs: Receiver<(Job, DateTime<Utc>)>, events: Sender<AppEvent>) {
-    for (job, now) in jobs {
-        let event = handle(&mut counter, job, now);
+/// Carries out the effects that need the database, in the order `update` asked for them.
+pub fn run(mut counter: Counter, jobs: Receiver<(Effect, DateTime<Utc>)>, events: Sender<AppEvent>) {
+    for (effect, now) in jobs {
+        let event = handle(&mut counter, effect, now);
         if let Some(event) = event
             && events.send(event).is_err()
         {
@@ -35,25 +25,27 @@ pub fn run(mut counter: Counter, jobs: Receiver<(Job, DateTime<Utc>)>, events: S
     }
 }
 
-fn handle(counter: &mut Counter, job: Job, now: DateTime<Utc>) -> Option<AppEvent> {
-    Some(match job {
-        Job::Login { id, pin } => AppEvent::LoggedIn(counter.store.login(&id, &pin, now).map_err(|e| e.to_string())),
-        Job::Lookup { payload } => AppEvent::Loaded(lookup(counter, &payload, now)),
-        Job::Save { intake, events, clerk_id, outcome } => {
+fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<AppEvent> {
+    Some(match effect {
+        Effect::Login { id, pin } => AppEvent::LoggedIn(counter.store.login(&id, &pin, now).map_err(|e| e.to_string())),
+        Effect::Lookup { payload } => AppEvent::Loaded(lookup(counter, &payload, now)),
+        Effect::Save { intake, events, clerk_id, outcome } => {
             let actor = Actor { counter_id: &counter.counter_id, clerk_id: &clerk_id, at: now };
             let result = counter.store.save_intake(&intake, &events, &actor);
             tracing::info!(exam_no = %intake.exam_no, state = intake.state.as_str(), ok = result.is_ok(), "save intake");
             AppEvent::Saved(result.map(|()| outcome).map_err(|e| e.to_string()))
         }
-        Job::Approve { id, pin, exam_no, blockers } => AppEvent::Approved(approve(counter, &id, &pin, &exam_no, &blockers, now)),
-        Job::Search { query } => AppEvent::Found(search(counter, &query).unwrap_or_default()),
-        Job::LoadToday => AppEvent::Today(today(counter, now).unwrap_or_default()),
-        Job::Audit { actor, action, detail } => {
+        Effect::Approve { id, pin, exam_no, blockers } => AppEvent::Approved(approve(counter, &id, &pin, &exam_no, &blockers, now)),
+        Effect::Search { query } => AppEvent::Found(search(counter, &query).unwrap_or_default()),
+        Effect::LoadToday => AppEvent::Today(today(counter, now).unwrap_or_default()),
+        Effect::Audit { actor, action, detail } => {
             if let Err(e) = counter.store.audit(now, &actor, action, &detail) {
                 tracing::error!(error = %e, "audit");
             }
             return None;
         }
+        // The UI thread carries these out itself.
+        Effect::Bell | Effect::Quit => return None,
     })
 }
 
