@@ -9,6 +9,7 @@ pub mod config;
 pub mod counter;
 pub mod demo;
 pub mod logging;
+pub mod parallel;
 pub mod roster_file;
 pub mod scanner;
 pub mod sync;

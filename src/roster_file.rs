@@ -103,27 +103,30 @@ fn parse_json_array(text: &str) -> Result<Located, ImportError> {
         field: String::new(),
         message: format!("{}{e}", strings::IMPORT_NOT_JSON_ARRAY),
     })?;
-    let parsed = records.iter().enumerate().map(|(i, raw)| {
-        let location = Location::Record(i + 1);
-        Candidate::from_json_str(raw.get())
-            .map(|c| (location.clone(), c))
-            .map_err(|e| ImportError::at(location, exam_no_in_json(raw.get()), e))
-    });
-    collect_unique(parsed)
+    let records = records.iter().enumerate().map(|(i, raw)| (Location::Record(i + 1), raw.get())).collect();
+    collect_unique(parse_records(records)?)
 }
 
 fn parse_json_lines(text: &str) -> Result<Located, ImportError> {
-    let parsed = text
+    let records = text
         .lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            let location = Location::Line(i + 1);
-            Candidate::from_json_str(line)
-                .map(|c| (location.clone(), c))
-                .map_err(|e| ImportError::at(location, exam_no_in_json(line), e))
-        });
-    collect_unique(parsed)
+        .map(|(i, line)| (Location::Line(i + 1), line))
+        .collect();
+    collect_unique(parse_records(records)?)
+}
+
+/// Parses JSON records on every core: the roster of a whole city is hundreds of megabytes. The
+/// results keep file order, so the error reported is the first one in the file.
+fn parse_records(records: Vec<(Location, &str)>) -> Result<Vec<(Location, Candidate)>, ImportError> {
+    crate::parallel::map(&records, |(location, text)| {
+        Candidate::from_json_str(text)
+            .map(|c| (location.clone(), c))
+            .map_err(|e| ImportError::at(location.clone(), exam_no_in_json(text), e))
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Best effort: the exam number of a record that failed, to name it in the error.
@@ -132,12 +135,11 @@ fn exam_no_in_json(text: &str) -> Option<String> {
     Some(value.get("exam_no")?.as_str()?.to_owned())
 }
 
-/// Stops at the first error, and refuses an exam number given twice.
-fn collect_unique(parsed: impl Iterator<Item = Result<(Location, Candidate), ImportError>>) -> Result<Located, ImportError> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for item in parsed {
-        let (location, candidate) = item?;
+/// Refuses an exam number given twice, naming the second record.
+fn collect_unique(parsed: Located) -> Result<Located, ImportError> {
+    let mut seen = HashSet::with_capacity(parsed.len());
+    let mut out = Vec::with_capacity(parsed.len());
+    for (location, candidate) in parsed {
         if !seen.insert(candidate.exam_no.clone()) {
             return Err(ImportError {
                 location,
@@ -172,7 +174,7 @@ fn parse_csv(text: &str) -> Result<Located, ImportError> {
             .map(|c| (Location::Line(line), c))
             .map_err(|e| ImportError::at(Location::Line(line), exam_no, e))
     });
-    collect_unique(parsed)
+    collect_unique(parsed.collect::<Result<_, _>>()?)
 }
 
 fn csv_error(e: &csv::Error) -> ImportError {

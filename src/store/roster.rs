@@ -19,6 +19,19 @@ impl Store {
     /// Adds or updates candidates by exam number, all in one transaction: either every record
     /// is stored or none is.
     pub fn import_roster(&mut self, candidates: &[Candidate]) -> Result<ImportReport, StoreError> {
+        // A large cache keeps the whole import in memory until commit instead of writing pages
+        // out early and reading them back (256 MB; SQLite's default is 2 MB).
+        self.conn.pragma_update(None, "cache_size", -262_144)?;
+        let result = self.import_in_one_transaction(candidates);
+        self.conn.pragma_update(None, "cache_size", -2_000)?;
+        result
+    }
+
+    fn import_in_one_transaction(&mut self, candidates: &[Candidate]) -> Result<ImportReport, StoreError> {
+        let records = crate::parallel::map(candidates, serde_json::to_string)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let tx = self.conn.transaction()?;
         let mut report = ImportReport::default();
         {
@@ -30,8 +43,7 @@ impl Store {
                    site_code = excluded.site_code, batch = excluded.batch,
                    updated_at = excluded.updated_at, record = excluded.record",
             )?;
-            for c in candidates {
-                let record = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            for (c, record) in candidates.iter().zip(records) {
                 let old: Option<String> =
                     existing.query_row([c.exam_no.as_str()], |r| r.get(0)).optional()?;
                 match old {

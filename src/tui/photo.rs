@@ -30,8 +30,9 @@ mod tests {
         let jpeg = crate::demo::photo::demo_photo(3).unwrap();
         let cells = to_cells(&jpeg).unwrap();
         assert_eq!(cells.cells.len(), usize::from(PHOTO_COLS * PHOTO_ROWS));
-        // The corner is background, the centre is face: they differ.
-        assert_ne!(cells.cells[0], cells.cells[cells.cells.len() / 2]);
+        // The corner is background, the centre of the picture is face: they differ.
+        let centre = usize::from(PHOTO_ROWS / 2 * PHOTO_COLS + PHOTO_COLS / 2);
+        assert_ne!(cells.cells[0], cells.cells[centre]);
     }
 
     #[test]

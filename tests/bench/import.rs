@@ -11,9 +11,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use ed25519_dalek::SigningKey;
-use grad_intake::domain::candidate::Candidate;
-use grad_intake::domain::ids::ExamNo;
-use grad_intake::domain::scan::{self, PublicKeys, Scan};
 use grad_intake::roster_file::{self, Format};
 use grad_intake::store::Store;
 
@@ -27,54 +24,12 @@ fn now() -> DateTime<Utc> {
         .expect("a valid fixed instant")
 }
 
-/// Largest roster `demo::roster` builds in one call: at index 99_999 its sequence number
-/// `index % 100_000 + 1` becomes 100000 (six digits) and `base_candidate` panics.
-const DEMO_CHUNK: usize = 99_999;
-
-/// `count` demo candidates with unique exam numbers and valid signed codes. Built from chunks of
-/// at most `DEMO_CHUNK` (each with its own seed); chunk k is moved to district k+1 and its form
-/// codes signed again for the new exam numbers.
-fn demo_roster(count: usize, key: &SigningKey) -> Vec<Candidate> {
-    let keys = PublicKeys::from_keys(vec![key.verifying_key()]);
-    let mut out = Vec::with_capacity(count);
-    for chunk in 0.. {
-        let want = (count - out.len()).min(DEMO_CHUNK);
-        if want == 0 {
-            break;
-        }
-        let generated = grad_intake::demo::roster(
-            want.max(grad_intake::demo::MIN_CANDIDATES),
-            SEED + chunk,
-            now(),
-            key,
-        )
-        .expect("demo roster");
-        for (_, mut c) in generated.into_iter().take(want) {
-            if chunk > 0 {
-                let old = c.exam_no.as_str();
-                let exam_no = format!("{}{:02}{}", &old[..2], chunk + 1, &old[4..]);
-                c.exam_no = ExamNo::parse(&exam_no).expect("12 digits");
-                let qr =
-                    c.qr.as_deref()
-                        .expect("demo candidates carry a signed code");
-                let Ok(Scan::Signed(mut code)) = scan::parse(qr, &keys) else {
-                    panic!("the demo signs its form codes")
-                };
-                code.exam_no = c.exam_no.clone();
-                c.qr = Some(scan::signed_payload(&code, key));
-            }
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The demo roster as the portal would send it: one JSON record a line.
 fn jsonl_roster() -> String {
     let key = SigningKey::from_bytes(&[7u8; 32]);
-    let roster = demo_roster(COUNT, &key);
-    let mut text = String::with_capacity(COUNT * 1_600);
-    for candidate in &roster {
+    let roster = grad_intake::demo::roster(COUNT, SEED, now(), &key).expect("demo roster");
+    let mut text = String::with_capacity(COUNT * 1_700);
+    for (_, candidate) in &roster {
         text.push_str(&serde_json::to_string(candidate).expect("candidate serialises"));
         text.push('\n');
     }

@@ -14,9 +14,7 @@ use ed25519_dalek::SigningKey;
 use grad_intake::config::Config;
 use grad_intake::counter::Counter;
 use grad_intake::demo::{self, DEMO_SITE};
-use grad_intake::domain::candidate::Candidate;
-use grad_intake::domain::ids::ExamNo;
-use grad_intake::domain::scan::{self, PublicKeys, Scan, encode_public_key};
+use grad_intake::domain::scan::encode_public_key;
 use grad_intake::store::Store;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -32,55 +30,13 @@ fn now() -> DateTime<Utc> {
         .expect("a valid fixed instant")
 }
 
-/// Largest roster `demo::roster` builds in one call: at index 99_999 its sequence number
-/// `index % 100_000 + 1` becomes 100000 (six digits) and `base_candidate` panics.
-const DEMO_CHUNK: usize = 99_999;
-
-/// `count` demo candidates with unique exam numbers and valid signed codes. Built from chunks of
-/// at most `DEMO_CHUNK` (each with its own seed); chunk k is moved to district k+1 and its form
-/// codes signed again for the new exam numbers.
-fn demo_roster(count: usize, key: &SigningKey) -> Vec<Candidate> {
-    let keys = PublicKeys::from_keys(vec![key.verifying_key()]);
-    let mut out = Vec::with_capacity(count);
-    for chunk in 0.. {
-        let want = (count - out.len()).min(DEMO_CHUNK);
-        if want == 0 {
-            break;
-        }
-        let generated = grad_intake::demo::roster(
-            want.max(grad_intake::demo::MIN_CANDIDATES),
-            SEED + chunk,
-            now(),
-            key,
-        )
-        .expect("demo roster");
-        for (_, mut c) in generated.into_iter().take(want) {
-            if chunk > 0 {
-                let old = c.exam_no.as_str();
-                let exam_no = format!("{}{:02}{}", &old[..2], chunk + 1, &old[4..]);
-                c.exam_no = ExamNo::parse(&exam_no).expect("12 digits");
-                let qr =
-                    c.qr.as_deref()
-                        .expect("demo candidates carry a signed code");
-                let Ok(Scan::Signed(mut code)) = scan::parse(qr, &keys) else {
-                    panic!("the demo signs its form codes")
-                };
-                code.exam_no = c.exam_no.clone();
-                c.qr = Some(scan::signed_payload(&code, key));
-            }
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Builds the database (roster through JSON Lines, as an import would, and the demo window) and
 /// returns the signed payloads of every candidate.
 fn build_db(db: &Path, key: &SigningKey) -> Vec<String> {
-    let roster = demo_roster(COUNT, key);
+    let roster = demo::roster(COUNT, SEED, now(), key).expect("demo roster");
     let text: String = roster
         .iter()
-        .map(|c| serde_json::to_string(c).expect("candidate serialises") + "\n")
+        .map(|(_, c)| serde_json::to_string(c).expect("candidate serialises") + "\n")
         .collect();
     let candidates =
         grad_intake::roster_file::parse(&text, grad_intake::roster_file::Format::Jsonl)
@@ -90,7 +46,7 @@ fn build_db(db: &Path, key: &SigningKey) -> Vec<String> {
     demo::refresh_window(&store, now()).expect("demo window stored");
     roster
         .into_iter()
-        .map(|c| c.qr.expect("demo candidates carry a signed code"))
+        .map(|(_, c)| c.qr.expect("demo candidates carry a signed code"))
         .collect()
 }
 
