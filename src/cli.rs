@@ -469,7 +469,7 @@ fn sync_once(setup: &Setup, settings: &grad_intake::sync::SyncSettings) -> Resul
 /// `[#####-----] 上传 1500/10000  名单 +2000  照片 12`
 fn sync_progress_line(p: &grad_intake::sync::Progress) -> String {
     const WIDTH: usize = 20;
-    let filled = if p.to_push == 0 { WIDTH } else { (p.pushed * WIDTH / p.to_push).min(WIDTH) };
+    let filled = (p.pushed * WIDTH).checked_div(p.to_push).map_or(WIDTH, |f| f.min(WIDTH));
     format!(
         "[{}{}] 上传 {}/{}  名单 +{}  照片 {}",
         "#".repeat(filled),

@@ -281,6 +281,7 @@ pub mod ui {
     pub const CLERK_ID: Tr = tr("工号", "Clerk id");
     pub const PIN: Tr = tr("PIN", "PIN");
     pub const DEMO_LOGIN_HINT: Tr = tr("演示数据：柜员 c01/1111、c02/2222，主管 s01/9999", "Demo: clerks c01/1111, c02/2222, supervisor s01/9999");
+    pub const LOG_IN_FIRST: Tr = tr("请先登录，再扫码", "Log in first, then scan");
     pub const LOGGING_IN: Tr = tr("正在验证…", "Checking…");
     pub const SCAN_PROMPT: Tr = tr("扫码或输入准考证号/身份证号，回车查询", "Scan the form, or type exam no./ID no. and Enter");
     pub const LOOKING_UP: Tr = tr("查询中…", "Looking up…");
@@ -357,6 +358,39 @@ pub mod ui {
     pub const K_LOGIN: Tr = tr("登录", "log in");
     pub const K_CONFIRM: Tr = tr("确认", "confirm");
     pub const K_OPEN: Tr = tr("打开", "open");
+    pub const K_SUPERVISOR: Tr = tr("主管统计", "supervisor");
+    pub const K_PREV_DAY: Tr = tr("前一天", "previous day");
+    pub const K_NEXT_DAY: Tr = tr("后一天", "next day");
+    pub const K_VOID: Tr = tr("作废受理", "void a file");
+    pub const K_UNLOCK: Tr = tr("解锁柜员", "unlock a clerk");
+    pub const K_REFRESH: Tr = tr("刷新", "refresh");
+    pub const K_BACK: Tr = tr("返回柜台", "back to counter");
+
+    pub const SUPERVISOR_ONLY: Tr = tr("仅主管可用：请主管登录", "Supervisors only: log in as a supervisor");
+    pub const TALLY_TITLE: Tr = tr("受理统计", "Tally");
+    pub const THIS_COUNTER: Tr = tr("本柜台数据", "this counter only");
+    pub const COUNTING: Tr = tr("统计中…", "Counting…");
+    pub const T_ACCEPTED: Tr = tr("已受理", "accepted");
+    pub const T_RETURNED: Tr = tr("已退回", "returned");
+    pub const T_IN_PROGRESS: Tr = tr("办理中", "in progress");
+    pub const T_VOIDED: Tr = tr("已作废", "voided");
+    pub const T_TOTAL: Tr = tr("合计", "total");
+    pub const T_ROSTER: Tr = tr("本考点名单", "roster of this site");
+    pub const T_SEEN: Tr = tr("已来办理", "came");
+    pub const T_NOT_YET: Tr = tr("尚未来", "not yet come");
+    pub const BY_HOUR: Tr = tr("每小时（受理/退回）", "By hour (accepted/returned)");
+    pub const BY_CLERK: Tr = tr("按柜员", "By clerk");
+    pub const BY_COUNTER: Tr = tr("按柜台", "By counter");
+    pub const TOP_REASONS: Tr = tr("退回原因（前5）", "Top return reasons");
+    pub const CONFLICTS: Tr = tr("跨柜台冲突（考试院）", "Cross-counter conflicts (portal)");
+    pub const NO_PORTAL: Tr = tr("未连接考试院：全考点数据与冲突需同步后显示", "Not connected to the portal: office-wide numbers and conflicts appear after sync");
+    pub const VOID_TITLE: Tr = tr("作废受理：准考证号与原因", "Void a file: exam no. and reason");
+    pub const VOID_EXAM_NO: Tr = tr("准考证号", "Exam no.");
+    pub const VOID_REASON: Tr = tr("原因", "Reason");
+    pub const UNLOCK_TITLE: Tr = tr("解锁柜员：输入工号", "Unlock a clerk: id");
+    pub const NONE_YET: Tr = tr("（无）", "(none)");
+    pub const VOIDED: Tr = tr("已作废受理：", "Voided: ");
+    pub const UNLOCKED: Tr = tr("已解锁柜员：", "Unlocked: ");
 
     /// The window status as the status bar shows it.
     pub fn window(status: crate::domain::schedule::WindowStatus, lang: Lang) -> &'static str {
@@ -440,3 +474,35 @@ pub const PORTAL_KEY_EXISTING: &str = "签名密钥已存在（如需更换请�
 pub const PORTAL_COUNTER_ADDED: &str = "已登记柜台。令牌只显示这一次，请填入该柜台 config.toml 的 portal_token（考试院只保存其摘要）：";
 pub const SYNC_DONE: &str = "同步完成：";
 pub const SYNC_REJECTED_LIST: &str = "被考试院拒收的事件（不影响其他事件的上传，请主管核对）：";
+
+// ---- supervisor ----
+// Clerks and roles, voiding, the day's tally and the audit log (issue 7).
+pub const CLERK_NOT_FOUND: &str = "没有这个工号：";
+pub const CLERK_NOT_SUPERVISOR: &str = "只有在用的主管才能管理柜员、作废办理记录或解锁；该工号不是主管或已停用，操作未执行（已记入审计日志）：";
+pub const CLERK_NEED_SUPERVISOR: &str = "请用 --by 指定执行此操作的主管工号，例如 --by s01";
+pub const CLERK_FIRST_SUPERVISOR: &str = "数据库中还没有主管：请先添加一名主管（--role supervisor），再由主管添加柜员";
+pub const CLERK_LAST_SUPERVISOR: &str = "不能停用最后一名在用的主管：请先添加或启用另一名主管";
+pub const VOID_NO_INTAKE: &str = "该考生在本柜台没有办理记录，无需作废。准考证号：";
+pub const PIN_PROMPT: &str = "请输入PIN（4至12位数字，输入时不显示，按回车结束，Esc取消）：";
+pub const PIN_AGAIN: &str = "请再输入一次PIN：";
+pub const PIN_MISMATCH: &str = "两次输入的PIN不一致，未做任何改动，请重新运行";
+pub const PIN_CANCELLED: &str = "已取消，未做任何改动";
+pub const PIN_NOT_TERMINAL: &str =
+    "不在终端中运行，无法隐藏输入的PIN：请在终端中运行，或加 --pin-stdin 从标准输入读取一行PIN";
+pub const PIN_STDIN_EMPTY: &str = "标准输入中没有读到PIN（应为一行4至12位数字）";
+pub const PIN_TERMINAL: &str = "无法从终端读取PIN：";
+pub const CLERK_ADDED: &str = "已添加：";
+pub const CLERK_FIRST_ADDED: &str = "（数据库中原无主管：首位主管由操作系统用户添加，已记入审计日志）";
+pub const CLERK_PIN_RESET: &str = "已重设PIN，并解除了锁定：";
+pub const CLERK_DISABLED_DONE: &str = "已停用（不能再登录，已有记录保留）：";
+pub const CLERK_ENABLED_DONE: &str = "已启用：";
+pub const CLERK_UNLOCKED: &str = "已解锁（之前输错的次数已清零）：";
+pub const CLERK_LIST_EMPTY: &str = "还没有柜员。请先添加一名主管：grad-intake clerk add s01 --name 姓名 --role supervisor";
+pub const BAD_DATE: &str = "日期应为“年-月-日”，如 2026-11-20";
+pub const TALLY_CSV_WRITTEN: &str = "已写入CSV（UTF-8带BOM，Excel可直接打开）：";
+pub const TALLY_CSV_WRITE: &str = "无法写入CSV文件，请检查路径和权限：";
+pub const AUDIT_OK: &str = "审计日志完整，未被改动。条目数：";
+pub const AUDIT_EDITED: &str = "审计日志被改动：这一条的内容被修改过。";
+pub const AUDIT_REMOVED: &str = "审计日志被改动：从这一条起有条目被删除或调换了顺序。";
+pub const AUDIT_ENTRY: &str = "条目序号：";
+pub const AUDIT_EMPTY: &str = "审计日志中还没有条目";

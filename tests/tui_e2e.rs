@@ -200,3 +200,34 @@ fn serial_reader_scan_opens_the_candidate() {
     assert!(screen.text().contains("演示"), "{}", screen.text());
     let _ = master.bytes_to_read();
 }
+
+#[test]
+fn only_a_supervisor_reaches_the_supervisor_screen() {
+    let office = Office::new();
+    let screen = Screen::start(&office, "gi-roles");
+    screen.wait_for("柜员登录");
+    screen.type_line("c01");
+    screen.type_line("1111");
+    screen.wait_for("柜员 c01 演示柜员甲");
+    screen.keys(&["F8"]);
+    screen.wait_for("仅主管可用");
+    assert!(!screen.text().contains("受理统计"));
+    // The supervisor logs in at the lock screen and opens the day's numbers.
+    screen.keys(&["F7"]);
+    screen.wait_for("屏幕已锁定");
+    screen.keys(&["C-u"]);
+    for _ in 0..3 {
+        screen.keys(&["BSpace"]);
+    }
+    screen.keys(&["Tab"]);
+    for _ in 0..3 {
+        screen.keys(&["BSpace"]);
+    }
+    screen.type_line("s01");
+    screen.type_line("9999");
+    screen.wait_for("柜员 s01 演示主管");
+    screen.keys(&["F8"]);
+    screen.wait_for("受理统计");
+    // 30 demo candidates, one of them of another site.
+    screen.wait_for("本考点名单 29");
+}

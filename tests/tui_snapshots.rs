@@ -107,3 +107,35 @@ fn no_full_id_number_on_any_screen() {
         assert!(!screen.contains(&id), "full ID of candidate {index} on screen");
     }
 }
+
+#[test]
+fn supervisor_screen() {
+    use grad_intake::domain::intake::IntakeState;
+    use grad_intake::domain::tally::{self, RosterCount, TallyRow};
+    use grad_intake::store::Role;
+    use grad_intake::tui::state::{Day, Screen};
+    let mut app = logged_in();
+    app.clerk = Some(clerk("s01", Role::Supervisor));
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    // A made-up morning at the demo office: two counters, three clerks.
+    let row = |state, counter: &str, clerk: &str, minutes: i64, reasons: &[&str]| TallyRow {
+        state,
+        counter_id: counter.into(),
+        clerk_id: Some(clerk.into()),
+        at: now() - chrono::Duration::hours(2) + chrono::Duration::minutes(minutes),
+        return_reasons: reasons.iter().map(|r| (*r).to_owned()).collect(),
+    };
+    let rows = vec![
+        row(IntakeState::Accepted, "demo-01", "c01", 5, &[]),
+        row(IntakeState::Accepted, "demo-01", "c01", 20, &[]),
+        row(IntakeState::Returned, "demo-01", "c01", 35, &["“考生思想品德表现”栏未填写或未加盖公章"]),
+        row(IntakeState::Accepted, "demo-02", "c02", 50, &[]),
+        row(IntakeState::Accepted, "demo-02", "c02", 70, &[]),
+        row(IntakeState::Returned, "demo-02", "c02", 90, &["登记表份数不足", "“考生思想品德表现”栏未填写或未加盖公章"]),
+        row(IntakeState::Voided, "demo-01", "s01", 100, &[]),
+        TallyRow { clerk_id: None, ..row(IntakeState::InProgress, "demo-02", "", 115, &[]) },
+    ];
+    let tally = tally::tally(date, &rows, RosterCount { roster: 200, seen: 8 });
+    app.screen = Screen::Supervisor(Day { date, tally: Some(Ok(tally)) });
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}

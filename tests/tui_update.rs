@@ -251,3 +251,40 @@ fn serial_reader_events() {
     assert_eq!(update(&mut app, AppEvent::ScanRejected("扫码内容含控制字符".into())), [Effect::Bell]);
     assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
 }
+
+#[test]
+fn a_clerk_cannot_reach_the_supervisor_screen_or_its_actions() {
+    let mut app = logged_in();
+    assert_eq!(press(&mut app, KeyCode::F(8)), [Effect::Bell]);
+    assert_eq!(app.screen, Screen::Counter);
+    assert!(app.message.as_ref().unwrap().text.contains("仅主管"));
+    // Even an overlay left open cannot act for a clerk.
+    app.overlay = Some(Overlay::Unlock { id: "c02".into() });
+    assert_eq!(press(&mut app, KeyCode::Enter), [Effect::Bell]);
+}
+
+#[test]
+fn supervisor_counts_days_voids_and_unlocks() {
+    let mut app = logged_in();
+    app.clerk = Some(clerk("s01", Role::Supervisor));
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    assert_eq!(press(&mut app, KeyCode::F(8)), [Effect::Count { date: today }]);
+    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today && day.tally.is_none()));
+    assert_eq!(press(&mut app, KeyCode::Left), [Effect::Count { date: today.pred_opt().unwrap() }]);
+    assert_eq!(press(&mut app, KeyCode::Right), [Effect::Count { date: today }]);
+    update(&mut app, AppEvent::Counted(Err("数据库操作失败".into())));
+    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.tally.is_some()));
+    // Void: exam number, Enter, reason, Enter.
+    press(&mut app, KeyCode::F(3));
+    type_line(&mut app, "990126200001");
+    let effects = type_line(&mut app, "误受理");
+    assert_eq!(effects, [Effect::Void { exam_no: "990126200001".into(), reason: "误受理".into(), by: "s01".into() }]);
+    let done = update(&mut app, AppEvent::Done(Ok((grad_intake::strings::ui::VOIDED, "990126200001".into()))));
+    assert_eq!(done, [Effect::Count { date: today }], "the numbers are counted again");
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Success);
+    press(&mut app, KeyCode::F(4));
+    assert_eq!(type_line(&mut app, "c02"), [Effect::Unlock { id: "c02".into(), by: "s01".into() }]);
+    assert_eq!(update(&mut app, AppEvent::Done(Err("该工号不存在".into()))), [Effect::Bell]);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Counter);
+}

@@ -8,3 +8,4 @@ pub mod intake;
 pub mod rules;
 pub mod scan;
 pub mod schedule;
+pub mod tally;

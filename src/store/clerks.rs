@@ -68,6 +68,19 @@ pub enum ClerkError {
     BadId,
     #[error("{}", strings::CLERK_EXISTS)]
     Exists,
+    #[error("{}{}", strings::CLERK_NOT_FOUND, .0)]
+    NotFound(String),
+    /// A role action by someone who is not an enabled supervisor.
+    #[error("{}{}", strings::CLERK_NOT_SUPERVISOR, .0)]
+    NotSupervisor(String),
+    /// A role action without naming the supervisor who does it.
+    #[error("{}", strings::CLERK_NEED_SUPERVISOR)]
+    NeedSupervisor,
+    /// The first clerk of a database must be a supervisor.
+    #[error("{}", strings::CLERK_FIRST_SUPERVISOR)]
+    FirstMustBeSupervisor,
+    #[error("{}", strings::CLERK_LAST_SUPERVISOR)]
+    LastSupervisor,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -182,5 +195,144 @@ impl Store {
             .map_err(StoreError::from)?;
         self.audit(now, id, "login_failed", "")?;
         Err(LoginError::Wrong)
+    }
+}
+
+// ---- role actions (supervisor) ----
+
+/// A clerk as `clerk list` shows them: with failed PINs and a lockout still running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClerkStatus {
+    #[serde(flatten)]
+    pub clerk: Clerk,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// One clerk, or `None` for an unknown id.
+    pub fn clerk(&self, id: &str) -> Result<Option<Clerk>, StoreError> {
+        Ok(self.clerks()?.into_iter().find(|c| c.id == id))
+    }
+
+    /// Every clerk by id, with the lockout that is still running at `now`.
+    pub fn clerk_list(&self, now: DateTime<Utc>) -> Result<Vec<ClerkStatus>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, failed_logins, locked_until FROM clerks ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?)))?;
+        let mut extra = std::collections::HashMap::new();
+        for row in rows {
+            let (id, failed, until) = row?;
+            let until = until.as_deref().map(parse_instant).transpose()?.filter(|u| *u > now);
+            extra.insert(id, (failed, until));
+        }
+        Ok(self
+            .clerks()?
+            .into_iter()
+            .map(|clerk| {
+                let (failed_logins, locked_until) = extra.get(&clerk.id).copied().unwrap_or((0, None));
+                ClerkStatus { clerk, failed_logins, locked_until }
+            })
+            .collect())
+    }
+
+    /// Whether the database holds any supervisor (enabled or not).
+    pub fn has_supervisor(&self) -> Result<bool, StoreError> {
+        Ok(self.clerks()?.iter().any(|c| c.role == Role::Supervisor))
+    }
+
+    /// Checks that `by` is an enabled supervisor, from the database. A refusal is audited
+    /// (`role_action_refused`, detail: the action and its target).
+    pub fn require_supervisor(&mut self, by: &str, action: &str, target: &str, at: DateTime<Utc>) -> Result<Clerk, ClerkError> {
+        match self.clerk(by)? {
+            Some(c) if c.role == Role::Supervisor && !c.disabled => Ok(c),
+            _ => {
+                self.audit(at, by, "role_action_refused", &format!("{action} {target}"))?;
+                Err(ClerkError::NotSupervisor(by.to_owned()))
+            }
+        }
+    }
+
+    /// Who may add a clerk of `role`: the enabled supervisor `by` (returned). While the database
+    /// holds no supervisor at all, the first supervisor may be added by anyone (`Ok(None)`: the
+    /// caller records who ran it, e.g. the OS user); a clerk may not be the first.
+    pub fn may_add_clerk(&mut self, id: &str, role: Role, by: Option<&str>, at: DateTime<Utc>) -> Result<Option<Clerk>, ClerkError> {
+        if !self.has_supervisor()? {
+            return if role == Role::Supervisor { Ok(None) } else { Err(ClerkError::FirstMustBeSupervisor) };
+        }
+        let by = by.ok_or(ClerkError::NeedSupervisor)?;
+        self.require_supervisor(by, "clerk_add", id, at).map(Some)
+    }
+
+    /// Sets a new PIN (the clerk forgot it) and clears failures and a lockout. `by`: a supervisor.
+    pub fn reset_pin(&mut self, id: &str, pin: &str, by: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
+        self.require_supervisor(by, "pin_reset", id, at)?;
+        if !pin_is_acceptable(pin) {
+            return Err(ClerkError::BadPin);
+        }
+        let hash = hash_pin(pin)?;
+        self.clerk_update(
+            id,
+            by,
+            at,
+            "pin_reset",
+            "UPDATE clerks SET pin_hash = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
+            Some(&hash),
+        )
+    }
+
+    /// Stops the clerk from logging in (data and history stay). The last enabled supervisor
+    /// cannot be disabled. `by`: a supervisor.
+    pub fn disable_clerk(&mut self, id: &str, by: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
+        self.require_supervisor(by, "clerk_disable", id, at)?;
+        let clerks = self.clerks()?;
+        let target = clerks.iter().find(|c| c.id == id).ok_or_else(|| ClerkError::NotFound(id.to_owned()))?;
+        let supervisors = clerks.iter().filter(|c| c.role == Role::Supervisor && !c.disabled).count();
+        if target.role == Role::Supervisor && !target.disabled && supervisors <= 1 {
+            return Err(ClerkError::LastSupervisor);
+        }
+        self.clerk_update(id, by, at, "clerk_disabled", "UPDATE clerks SET disabled = 1 WHERE id = ?1", None)
+    }
+
+    /// Lets a disabled clerk log in again. `by`: a supervisor.
+    pub fn enable_clerk(&mut self, id: &str, by: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
+        self.require_supervisor(by, "clerk_enable", id, at)?;
+        self.clerk_update(id, by, at, "clerk_enabled", "UPDATE clerks SET disabled = 0 WHERE id = ?1", None)
+    }
+
+    /// Ends a lockout and forgets earlier wrong PINs. `by`: a supervisor.
+    pub fn unlock_clerk(&mut self, id: &str, by: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
+        self.require_supervisor(by, "clerk_unlock", id, at)?;
+        self.clerk_update(
+            id,
+            by,
+            at,
+            "clerk_unlocked",
+            "UPDATE clerks SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+            None,
+        )
+    }
+
+    /// Runs `sql` (parameters: the id, then `value` if any) and its audit entry in one transaction.
+    fn clerk_update(
+        &mut self,
+        id: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        action: &str,
+        sql: &str,
+        value: Option<&str>,
+    ) -> Result<(), ClerkError> {
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let changed = match value {
+            Some(v) => tx.execute(sql, params![id, v]),
+            None => tx.execute(sql, params![id]),
+        }
+        .map_err(StoreError::from)?;
+        if changed == 0 {
+            return Err(ClerkError::NotFound(id.to_owned()));
+        }
+        audit::append(&tx, at, by, action, id)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
     }
 }

@@ -23,6 +23,12 @@ pub enum Action {
     Close,
     Quit,
     NextField,
+    Supervisor,
+    PrevDay,
+    NextDay,
+    Refresh,
+    Void,
+    Unlock,
 }
 
 pub struct Binding {
@@ -62,7 +68,20 @@ const COUNTER: &[Binding] = &[
     bind(&[KeyCode::F(5)], "F5", Action::Search, ui::K_SEARCH, true),
     bind(&[KeyCode::F(6)], "F6", Action::Today, ui::K_TODAY, true),
     bind(&[KeyCode::F(7)], "F7", Action::Lock, ui::K_LOCK, true),
+    bind(&[KeyCode::F(8)], "F8", Action::Supervisor, ui::K_SUPERVISOR, true),
     CLOSE,
+    HELP,
+    QUIT,
+];
+
+const SUPERVISOR: &[Binding] = &[
+    bind(&[KeyCode::Left], "←", Action::PrevDay, ui::K_PREV_DAY, true),
+    bind(&[KeyCode::Right], "→", Action::NextDay, ui::K_NEXT_DAY, true),
+    bind(&[KeyCode::F(3)], "F3", Action::Void, ui::K_VOID, true),
+    bind(&[KeyCode::F(4)], "F4", Action::Unlock, ui::K_UNLOCK, true),
+    bind(&[KeyCode::F(5)], "F5", Action::Refresh, ui::K_REFRESH, true),
+    bind(&[KeyCode::F(7)], "F7", Action::Lock, ui::K_LOCK, true),
+    bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_BACK, true),
     HELP,
     QUIT,
 ];
@@ -101,13 +120,14 @@ const HELP_ONLY: &[Binding] = &[CLOSE, QUIT];
 pub fn bindings(app: &App) -> &'static [Binding] {
     match (&app.screen, &app.overlay) {
         (Screen::Login(_) | Screen::Locked(_), _) => LOGIN,
+        (_, Some(Overlay::Help)) => HELP_ONLY,
+        (_, Some(Overlay::ConfirmAccept)) => CONFIRM,
+        (_, Some(Overlay::Return { .. })) => PICK_LIST,
+        (_, Some(Overlay::Note { .. } | Overlay::Unlock { .. })) => TEXT_INPUT,
+        (_, Some(Overlay::Approve(_) | Overlay::Void { .. })) => FORM,
+        (_, Some(Overlay::Search { .. } | Overlay::Today { .. })) => LIST,
         (Screen::Counter, None) => COUNTER,
-        (Screen::Counter, Some(Overlay::Help)) => HELP_ONLY,
-        (Screen::Counter, Some(Overlay::ConfirmAccept)) => CONFIRM,
-        (Screen::Counter, Some(Overlay::Return { .. })) => PICK_LIST,
-        (Screen::Counter, Some(Overlay::Note { .. })) => TEXT_INPUT,
-        (Screen::Counter, Some(Overlay::Approve(_))) => FORM,
-        (Screen::Counter, Some(Overlay::Search { .. } | Overlay::Today { .. })) => LIST,
+        (Screen::Supervisor(_), None) => SUPERVISOR,
     }
 }
 
@@ -115,6 +135,7 @@ pub fn bindings(app: &App) -> &'static [Binding] {
 pub fn help_bindings(app: &App) -> &'static [Binding] {
     match app.screen {
         Screen::Counter => COUNTER,
+        Screen::Supervisor(_) => SUPERVISOR,
         _ => LOGIN,
     }
 }
@@ -125,7 +146,8 @@ pub fn action_for(app: &App, key: &KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
-    if key.code == KeyCode::Char('?') && app.overlay.is_none() && app.scan_line.is_empty() && app.screen == super::state::Screen::Counter {
+    let screen_with_help = matches!(app.screen, Screen::Counter | Screen::Supervisor(_));
+    if key.code == KeyCode::Char('?') && app.overlay.is_none() && app.scan_line.is_empty() && screen_with_help {
         return Some(Action::Help);
     }
     let found = bindings(app).iter().find(|b| b.keys.contains(&key.code))?;

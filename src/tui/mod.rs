@@ -5,6 +5,7 @@
 pub mod keymap;
 pub mod photo;
 pub mod state;
+mod supervisor_view;
 pub mod update;
 pub mod view;
 mod worker;

@@ -1,7 +1,7 @@
 //! The counter screen's state, events and effects. Plain data: `update` changes it, `view`
 //! draws it, workers fill it through events.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use ratatui::crossterm::event::Event;
 use serde::Deserialize;
 
@@ -9,6 +9,7 @@ use crate::domain::assess::Assessment;
 use crate::domain::candidate::Candidate;
 use crate::domain::intake::{Intake, IntakeEvent};
 use crate::domain::schedule::Schedule;
+use crate::domain::tally::Tally;
 use crate::store::Clerk;
 use crate::strings::ui::Lang;
 
@@ -123,6 +124,15 @@ pub enum Screen {
     Login(LoginForm),
     Locked(LoginForm),
     Counter,
+    /// The supervisor's view of a day (supervisors only).
+    Supervisor(Day),
+}
+
+/// The day a supervisor looks at, and its numbers once the worker has counted them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Day {
+    pub date: NaiveDate,
+    pub tally: Option<Result<Tally, String>>,
 }
 
 /// One candidate in the search results.
@@ -152,6 +162,10 @@ pub enum Overlay {
     Approve(LoginForm),
     Search { query: String, results: Option<Vec<SearchRow>>, cursor: usize },
     Today { rows: Option<Vec<TodayRow>>, cursor: usize },
+    /// A supervisor voids a file: the exam number, then the reason.
+    Void { exam_no: String, reason: String, focus: Field },
+    /// A supervisor unlocks a clerk locked out by wrong PINs.
+    Unlock { id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +245,9 @@ pub enum AppEvent {
     Approved(Result<Clerk, String>),
     Found(Vec<SearchRow>),
     Today(Vec<TodayRow>),
+    Counted(Result<Tally, String>),
+    /// A supervisor action finished: what was done (and to what), or why not.
+    Done(Result<(crate::strings::ui::Tr, String), String>),
 }
 
 /// What a confirmed save means for the screen.
@@ -250,6 +267,9 @@ pub enum Effect {
     Approve { id: String, pin: String, exam_no: String, blockers: Vec<String> },
     Search { query: String },
     LoadToday,
+    Count { date: NaiveDate },
+    Void { exam_no: String, reason: String, by: String },
+    Unlock { id: String, by: String },
     Audit { actor: String, action: &'static str, detail: String },
     Bell,
     Quit,

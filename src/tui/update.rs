@@ -6,7 +6,7 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 
 use super::keymap::{Action, action_for};
 use super::state::{
-    App, AppEvent, Effect, Field, Level, Loaded, LoginForm, Message, OpenFile, Overlay, SaveOutcome, Screen,
+    App, AppEvent, Day, Effect, Field, Level, Loaded, LoginForm, Message, OpenFile, Overlay, SaveOutcome, Screen,
 };
 use crate::domain::intake::{Decision, IntakeEvent, IntakeState, Tick};
 use crate::domain::rules::ItemKind;
@@ -45,6 +45,17 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
             }
             Vec::new()
         }
+        AppEvent::Counted(result) => {
+            if let Screen::Supervisor(day) = &mut app.screen {
+                day.tally = Some(result);
+            }
+            Vec::new()
+        }
+        AppEvent::Done(Ok((what, subject))) => {
+            say(app, Level::Success, format!("{}{subject}", t(app, what)));
+            recount(app)
+        }
+        AppEvent::Done(Err(e)) => refuse(app, e),
     }
 }
 
@@ -72,10 +83,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match app.screen {
         Screen::Login(_) | Screen::Locked(_) => login_key(app, key, action),
-        Screen::Counter => match app.overlay {
-            Some(_) => overlay_key(app, key, action),
-            None => counter_key(app, key, action),
-        },
+        Screen::Counter | Screen::Supervisor(_) if app.overlay.is_some() => overlay_key(app, key, action),
+        Screen::Counter => counter_key(app, key, action),
+        Screen::Supervisor(_) => supervisor_key(app, action),
     }
 }
 
@@ -156,6 +166,7 @@ fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effe
             app.overlay = Some(Overlay::Help);
             Vec::new()
         }
+        Some(Action::Supervisor) => open_supervisor(app),
         Some(Action::Close) => {
             if app.scan_line.is_empty() {
                 app.file = None;
@@ -171,6 +182,56 @@ fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effe
             Vec::new()
         }
     }
+}
+
+/// Supervisors only: a clerk's F8 is refused and changes nothing.
+fn open_supervisor(app: &mut App) -> Vec<Effect> {
+    if !is_supervisor(app) {
+        let text = t(app, ui::SUPERVISOR_ONLY).to_owned();
+        return refuse(app, text);
+    }
+    let date = app.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    app.screen = Screen::Supervisor(Day { date, tally: None });
+    vec![Effect::Count { date }]
+}
+
+fn is_supervisor(app: &App) -> bool {
+    app.clerk.as_ref().is_some_and(|c| c.role == crate::store::Role::Supervisor)
+}
+
+fn supervisor_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let Screen::Supervisor(day) = &mut app.screen else { return Vec::new() };
+    match action {
+        Some(Action::PrevDay) => day.date = day.date.pred_opt().unwrap_or(day.date),
+        Some(Action::NextDay) => day.date = day.date.succ_opt().unwrap_or(day.date),
+        Some(Action::Refresh) => {}
+        Some(Action::Void) => {
+            app.overlay = Some(Overlay::Void { exam_no: String::new(), reason: String::new(), focus: Field::Id });
+            return Vec::new();
+        }
+        Some(Action::Unlock) => {
+            app.overlay = Some(Overlay::Unlock { id: String::new() });
+            return Vec::new();
+        }
+        Some(Action::Lock) => return lock(app),
+        Some(Action::Help) => {
+            app.overlay = Some(Overlay::Help);
+            return Vec::new();
+        }
+        Some(Action::Close) => {
+            app.screen = Screen::Counter;
+            return Vec::new();
+        }
+        _ => return Vec::new(),
+    }
+    recount(app)
+}
+
+/// Counts the supervisor's day again (after a change of date or an action).
+fn recount(app: &mut App) -> Vec<Effect> {
+    let Screen::Supervisor(day) = &mut app.screen else { return Vec::new() };
+    day.tally = None;
+    vec![Effect::Count { date: day.date }]
 }
 
 fn submit_scan(app: &mut App) -> Vec<Effect> {
@@ -346,7 +407,41 @@ fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effe
         Overlay::Approve(form) => approve_key(app, key, action, form),
         Overlay::Search { query, results, cursor } => search_key(app, key, action, query, results, cursor),
         Overlay::Today { rows, cursor } => today_key(app, action, rows, cursor),
+        Overlay::Void { exam_no, reason, focus } => void_key(app, key, action, exam_no, reason, focus),
+        Overlay::Unlock { mut id } if action != Some(Action::Submit) => {
+            edit(&mut id, &key, 32);
+            keep(app, Overlay::Unlock { id })
+        }
+        Overlay::Unlock { id } => supervisor_effect(app, |by| Effect::Unlock { id: id.trim().to_owned(), by }),
     }
+}
+
+fn void_key(app: &mut App, key: KeyEvent, action: Option<Action>, mut exam_no: String, mut reason: String, mut focus: Field) -> Vec<Effect> {
+    match action {
+        Some(Action::NextField) => focus = if focus == Field::Id { Field::Pin } else { Field::Id },
+        Some(Action::Submit) if focus == Field::Id => focus = Field::Pin,
+        Some(Action::Submit) => {
+            let (exam_no, reason) = (exam_no.trim().to_owned(), reason.trim().to_owned());
+            return supervisor_effect(app, |by| Effect::Void { exam_no, reason, by });
+        }
+        _ => match focus {
+            Field::Id => edit(&mut exam_no, &key, 18),
+            Field::Pin => edit(&mut reason, &key, 200),
+        },
+    }
+    keep(app, Overlay::Void { exam_no, reason, focus })
+}
+
+/// A supervisor action, in the name of the supervisor logged in (the store checks the role
+/// again).
+fn supervisor_effect(app: &mut App, effect: impl FnOnce(String) -> Effect) -> Vec<Effect> {
+    if !is_supervisor(app) {
+        let text = t(app, ui::SUPERVISOR_ONLY).to_owned();
+        return refuse(app, text);
+    }
+    let by = app.clerk.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+    say(app, Level::Info, t(app, ui::SAVING));
+    vec![effect(by)]
 }
 
 fn keep(app: &mut App, overlay: Overlay) -> Vec<Effect> {

@@ -28,6 +28,7 @@ pub fn view(frame: &mut Frame, app: &App) {
         Screen::Login(form) => login(frame, app, form, ui::LOGIN_TITLE, body),
         Screen::Locked(form) => login(frame, app, form, ui::LOCKED_TITLE, body),
         Screen::Counter => counter(frame, app, body),
+        Screen::Supervisor(day) => supervisor(frame, app, day, body),
     }
     frame.render_widget(Paragraph::new(footer_hints(app, bindings(app))).wrap(Wrap { trim: true }), footer);
     if let Some(overlay) = &app.overlay {
@@ -143,6 +144,12 @@ fn counter(frame: &mut Frame, app: &App, area: Rect) {
         Some(file) => candidate_file(frame, app, file, main),
         None => frame.render_widget(Paragraph::new(tr(app, ui::WAITING_FOR_SCAN)).centered().fg(Color::DarkGray), main),
     }
+}
+
+fn supervisor(frame: &mut Frame, app: &App, day: &super::state::Day, area: Rect) {
+    let [message, main] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    frame.render_widget(message_line(app), message);
+    super::supervisor_view::draw(frame, app, day, main);
 }
 
 fn message_line(app: &App) -> Line<'static> {
@@ -323,6 +330,18 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             lines.extend(list_lines(app, results.as_ref().map(|r| r.iter().map(|s| format!("{}  {}  {}  {}", s.exam_no, s.name, s.id_masked, s.major)).collect()), *cursor, ui::SEARCH_NONE));
             (tr(app, ui::SEARCH_TITLE).into(), lines, 14)
         }
+        Overlay::Void { exam_no, reason, focus } => {
+            let form = [(ui::VOID_EXAM_NO, exam_no, Field::Id), (ui::VOID_REASON, reason, Field::Pin)];
+            let lines = form
+                .iter()
+                .map(|(label, value, field)| {
+                    let marker = if focus == field { "▶ " } else { "  " };
+                    Line::from(format!("{marker}{}：{value}{}", tr(app, *label), if focus == field { "▏" } else { "" }))
+                })
+                .collect();
+            (tr(app, ui::VOID_TITLE).into(), lines, 4)
+        }
+        Overlay::Unlock { id } => (tr(app, ui::UNLOCK_TITLE).into(), vec![Line::from(format!("{id}▏"))], 3),
         Overlay::Today { rows, cursor } => {
             let items = rows.as_ref().map(|r| {
                 r.iter()

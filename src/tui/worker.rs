@@ -12,6 +12,7 @@ use crate::counter::Counter;
 use crate::domain::intake::Intake;
 use crate::domain::scan;
 use crate::store::{Actor, Role};
+use crate::strings::ui;
 
 /// Carries out the effects that need the database, in the order `update` asked for them.
 pub fn run(mut counter: Counter, jobs: Receiver<(Effect, DateTime<Utc>)>, events: Sender<AppEvent>) {
@@ -43,6 +44,17 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
                 tracing::error!(error = %e, "audit");
             }
             return None;
+        }
+        Effect::Count { date } => {
+            AppEvent::Counted(counter.store.tally(date, counter.site_code.as_deref()).map_err(|e| e.to_string()))
+        }
+        Effect::Void { exam_no, reason, by } => {
+            let result = counter.store.void_intake(&exam_no, &reason, &by, &counter.counter_id, now);
+            AppEvent::Done(result.map(|_| (ui::VOIDED, exam_no)).map_err(|e| e.to_string()))
+        }
+        Effect::Unlock { id, by } => {
+            let result = counter.store.unlock_clerk(&id, &by, now);
+            AppEvent::Done(result.map(|()| (ui::UNLOCKED, id)).map_err(|e| e.to_string()))
         }
         // The UI thread carries these out itself.
         Effect::Bell | Effect::Quit => return None,
