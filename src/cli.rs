@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use grad_intake::config::{self, Config};
 use grad_intake::counter::{CheckError, Counter};
-use grad_intake::domain::assess::Assessment;
 use grad_intake::demo;
+use grad_intake::domain::assess::Assessment;
 use grad_intake::roster_file::{self, Format};
 use grad_intake::scanner::{self, PortSpec, ReaderConfig, Terminator};
 use grad_intake::store::Store;
@@ -19,7 +19,11 @@ use grad_intake::strings::ui::Lang;
 use grad_intake::tui::{self, Clock, UiConfig};
 
 #[derive(Parser)]
-#[command(name = "grad-intake", version, about = "自学考试毕业生登记表现场受理柜台 / graduation intake counter")]
+#[command(
+    name = "grad-intake",
+    version,
+    about = "自学考试毕业生登记表现场受理柜台 / graduation intake counter"
+)]
 pub struct Cli {
     /// 数据库文件 (database file)
     #[arg(long, global = true, env = "GRAD_INTAKE_DB")]
@@ -170,7 +174,9 @@ enum ScheduleCommand {
 }
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|_| strings::BAD_NOW.to_owned())
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| strings::BAD_NOW.to_owned())
 }
 
 /// Where things are, after flags, environment and the configuration file.
@@ -185,7 +191,10 @@ struct Setup {
 
 impl Setup {
     fn new(cli: &Cli) -> Result<Self> {
-        let config_path = cli.config.clone().unwrap_or_else(config::default_config_path);
+        let config_path = cli
+            .config
+            .clone()
+            .unwrap_or_else(config::default_config_path);
         let config = Config::load(&config_path)?;
         let db = config::resolve_db(cli.db.as_deref(), &config, &config_path);
         if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -194,7 +203,13 @@ impl Setup {
                 eprintln!("{}{e}", strings::LOG_UNAVAILABLE);
             }
         }
-        Ok(Self { config, config_path, db, now: cli.now.unwrap_or_else(Utc::now), fixed_now: cli.now })
+        Ok(Self {
+            config,
+            config_path,
+            db,
+            now: cli.now.unwrap_or_else(Utc::now),
+            fixed_now: cli.now,
+        })
     }
 
     fn counter(&self) -> Result<Counter> {
@@ -207,15 +222,23 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         None => counter_screen(&setup, cli.lang.as_deref(), cli.scanner_port.as_deref()),
         Some(Command::Check { payload, json }) => check(&setup, &payload, json),
-        Some(Command::Roster(RosterCommand::Import { file, format })) => roster_import(&setup, &file, format),
-        Some(Command::Roster(RosterCommand::Show { exam_no, json })) => roster_show(&setup, &exam_no, json),
+        Some(Command::Roster(RosterCommand::Import { file, format })) => {
+            roster_import(&setup, &file, format)
+        }
+        Some(Command::Roster(RosterCommand::Show { exam_no, json })) => {
+            roster_show(&setup, &exam_no, json)
+        }
         Some(Command::Schedule(ScheduleCommand::Import { file })) => schedule_import(&setup, &file),
-        Some(Command::Schedule(ScheduleCommand::Status { site })) => schedule_status(&setup, site.as_deref()),
+        Some(Command::Schedule(ScheduleCommand::Status { site })) => {
+            schedule_status(&setup, site.as_deref())
+        }
         Some(Command::Demo { candidates, seed }) => demo_command(&setup, candidates, seed),
         Some(Command::Sync { once }) => sync_command(&setup, once),
         Some(Command::Scanner(ScannerCommand::List)) => scanner_list(),
         Some(Command::Clerk(command)) => clerk_command(&setup, command),
-        Some(Command::Tally { date, csv, json }) => tally_command(&setup, date, csv.as_deref(), json),
+        Some(Command::Tally { date, csv, json }) => {
+            tally_command(&setup, date, csv.as_deref(), json)
+        }
         Some(Command::Audit(command)) => audit_command(&setup, command),
         Some(Command::Scanner(ScannerCommand::Listen {
             port,
@@ -229,10 +252,14 @@ pub fn run(cli: Cli) -> Result<i32> {
             match command {
                 PortalCommand::Serve { listen, workers } => portal_serve(db, &listen, workers),
                 PortalCommand::Keygen { rotate } => portal_keygen(&setup, db, rotate),
-                PortalCommand::ImportRoster { file, format, photos } => {
-                    portal_import_roster(&setup, db, &file, format, photos.as_deref())
+                PortalCommand::ImportRoster {
+                    file,
+                    format,
+                    photos,
+                } => portal_import_roster(&setup, db, &file, format, photos.as_deref()),
+                PortalCommand::AddCounter { site, counter } => {
+                    portal_add_counter(&setup, db, &site, &counter)
                 }
-                PortalCommand::AddCounter { site, counter } => portal_add_counter(&setup, db, &site, &counter),
             }
         }
     }
@@ -241,7 +268,12 @@ pub fn run(cli: Cli) -> Result<i32> {
 fn check(setup: &Setup, payload: &str, json: bool) -> Result<i32> {
     let counter = setup.counter()?;
     let result = counter.check(payload, setup.now);
-    tracing::info!(kind = result.as_ref().map_or_else(|e| e.kind(), |a| a.intake.state.as_str()), "check");
+    tracing::info!(
+        kind = result
+            .as_ref()
+            .map_or_else(|e| e.kind(), |a| a.intake.state.as_str()),
+        "check"
+    );
     let mut out = std::io::stdout().lock();
     match (result, json) {
         (Ok(a), true) => writeln!(out, "{}", serde_json::to_string_pretty(&a)?)?,
@@ -263,15 +295,37 @@ fn fail(e: &CheckError) -> Result<i32> {
 
 fn print_assessment(out: &mut impl Write, a: &Assessment) -> Result<()> {
     let c = &a.candidate;
-    writeln!(out, "考生：{}  准考证号：{}  证件号：{}", c.name, c.exam_no, c.id_masked)?;
-    writeln!(out, "层次：{}  专业代码：{}  办理地点：{}", c.level, c.major_code, c.site_code)?;
+    writeln!(
+        out,
+        "考生：{}  准考证号：{}  证件号：{}",
+        c.name, c.exam_no, c.id_masked
+    )?;
+    writeln!(
+        out,
+        "层次：{}  专业代码：{}  办理地点：{}",
+        c.level, c.major_code, c.site_code
+    )?;
     writeln!(out, "扫码：{}", strings::scan_kind(a.scan.kind))?;
-    let until = a.window.until.map(|t| format!("（至 {}）", t.format("%m-%d %H:%M"))).unwrap_or_default();
-    writeln!(out, "受理时间：{}{until}", strings::window_status(a.window.status))?;
+    let until = a
+        .window
+        .until
+        .map(|t| format!("（至 {}）", t.format("%m-%d %H:%M")))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "受理时间：{}{until}",
+        strings::window_status(a.window.status)
+    )?;
     writeln!(out, "办理状态：{}", strings::intake_state(a.intake.state))?;
     writeln!(out, "材料清单：")?;
     for item in &a.checklist {
-        writeln!(out, "  □ {} ×{}  {}", item.title, item.copies, strings::item_kind(item.kind))?;
+        writeln!(
+            out,
+            "  □ {} ×{}  {}",
+            item.title,
+            item.copies,
+            strings::item_kind(item.kind)
+        )?;
         if let Some(note) = &item.note {
             writeln!(out, "      {note}")?;
         }
@@ -289,7 +343,12 @@ fn roster_import(setup: &Setup, file: &Path, format: Option<Format>) -> Result<i
     let candidates = roster_file::read(file, format)?;
     let mut store = Store::open(&setup.db)?;
     let report = store.import_roster(&candidates)?;
-    tracing::info!(added = report.added, updated = report.updated, unchanged = report.unchanged, "roster import");
+    tracing::info!(
+        added = report.added,
+        updated = report.updated,
+        unchanged = report.unchanged,
+        "roster import"
+    );
     println!(
         "导入完成：新增 {}，更新 {}，未变 {}（共 {} 条）",
         report.added,
@@ -312,20 +371,49 @@ fn roster_show(setup: &Setup, exam_no: &str, json: bool) -> Result<i32> {
         println!("{}", serde_json::to_string_pretty(&c)?);
         return Ok(0);
     }
-    println!("{}  {}  {}  证件号 {}", c.exam_no, c.name, c.gender.label(), c.id_no);
-    println!("{} {}（{}）  主考学校：{}", c.level.label(), c.major_name, c.major_code, c.exam_school);
-    println!("批次 {}  办理地点 {}  照片 {:?}  毕业预测{}", c.batch, c.site_code, c.photo_status, if c.prediction_passed { "通过" } else { "未通过" });
+    println!(
+        "{}  {}  {}  证件号 {}",
+        c.exam_no,
+        c.name,
+        c.gender.label(),
+        c.id_no
+    );
+    println!(
+        "{} {}（{}）  主考学校：{}",
+        c.level.label(),
+        c.major_name,
+        c.major_code,
+        c.exam_school
+    );
+    println!(
+        "批次 {}  办理地点 {}  照片 {:?}  毕业预测{}",
+        c.batch,
+        c.site_code,
+        c.photo_status,
+        if c.prediction_passed {
+            "通过"
+        } else {
+            "未通过"
+        }
+    );
     for course in &c.courses {
-        println!("  {} {} {} {}", course.code, course.name, course.score, course.date);
+        println!(
+            "  {} {} {} {}",
+            course.code, course.name, course.score, course.date
+        );
     }
     Ok(0)
 }
 
 fn schedule_import(setup: &Setup, file: &Path) -> Result<i32> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("{}{}", strings::IMPORT_READ, file.display()))?;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("{}{}", strings::IMPORT_READ, file.display()))?;
     let store = Store::open(&setup.db)?;
     let mut schedule = grad_intake::counter::load_schedule(&store)?;
-    let name = file.file_name().map_or_else(|| "schedule.toml".into(), |n| n.to_string_lossy().into_owned());
+    let name = file.file_name().map_or_else(
+        || "schedule.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     // Parse against what is there first: a bad document is refused and nothing is stored.
     schedule.merge_doc(&name, &text)?;
     store.put_schedule_doc(&name, &text)?;
@@ -335,11 +423,25 @@ fn schedule_import(setup: &Setup, file: &Path) -> Result<i32> {
 
 fn schedule_status(setup: &Setup, site: Option<&str>) -> Result<i32> {
     let counter = setup.counter()?;
-    let wanted = site.map(str::to_owned).or_else(|| counter.site_code.clone());
-    for s in counter.schedule.sites().filter(|s| wanted.as_ref().is_none_or(|w| *w == s.code)) {
+    let wanted = site
+        .map(str::to_owned)
+        .or_else(|| counter.site_code.clone());
+    for s in counter
+        .schedule
+        .sites()
+        .filter(|s| wanted.as_ref().is_none_or(|w| *w == s.code))
+    {
         let state = counter.schedule.status(&s.code, setup.now);
-        let until = state.until.map(|t| format!("（至 {}）", t.format("%Y-%m-%d %H:%M"))).unwrap_or_default();
-        println!("{} {}：{}{until}", s.code, s.name, strings::window_status(state.status));
+        let until = state
+            .until
+            .map(|t| format!("（至 {}）", t.format("%Y-%m-%d %H:%M")))
+            .unwrap_or_default();
+        println!(
+            "{} {}：{}{until}",
+            s.code,
+            s.name,
+            strings::window_status(state.status)
+        );
     }
     Ok(0)
 }
@@ -350,7 +452,10 @@ fn demo_command(setup: &Setup, candidates: usize, seed: u64) -> Result<i32> {
     let installed = demo::install(&mut store, candidates, seed, setup.now, &key)?;
     let r = installed.report;
     println!("演示数据（合成，非真实考生）已写入 {}", setup.db.display());
-    println!("  考生：新增 {}，更新 {}，未变 {}", r.added, r.updated, r.unchanged);
+    println!(
+        "  考生：新增 {}，更新 {}，未变 {}",
+        r.added, r.updated, r.unchanged
+    );
     if !setup.config_path.exists() {
         let config = demo_config(&setup.db, &key);
         config.write_new(&setup.config_path)?;
@@ -378,7 +483,9 @@ fn demo_config(db: &Path, key: &ed25519_dalek::SigningKey) -> Config {
         counter_id: Some(demo::DEMO_COUNTER.into()),
         db: Some(db),
         lang: Some("zh".into()),
-        portal_public_keys: vec![grad_intake::domain::scan::encode_public_key(&key.verifying_key())],
+        portal_public_keys: vec![grad_intake::domain::scan::encode_public_key(
+            &key.verifying_key(),
+        )],
         ..Config::default()
     }
 }
@@ -388,8 +495,15 @@ fn demo_config(db: &Path, key: &ed25519_dalek::SigningKey) -> Config {
 fn reader_config(config: &Config, port: Option<&str>) -> Option<ReaderConfig> {
     let mut table = config.scanner.clone();
     if let Some(port) = port {
-        let base = table.unwrap_or(config::ScannerConfig { port: String::new(), baud: None, terminator: None });
-        table = Some(config::ScannerConfig { port: port.to_owned(), ..base });
+        let base = table.unwrap_or(config::ScannerConfig {
+            port: String::new(),
+            baud: None,
+            terminator: None,
+        });
+        table = Some(config::ScannerConfig {
+            port: port.to_owned(),
+            ..base
+        });
     }
     table.as_ref().map(ReaderConfig::from_config)
 }
@@ -408,8 +522,15 @@ fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>)
     }
     let counter = Counter::open(&config, &setup.db)?;
     let site_code = counter.site_code.clone().unwrap_or_default();
-    let site_name = counter.schedule.site(&site_code).map(|s| s.name.clone()).unwrap_or_default();
-    let lang = lang.or(config.lang.as_deref()).and_then(Lang::parse).unwrap_or_default();
+    let site_name = counter
+        .schedule
+        .site(&site_code)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let lang = lang
+        .or(config.lang.as_deref())
+        .and_then(Lang::parse)
+        .unwrap_or_default();
     let cfg = UiConfig {
         site_code,
         site_name,
@@ -429,7 +550,11 @@ fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>)
 fn sync_command(setup: &Setup, once: bool) -> Result<i32> {
     use grad_intake::sync::SyncSettings;
     let settings = SyncSettings::from_config(&setup.config)?;
-    if once { sync_once(setup, &settings) } else { sync_forever(setup, settings) }
+    if once {
+        sync_once(setup, &settings)
+    } else {
+        sync_forever(setup, settings)
+    }
 }
 
 /// One round with a progress bar on a terminal; a summary and the rejected events at the end.
@@ -469,7 +594,9 @@ fn sync_once(setup: &Setup, settings: &grad_intake::sync::SyncSettings) -> Resul
 /// `[#####-----] 上传 1500/10000  名单 +2000  照片 12`
 fn sync_progress_line(p: &grad_intake::sync::Progress) -> String {
     const WIDTH: usize = 20;
-    let filled = (p.pushed * WIDTH).checked_div(p.to_push).map_or(WIDTH, |f| f.min(WIDTH));
+    let filled = (p.pushed * WIDTH)
+        .checked_div(p.to_push)
+        .map_or(WIDTH, |f| f.min(WIDTH));
     format!(
         "[{}{}] 上传 {}/{}  名单 +{}  照片 {}",
         "#".repeat(filled),
@@ -488,7 +615,14 @@ fn print_rejected(store: &Store) -> Result<()> {
     }
     println!("{}", strings::SYNC_REJECTED_LIST);
     for e in rejected {
-        println!("  #{} {} {} {}：{}", e.seq, e.kind, e.exam_no.unwrap_or_default(), e.at, e.error);
+        println!(
+            "  #{} {} {} {}：{}",
+            e.seq,
+            e.kind,
+            e.exam_no.unwrap_or_default(),
+            e.at,
+            e.error
+        );
     }
     Ok(())
 }
@@ -496,7 +630,11 @@ fn print_rejected(store: &Store) -> Result<()> {
 /// Syncs in the background until interrupted, printing each change of state.
 fn sync_forever(setup: &Setup, settings: grad_intake::sync::SyncSettings) -> Result<i32> {
     let print = |s: grad_intake::sync::SyncStatus| {
-        let last = s.last_success.map(|t| t.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M:%S").to_string());
+        let last = s.last_success.map(|t| {
+            t.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%H:%M:%S")
+                .to_string()
+        });
         println!(
             "{}  待上传 {} 条  拒收 {} 条  上次成功 {}  {}",
             s.label(),
@@ -515,7 +653,12 @@ fn sync_forever(setup: &Setup, settings: grad_intake::sync::SyncSettings) -> Res
 /// `grad-intake portal serve --db FILE --listen ADDR`.
 fn portal_serve(db: &Path, listen: &str, workers: usize) -> Result<i32> {
     let server = grad_intake::portal::serve(db, listen, workers)?;
-    println!("{}http://{}（{}，Ctrl-C 停止）", strings::PORTAL_STARTED, server.addr(), db.display());
+    println!(
+        "{}http://{}（{}，Ctrl-C 停止）",
+        strings::PORTAL_STARTED,
+        server.addr(),
+        db.display()
+    );
     std::io::stdout().flush()?;
     server.wait();
     Ok(0)
@@ -525,7 +668,14 @@ fn portal_serve(db: &Path, listen: &str, workers: usize) -> Result<i32> {
 fn portal_keygen(setup: &Setup, db: &Path, rotate: bool) -> Result<i32> {
     let mut portal = grad_intake::portal::Portal::open(db)?;
     let (public, new) = portal.keygen(rotate, setup.now)?;
-    println!("{}", if new { strings::PORTAL_KEY_NEW } else { strings::PORTAL_KEY_EXISTING });
+    println!(
+        "{}",
+        if new {
+            strings::PORTAL_KEY_NEW
+        } else {
+            strings::PORTAL_KEY_EXISTING
+        }
+    );
     println!("{public}");
     Ok(0)
 }
@@ -689,12 +839,15 @@ enum AuditCommand {
 }
 
 fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| strings::BAD_DATE.to_owned())
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| strings::BAD_DATE.to_owned())
 }
 
 /// The OS account that runs the command: recorded as `os:<name>` when it adds the first supervisor.
 fn os_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// A new PIN: one line of standard input with `--pin-stdin`, else typed twice on the terminal
@@ -710,7 +863,10 @@ fn read_new_pin(pin_stdin: bool) -> Result<String> {
     }
     anyhow::ensure!(std::io::stdin().is_terminal(), strings::PIN_NOT_TERMINAL);
     let first = read_hidden(strings::PIN_PROMPT)?;
-    anyhow::ensure!(grad_intake::store::pin_is_acceptable(&first), strings::CLERK_BAD_PIN);
+    anyhow::ensure!(
+        grad_intake::store::pin_is_acceptable(&first),
+        strings::CLERK_BAD_PIN
+    );
     let second = read_hidden(strings::PIN_AGAIN)?;
     anyhow::ensure!(first == second, strings::PIN_MISMATCH);
     Ok(first)
@@ -733,14 +889,18 @@ fn read_hidden(prompt: &str) -> Result<String> {
     let raw = RawMode;
     let mut pin = String::new();
     let cancelled = loop {
-        let Event::Key(key) = event::read().context(strings::PIN_TERMINAL)? else { continue };
+        let Event::Key(key) = event::read().context(strings::PIN_TERMINAL)? else {
+            continue;
+        };
         if key.kind == KeyEventKind::Release {
             continue;
         }
         match key.code {
             KeyCode::Enter => break false,
             KeyCode::Esc => break true,
-            KeyCode::Char('c' | 'd') if key.modifiers.contains(KeyModifiers::CONTROL) => break true,
+            KeyCode::Char('c' | 'd') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                break true;
+            }
             KeyCode::Backspace => {
                 pin.pop();
             }
@@ -764,7 +924,13 @@ fn clerk_command(setup: &Setup, command: ClerkCommand) -> Result<i32> {
     let mut store = Store::open(&setup.db)?;
     let now = setup.now;
     match command {
-        ClerkCommand::Add { id, name, role, pin_stdin, by } => {
+        ClerkCommand::Add {
+            id,
+            name,
+            role,
+            pin_stdin,
+            by,
+        } => {
             let role = match role {
                 RoleArg::Clerk => Role::Clerk,
                 RoleArg::Supervisor => Role::Supervisor,
@@ -774,7 +940,12 @@ fn clerk_command(setup: &Setup, command: ClerkCommand) -> Result<i32> {
             let pin = read_new_pin(pin_stdin)?;
             let actor = supervisor.map_or_else(|| format!("os:{}", os_user()), |s| s.id);
             store.add_clerk(&id, name.trim(), role, &pin, &actor, now)?;
-            println!("{}{id} {}（{}）", strings::CLERK_ADDED, name.trim(), role_label(role));
+            println!(
+                "{}{id} {}（{}）",
+                strings::CLERK_ADDED,
+                name.trim(),
+                role_label(role)
+            );
             if actor.starts_with("os:") {
                 println!("{}", strings::CLERK_FIRST_ADDED);
             }
@@ -787,14 +958,27 @@ fn clerk_command(setup: &Setup, command: ClerkCommand) -> Result<i32> {
                 println!("{}", strings::CLERK_LIST_EMPTY);
             }
             for c in list.iter().filter(|_| !json) {
-                let mut state = vec![if c.clerk.disabled { "已停用" } else { "在用" }.to_owned()];
+                let mut state = vec![
+                    if c.clerk.disabled {
+                        "已停用"
+                    } else {
+                        "在用"
+                    }
+                    .to_owned(),
+                ];
                 if let Some(until) = c.locked_until {
                     let local = until.with_timezone(&chrono_tz::Asia::Shanghai);
                     state.push(format!("锁定至 {}", local.format("%H:%M")));
                 } else if c.failed_logins > 0 {
                     state.push(format!("PIN已输错 {} 次", c.failed_logins));
                 }
-                println!("{}  {}  {}  {}", c.clerk.id, c.clerk.name, role_label(c.clerk.role), state.join("，"));
+                println!(
+                    "{}  {}  {}  {}",
+                    c.clerk.id,
+                    c.clerk.name,
+                    role_label(c.clerk.role),
+                    state.join("，")
+                );
             }
         }
         ClerkCommand::ResetPin { id, pin_stdin, by } => {
@@ -831,13 +1015,21 @@ fn role_label(role: grad_intake::store::Role) -> &'static str {
 }
 
 /// `grad-intake tally [--date D] [--csv FILE] [--json]`: this counter's numbers of a local day.
-fn tally_command(setup: &Setup, date: Option<chrono::NaiveDate>, csv: Option<&Path>, json: bool) -> Result<i32> {
+fn tally_command(
+    setup: &Setup,
+    date: Option<chrono::NaiveDate>,
+    csv: Option<&Path>,
+    json: bool,
+) -> Result<i32> {
     use grad_intake::domain::tally;
     let store = Store::open(&setup.db)?;
     let date = date.unwrap_or_else(|| tally::local_date(setup.now));
     let site = setup.config.site_code.clone();
     let t = store.tally(date, site.as_deref())?;
-    let scope = tally::Scope { counter_id: setup.config.counter_id.clone(), site_code: site };
+    let scope = tally::Scope {
+        counter_id: setup.config.counter_id.clone(),
+        site_code: site,
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&t)?);
     } else {
@@ -845,7 +1037,8 @@ fn tally_command(setup: &Setup, date: Option<chrono::NaiveDate>, csv: Option<&Pa
     }
     if let Some(path) = csv {
         let bytes = tally::to_csv(&t, &scope)?;
-        std::fs::write(path, bytes).with_context(|| format!("{}{}", strings::TALLY_CSV_WRITE, path.display()))?;
+        std::fs::write(path, bytes)
+            .with_context(|| format!("{}{}", strings::TALLY_CSV_WRITE, path.display()))?;
         eprintln!("{}{}", strings::TALLY_CSV_WRITTEN, path.display());
     }
     Ok(0)
@@ -856,7 +1049,11 @@ fn audit_command(setup: &Setup, command: AuditCommand) -> Result<i32> {
     let entries = store.audit_entries()?;
     let show = |e: &grad_intake::store::AuditEntry| {
         let at = DateTime::parse_from_rfc3339(&e.at)
-            .map(|t| t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|t| {
+                t.with_timezone(&chrono_tz::Asia::Shanghai)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
             .unwrap_or_else(|_| e.at.clone());
         format!("#{}  {at}  {}  {}  {}", e.seq, e.actor, e.action, e.detail)
     };
@@ -867,7 +1064,11 @@ fn audit_command(setup: &Setup, command: AuditCommand) -> Result<i32> {
                 Ok(0)
             }
             Some(problem) => {
-                let what = if problem.kind == "edited" { strings::AUDIT_EDITED } else { strings::AUDIT_REMOVED };
+                let what = if problem.kind == "edited" {
+                    strings::AUDIT_EDITED
+                } else {
+                    strings::AUDIT_REMOVED
+                };
                 println!("{what}{}{}", strings::AUDIT_ENTRY, problem.seq);
                 // What stands at that place now (after an edit: the edited text).
                 if let Some(e) = entries.iter().find(|e| e.seq == problem.seq) {

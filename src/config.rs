@@ -60,9 +60,15 @@ pub enum ConfigError {
     #[error("{}{path}：{message}", strings::CONFIG_BAD)]
     Bad { path: PathBuf, message: String },
     #[error("{}{path}（{source}）", strings::CONFIG_READ)]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}{path}（{source}）", strings::CONFIG_WRITE)]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Config {
@@ -72,9 +78,17 @@ impl Config {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(source) => return Err(ConfigError::Read { path: path.to_owned(), source }),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
-        Self::parse(&text).map_err(|message| ConfigError::Bad { path: path.to_owned(), message })
+        Self::parse(&text).map_err(|message| ConfigError::Bad {
+            path: path.to_owned(),
+            message,
+        })
     }
 
     /// Parses and validates the text of a configuration file; the error names the key.
@@ -86,21 +100,36 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         let bad = |key: &str, what: &str| format!("{key}：{what}");
-        if self.site_code.as_deref().is_some_and(|site| !is_site_code(site)) {
+        if self
+            .site_code
+            .as_deref()
+            .is_some_and(|site| !is_site_code(site))
+        {
             return Err(bad("site_code", strings::FIELD_SITE_CODE));
         }
-        let id_ok = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let id_ok = |c: &str| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
         if self.counter_id.as_deref().is_some_and(|c| !id_ok(c)) {
             return Err(bad("counter_id", strings::CONFIG_COUNTER_ID));
         }
         if self.lang.as_deref().is_some_and(|l| l != "zh" && l != "en") {
             return Err(bad("lang", strings::CONFIG_LANG));
         }
-        if self.idle_lock_minutes.is_some_and(|m| m == 0 || m > 24 * 60) {
+        if self
+            .idle_lock_minutes
+            .is_some_and(|m| m == 0 || m > 24 * 60)
+        {
             return Err(bad("idle_lock_minutes", strings::CONFIG_IDLE_LOCK));
         }
-        PublicKeys::from_base64(&self.portal_public_keys)
-            .map_err(|e| bad(&format!("portal_public_keys[{}]", e.index), strings::CONFIG_KEY))?;
+        PublicKeys::from_base64(&self.portal_public_keys).map_err(|e| {
+            bad(
+                &format!("portal_public_keys[{}]", e.index),
+                strings::CONFIG_KEY,
+            )
+        })?;
         let terminator = self.scanner.as_ref().and_then(|s| s.terminator.as_deref());
         if terminator.is_some_and(|t| !["CR", "LF", "CRLF", "Tab"].contains(&t)) {
             return Err(bad("scanner.terminator", strings::CONFIG_TERMINATOR));
@@ -115,7 +144,10 @@ impl Config {
 
     /// Writes a new file, owner-only (it may hold the portal token). Never overwrites.
     pub fn write_new(&self, path: &Path) -> Result<(), ConfigError> {
-        let err = |source| ConfigError::Write { path: path.to_owned(), source };
+        let err = |source| ConfigError::Write {
+            path: path.to_owned(),
+            source,
+        };
         let text = toml::to_string(self).map_err(|e| err(std::io::Error::other(e)))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(err)?;
@@ -136,12 +168,18 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
 
 /// `config.toml` in the XDG config directory.
 pub fn default_config_path() -> PathBuf {
-    project_dirs().map_or_else(|| PathBuf::from("grad-intake.toml"), |d| d.config_dir().join("config.toml"))
+    project_dirs().map_or_else(
+        || PathBuf::from("grad-intake.toml"),
+        |d| d.config_dir().join("config.toml"),
+    )
 }
 
 /// `grad-intake.db` in the XDG data directory.
 pub fn default_db_path() -> PathBuf {
-    project_dirs().map_or_else(|| PathBuf::from("grad-intake.db"), |d| d.data_dir().join("grad-intake.db"))
+    project_dirs().map_or_else(
+        || PathBuf::from("grad-intake.db"),
+        |d| d.data_dir().join("grad-intake.db"),
+    )
 }
 
 /// The database path: flag or `GRAD_INTAKE_DB` (already merged by clap), then the file's `db`.
@@ -191,7 +229,10 @@ terminator = "CRLF"
             ("lang = \"fr\"", "lang"),
             ("portal_public_keys = [\"abc\"]", "portal_public_keys[0]"),
             ("[scanner]\nport = \"auto\"\nbaud = \"fast\"", "baud"),
-            ("[scanner]\nport = \"auto\"\nterminator = \"NUL\"", "scanner.terminator"),
+            (
+                "[scanner]\nport = \"auto\"\nterminator = \"NUL\"",
+                "scanner.terminator",
+            ),
             ("site_code = ", ""),
         ];
         for (text, key) in cases {
@@ -202,9 +243,15 @@ terminator = "CRLF"
 
     #[test]
     fn relative_db_is_next_to_the_config() {
-        let config = Config { db: Some("counter.db".into()), ..Config::default() };
+        let config = Config {
+            db: Some("counter.db".into()),
+            ..Config::default()
+        };
         let db = resolve_db(None, &config, Path::new("/etc/gi/config.toml"));
         assert_eq!(db, PathBuf::from("/etc/gi/counter.db"));
-        assert_eq!(resolve_db(Some(Path::new("/x.db")), &config, Path::new("/c.toml")), PathBuf::from("/x.db"));
+        assert_eq!(
+            resolve_db(Some(Path::new("/x.db")), &config, Path::new("/c.toml")),
+            PathBuf::from("/x.db")
+        );
     }
 }

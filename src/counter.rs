@@ -75,7 +75,10 @@ impl Counter {
             rules: Rules::builtin()?,
             keys: config.public_keys(),
             site_code: config.site_code.clone(),
-            counter_id: config.counter_id.clone().unwrap_or_else(|| DEFAULT_COUNTER_ID.to_owned()),
+            counter_id: config
+                .counter_id
+                .clone()
+                .unwrap_or_else(|| DEFAULT_COUNTER_ID.to_owned()),
         })
     }
 
@@ -105,8 +108,13 @@ impl Counter {
             counter_site: self.site_code.as_deref(),
             now,
         };
-        let assessment = assess::assess(&ctx, &scan, &candidate, intake.as_ref().map(|r| &r.intake));
-        Ok(Checked { assessment, candidate, intake })
+        let assessment =
+            assess::assess(&ctx, &scan, &candidate, intake.as_ref().map(|r| &r.intake));
+        Ok(Checked {
+            assessment,
+            candidate,
+            intake,
+        })
     }
 }
 

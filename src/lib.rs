@@ -1,16 +1,16 @@
 //! grad-intake: the counter application for graduation intake at self-study exam offices.
 //! The library holds everything; `src/main.rs` is a thin command-line front end.
 
-pub mod domain;
-pub mod store;
-pub mod strings;
-pub mod tui;
 pub mod config;
 pub mod counter;
 pub mod demo;
+pub mod domain;
 pub mod logging;
 pub mod parallel;
+pub mod portal;
 pub mod roster_file;
 pub mod scanner;
+pub mod store;
+pub mod strings;
 pub mod sync;
-pub mod portal;
+pub mod tui;

@@ -14,7 +14,10 @@ pub fn init(dir: &Path) -> std::io::Result<PathBuf> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let file = options.open(&path)?;
-    let filter = std::env::var("GRAD_INTAKE_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(tracing::Level::INFO);
+    let filter = std::env::var("GRAD_INTAKE_LOG")
+        .ok()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(tracing::Level::INFO);
     // A second init in one process (tests) keeps the first subscriber.
     let _ = tracing_subscriber::fmt()
         .with_writer(Mutex::new(file))

@@ -65,11 +65,21 @@ pub struct ImportError {
 
 impl ImportError {
     fn file(message: impl Into<String>) -> Self {
-        Self { location: Location::File, exam_no: None, field: String::new(), message: message.into() }
+        Self {
+            location: Location::File,
+            exam_no: None,
+            field: String::new(),
+            message: message.into(),
+        }
     }
 
     fn at(location: Location, exam_no: Option<String>, e: FieldError) -> Self {
-        Self { location, exam_no, field: e.field, message: e.message }
+        Self {
+            location,
+            exam_no,
+            field: e.field,
+            message: e.message,
+        }
     }
 }
 
@@ -78,7 +88,8 @@ pub fn read(path: &Path, format: Option<Format>) -> Result<Vec<Candidate>, Impor
     let format = format
         .or_else(|| Format::from_path(path))
         .ok_or_else(|| ImportError::file(strings::IMPORT_UNKNOWN_FORMAT))?;
-    let bytes = std::fs::read(path).map_err(|e| ImportError::file(format!("{}{e}", strings::IMPORT_READ)))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| ImportError::file(format!("{}{e}", strings::IMPORT_READ)))?;
     let text = String::from_utf8(bytes).map_err(|_| ImportError::file(strings::IMPORT_NOT_UTF8))?;
     parse(&text, format)
 }
@@ -97,13 +108,18 @@ pub fn parse(text: &str, format: Format) -> Result<Vec<Candidate>, ImportError> 
 type Located = Vec<(Location, Candidate)>;
 
 fn parse_json_array(text: &str) -> Result<Located, ImportError> {
-    let records: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| ImportError {
-        location: Location::Line(e.line()),
-        exam_no: None,
-        field: String::new(),
-        message: format!("{}{e}", strings::IMPORT_NOT_JSON_ARRAY),
-    })?;
-    let records = records.iter().enumerate().map(|(i, raw)| (Location::Record(i + 1), raw.get())).collect();
+    let records: Vec<&serde_json::value::RawValue> =
+        serde_json::from_str(text).map_err(|e| ImportError {
+            location: Location::Line(e.line()),
+            exam_no: None,
+            field: String::new(),
+            message: format!("{}{e}", strings::IMPORT_NOT_JSON_ARRAY),
+        })?;
+    let records = records
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| (Location::Record(i + 1), raw.get()))
+        .collect();
     collect_unique(parse_records(records)?)
 }
 
@@ -119,7 +135,9 @@ fn parse_json_lines(text: &str) -> Result<Located, ImportError> {
 
 /// Parses JSON records on every core: the roster of a whole city is hundreds of megabytes. The
 /// results keep file order, so the error reported is the first one in the file.
-fn parse_records(records: Vec<(Location, &str)>) -> Result<Vec<(Location, Candidate)>, ImportError> {
+fn parse_records(
+    records: Vec<(Location, &str)>,
+) -> Result<Vec<(Location, Candidate)>, ImportError> {
     crate::parallel::map(&records, |(location, text)| {
         Candidate::from_json_str(text)
             .map(|c| (location.clone(), c))
@@ -157,10 +175,16 @@ fn collect_unique(parsed: Located) -> Result<Located, ImportError> {
 
 const BOOL_COLUMNS: [&str; 2] = ["prediction_passed", "identity_changed"];
 const NULLABLE_COLUMNS: [&str; 2] = ["photo_sha256", "qr"];
-const PRIOR_COLUMNS: [&str; 3] = ["prior_degree_kind", "prior_degree_verified", "prior_degree_cert_no"];
+const PRIOR_COLUMNS: [&str; 3] = [
+    "prior_degree_kind",
+    "prior_degree_verified",
+    "prior_degree_cert_no",
+];
 
 fn parse_csv(text: &str) -> Result<Located, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| ImportError::file(format!("{}{e}", strings::IMPORT_CSV_HEADER)))?
@@ -169,7 +193,10 @@ fn parse_csv(text: &str) -> Result<Located, ImportError> {
         let row = row.map_err(|e| csv_error(&e))?;
         let line = row.position().map_or(0, |p| p.line() as usize);
         let value = csv_row_to_json(&headers, &row);
-        let exam_no = value.get("exam_no").and_then(Value::as_str).map(str::to_owned);
+        let exam_no = value
+            .get("exam_no")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         Candidate::from_json_value(&value)
             .map(|c| (Location::Line(line), c))
             .map_err(|e| ImportError::at(Location::Line(line), exam_no, e))
@@ -179,7 +206,12 @@ fn parse_csv(text: &str) -> Result<Located, ImportError> {
 
 fn csv_error(e: &csv::Error) -> ImportError {
     let line = e.position().map_or(0, |p| p.line() as usize);
-    ImportError { location: Location::Line(line), exam_no: None, field: String::new(), message: e.to_string() }
+    ImportError {
+        location: Location::Line(line),
+        exam_no: None,
+        field: String::new(),
+        message: e.to_string(),
+    }
 }
 
 /// Builds the JSON record of DESIGN §8 from a flat CSV row, so that CSV and JSON share one
@@ -228,20 +260,49 @@ fn csv_courses(cell: &str) -> Value {
 }
 
 fn csv_prior_degree(headers: &csv::StringRecord, row: &csv::StringRecord) -> Value {
-    let cell = |name: &str| headers.iter().position(|h| h == name).and_then(|i| row.get(i)).unwrap_or("");
+    let cell = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| row.get(i))
+            .unwrap_or("")
+    };
     let [kind, verified, cert_no] = PRIOR_COLUMNS.map(cell);
     if kind.is_empty() && verified.is_empty() && cert_no.is_empty() {
         return Value::Null;
     }
-    let cert_no = if cert_no.is_empty() { Value::Null } else { Value::String(cert_no.to_owned()) };
+    let cert_no = if cert_no.is_empty() {
+        Value::Null
+    } else {
+        Value::String(cert_no.to_owned())
+    };
     serde_json::json!({"kind": kind, "verified": csv_bool(verified), "cert_no": cert_no})
 }
 
 /// The CSV columns, in the order `write_csv` writes them.
 pub const CSV_COLUMNS: [&str; 23] = [
-    "exam_no", "name", "gender", "id_type", "id_no", "level", "major_code", "major_name", "exam_school", "batch",
-    "site_code", "phone", "candidate_type", "prediction_passed", "photo_status", "photo_sha256",
-    "prior_degree_kind", "prior_degree_verified", "prior_degree_cert_no", "identity_changed", "courses", "qr",
+    "exam_no",
+    "name",
+    "gender",
+    "id_type",
+    "id_no",
+    "level",
+    "major_code",
+    "major_name",
+    "exam_school",
+    "batch",
+    "site_code",
+    "phone",
+    "candidate_type",
+    "prediction_passed",
+    "photo_status",
+    "photo_sha256",
+    "prior_degree_kind",
+    "prior_degree_verified",
+    "prior_degree_cert_no",
+    "identity_changed",
+    "courses",
+    "qr",
     "updated_at",
 ];
 
@@ -264,12 +325,18 @@ fn csv_cells(c: &Candidate) -> Vec<String> {
         _ => String::new(),
     };
     let prior = c.prior_degree.as_ref();
-    let courses: Vec<String> =
-        c.courses.iter().map(|k| format!("{}:{}:{}:{}", k.code, k.name, k.score, k.date)).collect();
+    let courses: Vec<String> = c
+        .courses
+        .iter()
+        .map(|k| format!("{}:{}:{}:{}", k.code, k.name, k.score, k.date))
+        .collect();
     CSV_COLUMNS
         .iter()
         .map(|col| match *col {
-            "prior_degree_kind" => prior.and_then(|p| serde_json::to_value(p.kind).ok()).map(|v| text_of(&v)).unwrap_or_default(),
+            "prior_degree_kind" => prior
+                .and_then(|p| serde_json::to_value(p.kind).ok())
+                .map(|v| text_of(&v))
+                .unwrap_or_default(),
             "prior_degree_verified" => prior.map(|p| p.verified.to_string()).unwrap_or_default(),
             "prior_degree_cert_no" => prior.and_then(|p| p.cert_no.clone()).unwrap_or_default(),
             "courses" => courses.join(";"),

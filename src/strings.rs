@@ -34,9 +34,12 @@ pub fn describe_serde_error(raw: &str) -> String {
 }
 
 // ---- scans ---------------------------------------------------------------------------------
-pub const SCAN_BAD_PAYLOAD: &str = "无法识别的扫码内容，请重新扫描登记表上的二维码，或手工输入准考证号/身份证号";
-pub const SCAN_BAD_CHECKSUM: &str = "身份证号校验位不符（可能扫错或输错一位），请核对证件后重新输入";
-pub const SCAN_BAD_SIGNATURE: &str = "二维码签名验证失败：该登记表可能被改动或不是系统打印的，请核对考生信息，必要时重新打印登记表";
+pub const SCAN_BAD_PAYLOAD: &str =
+    "无法识别的扫码内容，请重新扫描登记表上的二维码，或手工输入准考证号/身份证号";
+pub const SCAN_BAD_CHECKSUM: &str =
+    "身份证号校验位不符（可能扫错或输错一位），请核对证件后重新输入";
+pub const SCAN_BAD_SIGNATURE: &str =
+    "二维码签名验证失败：该登记表可能被改动或不是系统打印的，请核对考生信息，必要时重新打印登记表";
 pub const SCAN_NO_PUBLIC_KEY: &str = "本柜台未配置考试院公钥，无法验证二维码；请联系管理员配置 portal_public_keys，暂时可手工输入准考证号";
 pub const SCAN_TOO_LONG: &str = "（内容过长）";
 pub const SCAN_ID_BIRTH_DATE: &str = "（身份证号中的出生日期无效）";
@@ -46,7 +49,8 @@ pub const SCAN_FIELD_EXAM_NO: &str = "（二维码中的准考证号无效）";
 pub const SCAN_FIELD_BATCH: &str = "（二维码中的批次无效）";
 pub const SCAN_FIELD_SITE: &str = "（二维码中的办理地点代码无效）";
 pub const SCAN_FIELD_ISSUED: &str = "（二维码中的打印日期无效）";
-pub const KEY_INVALID: &str = "portal_public_keys 中有无效的公钥（应为32字节公钥的base64），位置（从0起）：";
+pub const KEY_INVALID: &str =
+    "portal_public_keys 中有无效的公钥（应为32字节公钥的base64），位置（从0起）：";
 
 // ---- schedule ----
 // Errors in the site and window data files (data/districts.toml, data/windows/*.toml, imports).
@@ -56,13 +60,17 @@ pub const SCHEDULE_SYNTAX: &str = "不是有效的 TOML，请按提示位置修�
 pub const SCHEDULE_LINE_BEFORE: &str = "第";
 pub const SCHEDULE_LINE_AFTER: &str = "行";
 pub const SCHEDULE_TOP_LEVEL: &str = "文档顶层";
-pub const SCHEDULE_TIME_FORMAT: &str = "时间应为“时:分”或“时:分:秒”（24小时制，两位数字），如 09:15";
+pub const SCHEDULE_TIME_FORMAT: &str =
+    "时间应为“时:分”或“时:分:秒”（24小时制，两位数字），如 09:15";
 pub const SCHEDULE_SESSION_ORDER: &str = "时段的开始时间应早于结束时间";
-pub const SCHEDULE_SESSION_OVERLAP: &str = "各时段应按时间先后排列且互不重叠，请检查上一个时段的结束时间";
-pub const SCHEDULE_NO_SESSIONS: &str = "接受个人现场办理的地点至少要有一个办公时段，如 [[\"09:15\", \"11:30\"]]";
+pub const SCHEDULE_SESSION_OVERLAP: &str =
+    "各时段应按时间先后排列且互不重叠，请检查上一个时段的结束时间";
+pub const SCHEDULE_NO_SESSIONS: &str =
+    "接受个人现场办理的地点至少要有一个办公时段，如 [[\"09:15\", \"11:30\"]]";
 pub const SCHEDULE_DATE_FORMAT: &str = "日期应为“年-月-日”且确实存在，如 2023-06-19";
 pub const SCHEDULE_NO_DATES: &str = "至少要列出一个办理日期";
-pub const SCHEDULE_UNKNOWN_SITE: &str = "办理地点代码未登记，请先在 data/districts.toml 中添加该地点";
+pub const SCHEDULE_UNKNOWN_SITE: &str =
+    "办理地点代码未登记，请先在 data/districts.toml 中添加该地点";
 pub const SCHEDULE_NO_BATCH: &str = "缺少批次：请在该项或文档顶层写 batch = \"2023H1\" 这样的批次";
 
 // ---- intake --------------------------------------------------------------------------------
@@ -109,7 +117,8 @@ pub const DEMO_PHOTO_SIZE_UNREACHABLE: &str = "演示照片的文件大小无法
 
 // ---- clerks --------------------------------------------------------------------------------
 pub const LOGIN_WRONG: &str = "工号或PIN不正确，请重新输入";
-pub const LOGIN_LOCKED: &str = "PIN连续输错次数过多，账号已锁定，请稍后再试或请主管解锁。解锁时间：";
+pub const LOGIN_LOCKED: &str =
+    "PIN连续输错次数过多，账号已锁定，请稍后再试或请主管解锁。解锁时间：";
 pub const LOGIN_DISABLED: &str = "该工号已停用，请联系主管";
 pub const CLERK_BAD_PIN: &str = "PIN应为4至12位数字";
 pub const CLERK_BAD_ID: &str = "工号只能包含字母、数字、-和_，最长32位";
@@ -136,16 +145,19 @@ pub const CONFIG_TERMINATOR: &str = "结束符只能是 CR、LF、CRLF 或 Tab";
 pub const CONFIG_IDLE_LOCK: &str = "自动锁屏分钟数应在1到1440之间";
 
 // ---- counter blockers ----------------------------------------------------------------------
-pub const BLOCKER_WRONG_SITE: &str = "该考生不属于本办理点，请告知考生到所选办理点办理，或请主管授权。考生办理地点：";
+pub const BLOCKER_WRONG_SITE: &str =
+    "该考生不属于本办理点，请告知考生到所选办理点办理，或请主管授权。考生办理地点：";
 pub const BLOCKER_OUTSIDE_WINDOW: &str = "当前不在现场受理时间内，请告知考生受理时间，或请主管授权";
 pub const BLOCKER_ALREADY_ACCEPTED: &str = "该考生材料已受理，不能重复受理";
 
 // ---- check ---------------------------------------------------------------------------------
-pub const CHECK_UNKNOWN_CANDIDATE: &str = "本地名单中没有该考生：请核对准考证号/身份证号；若考生确已申请，请同步名单后再试";
+pub const CHECK_UNKNOWN_CANDIDATE: &str =
+    "本地名单中没有该考生：请核对准考证号/身份证号；若考生确已申请，请同步名单后再试";
 
 // ---- demo ----------------------------------------------------------------------------------
 pub const DEMO_KEY_FILE: &str = "无法读取或创建演示签名密钥文件：";
-pub const DEMO_TOO_FEW: &str = "演示考生人数太少：至少要覆盖每一种材料规则情形（--candidates 不少于 19）";
+pub const DEMO_TOO_FEW: &str =
+    "演示考生人数太少：至少要覆盖每一种材料规则情形（--candidates 不少于 19）";
 
 // ---- command line ----------------------------------------------------------------------------
 pub const BAD_NOW: &str = "时间格式应为RFC3339，例如 2023-06-16T09:30:00+08:00";
@@ -201,16 +213,22 @@ pub const LICENCE_VALID_ON: &str = "有效期须覆盖 ";
 pub const SCANNER_NOT_CONNECTED: &str = "扫码枪未连接";
 pub const SCANNER_CONNECTED: &str = "扫码枪已连接";
 pub const SCANNER_SEARCHING: &str = "扫码枪未连接：正在查找USB串口扫码枪，请检查扫码枪的USB线";
-pub const SCANNER_FRAME_TOO_LONG: &str = "扫码内容超过512字节，已丢弃：请重新扫码；若仍如此，请检查扫码枪的结束符设置";
-pub const SCANNER_FRAME_NOT_UTF8: &str = "扫码内容不是UTF-8文字，已丢弃：请把扫码枪的输出编码设为UTF-8后重新扫码";
+pub const SCANNER_FRAME_TOO_LONG: &str =
+    "扫码内容超过512字节，已丢弃：请重新扫码；若仍如此，请检查扫码枪的结束符设置";
+pub const SCANNER_FRAME_NOT_UTF8: &str =
+    "扫码内容不是UTF-8文字，已丢弃：请把扫码枪的输出编码设为UTF-8后重新扫码";
 pub const SCANNER_FRAME_CONTROL: &str = "扫码内容含控制字符（第";
-pub const SCANNER_FRAME_CONTROL_END: &str = "个字符），已丢弃：请重新扫码；若仍如此，请检查扫码枪的前缀/后缀设置";
+pub const SCANNER_FRAME_CONTROL_END: &str =
+    "个字符），已丢弃：请重新扫码；若仍如此，请检查扫码枪的前缀/后缀设置";
 pub const SCANNER_DUPLICATE: &str = "扫码枪重复读取（1秒内内容相同），已忽略";
 pub const SCANNER_UNPLUGGED: &str = "设备已拔出或断开，每秒重试一次，插回后自动恢复";
 pub const SCANNER_PATH_CHANGED: &str = "串口路径已指向另一台设备，正在重新连接";
-pub const SCANNER_NOT_FOUND: &str = "找不到该串口：请检查扫码枪的USB线和配置的串口路径（grad-intake scanner list 可列出本机串口）";
-pub const SCANNER_BUSY: &str = "串口被其他程序占用：请关闭其他正在使用扫码枪的程序（例如另一个 grad-intake）";
-pub const SCANNER_PERMISSION: &str = "没有权限打开串口：Linux 上请把当前用户加入 dialout 组后重新登录";
+pub const SCANNER_NOT_FOUND: &str =
+    "找不到该串口：请检查扫码枪的USB线和配置的串口路径（grad-intake scanner list 可列出本机串口）";
+pub const SCANNER_BUSY: &str =
+    "串口被其他程序占用：请关闭其他正在使用扫码枪的程序（例如另一个 grad-intake）";
+pub const SCANNER_PERMISSION: &str =
+    "没有权限打开串口：Linux 上请把当前用户加入 dialout 组后重新登录";
 pub const SCANNER_OPEN_FAILED: &str = "无法打开串口：";
 pub const SCANNER_READ_FAILED: &str = "读取串口出错：";
 pub const SCANNER_THREAD_FAILED: &str = "无法启动扫码枪读取线程：";
@@ -232,7 +250,9 @@ pub const SCANNER_KIND_OTHER: &str = "串口（类型不明，多为主板自带
 
 /// A partial frame that never got its terminator.
 pub fn scanner_partial_discarded(len: usize) -> String {
-    format!("扫码内容不完整（{len} 字节，0.5秒内没有结束符），已丢弃：请重新扫码；若每次都这样，请检查扫码枪的结束符设置")
+    format!(
+        "扫码内容不完整（{len} 字节，0.5秒内没有结束符），已丢弃：请重新扫码；若每次都这样，请检查扫码枪的结束符设置"
+    )
 }
 
 // ---- counter screen (Chinese, with the English of `--lang en`) ---------------------------------
@@ -277,16 +297,28 @@ pub mod ui {
 
     pub const APP_TITLE: Tr = tr("自学考试毕业材料现场受理", "Graduation intake counter");
     pub const LOGIN_TITLE: Tr = tr("柜员登录", "Clerk login");
-    pub const LOCKED_TITLE: Tr = tr("屏幕已锁定：输入 PIN 解锁", "Screen locked: enter PIN to unlock");
+    pub const LOCKED_TITLE: Tr = tr(
+        "屏幕已锁定：输入 PIN 解锁",
+        "Screen locked: enter PIN to unlock",
+    );
     pub const CLERK_ID: Tr = tr("工号", "Clerk id");
     pub const PIN: Tr = tr("PIN", "PIN");
-    pub const DEMO_LOGIN_HINT: Tr = tr("演示数据：柜员 c01/1111、c02/2222，主管 s01/9999", "Demo: clerks c01/1111, c02/2222, supervisor s01/9999");
+    pub const DEMO_LOGIN_HINT: Tr = tr(
+        "演示数据：柜员 c01/1111、c02/2222，主管 s01/9999",
+        "Demo: clerks c01/1111, c02/2222, supervisor s01/9999",
+    );
     pub const LOG_IN_FIRST: Tr = tr("请先登录，再扫码", "Log in first, then scan");
     pub const LOGGING_IN: Tr = tr("正在验证…", "Checking…");
-    pub const SCAN_PROMPT: Tr = tr("扫码或输入准考证号/身份证号，回车查询", "Scan the form, or type exam no./ID no. and Enter");
+    pub const SCAN_PROMPT: Tr = tr(
+        "扫码或输入准考证号/身份证号，回车查询",
+        "Scan the form, or type exam no./ID no. and Enter",
+    );
     pub const LOOKING_UP: Tr = tr("查询中…", "Looking up…");
     pub const SAVING: Tr = tr("正在保存…", "Saving…");
-    pub const WAITING_FOR_SCAN: Tr = tr("请扫描考生登记表上的二维码", "Scan the QR code on the candidate's form");
+    pub const WAITING_FOR_SCAN: Tr = tr(
+        "请扫描考生登记表上的二维码",
+        "Scan the QR code on the candidate's form",
+    );
     pub const CANDIDATE: Tr = tr("考生", "Candidate");
     pub const CHECKLIST: Tr = tr("材料清单", "Checklist");
     pub const BLOCKERS: Tr = tr("不能受理", "Cannot accept");
@@ -304,7 +336,10 @@ pub mod ui {
     pub const PREDICTION_NO: Tr = tr("毕业预测未通过", "prediction not passed");
     pub const PHOTO_OK: Tr = tr("照片已审核", "photo approved");
     pub const PHOTO_NO: Tr = tr("照片未审核通过", "photo not approved");
-    pub const UNSIGNED: Tr = tr("手工输入（未验证二维码），请核对登记表", "typed, not a verified code: check the form");
+    pub const UNSIGNED: Tr = tr(
+        "手工输入（未验证二维码），请核对登记表",
+        "typed, not a verified code: check the form",
+    );
     pub const SIGNED: Tr = tr("二维码已验证", "verified form code");
     pub const TICK_ORIGINAL: Tr = tr("原件已核验退还", "original seen, returned");
     pub const TICK_COPY: Tr = tr("复印件/表格已留存", "copy kept");
@@ -313,18 +348,31 @@ pub mod ui {
     pub const ACCEPTED_BY: Tr = tr("已受理：", "Accepted: ");
     pub const CONFIRM_ACCEPT: Tr = tr("确认受理该考生的材料？", "Accept this candidate's file?");
     pub const CONFIRM_HINT: Tr = tr("Enter 确认    Esc 取消", "Enter confirm    Esc cancel");
-    pub const RETURN_TITLE: Tr = tr("退回补正：选择原因（空格勾选），可补充说明", "Return: pick reasons (Space), add a note");
+    pub const RETURN_TITLE: Tr = tr(
+        "退回补正：选择原因（空格勾选），可补充说明",
+        "Return: pick reasons (Space), add a note",
+    );
     pub const RETURN_OTHER: Tr = tr("补充说明", "Other");
     pub const NOTE_TITLE: Tr = tr("该项材料的问题说明", "Problem with this item");
-    pub const OVERRIDE_TITLE: Tr = tr("需要主管授权（主管工号 + PIN）", "Supervisor approval needed (id + PIN)");
+    pub const OVERRIDE_TITLE: Tr = tr(
+        "需要主管授权（主管工号 + PIN）",
+        "Supervisor approval needed (id + PIN)",
+    );
     pub const OVERRIDE_DONE: Tr = tr("主管已授权，可继续办理", "Approved by supervisor: continue");
-    pub const OVERRIDE_NOT_SUPERVISOR: Tr = tr("该工号不是主管，不能授权", "That id is not a supervisor");
-    pub const SEARCH_TITLE: Tr = tr("查找考生：准考证号、身份证号或姓名的一部分，回车查找", "Find: exam no., ID no. or part of the name, Enter");
+    pub const OVERRIDE_NOT_SUPERVISOR: Tr =
+        tr("该工号不是主管，不能授权", "That id is not a supervisor");
+    pub const SEARCH_TITLE: Tr = tr(
+        "查找考生：准考证号、身份证号或姓名的一部分，回车查找",
+        "Find: exam no., ID no. or part of the name, Enter",
+    );
     pub const SEARCH_NONE: Tr = tr("没有找到", "Nothing found");
     pub const TODAY_TITLE: Tr = tr("本柜台今日办理", "This counter today");
     pub const TODAY_NONE: Tr = tr("今日尚未办理", "Nothing yet today");
     pub const HELP_TITLE: Tr = tr("按键说明", "Keys");
-    pub const TOO_SMALL: Tr = tr("终端窗口太小，请放大到至少 100×30。当前：", "Terminal too small: needs at least 100×30. Now: ");
+    pub const TOO_SMALL: Tr = tr(
+        "终端窗口太小，请放大到至少 100×30。当前：",
+        "Terminal too small: needs at least 100×30. Now: ",
+    );
     pub const NEEDS_ALL_TICKED: Tr = tr("还有材料未核对，不能受理：", "Items not checked yet: ");
     pub const CANNOT_ACCEPT: Tr = tr("不能受理：", "Cannot accept: ");
     pub const NO_FILE: Tr = tr("请先扫码", "Scan a form first");
@@ -366,7 +414,10 @@ pub mod ui {
     pub const K_REFRESH: Tr = tr("刷新", "refresh");
     pub const K_BACK: Tr = tr("返回柜台", "back to counter");
 
-    pub const SUPERVISOR_ONLY: Tr = tr("仅主管可用：请主管登录", "Supervisors only: log in as a supervisor");
+    pub const SUPERVISOR_ONLY: Tr = tr(
+        "仅主管可用：请主管登录",
+        "Supervisors only: log in as a supervisor",
+    );
     pub const TALLY_TITLE: Tr = tr("受理统计", "Tally");
     pub const THIS_COUNTER: Tr = tr("本柜台数据", "this counter only");
     pub const COUNTING: Tr = tr("统计中…", "Counting…");
@@ -383,8 +434,14 @@ pub mod ui {
     pub const BY_COUNTER: Tr = tr("按柜台", "By counter");
     pub const TOP_REASONS: Tr = tr("退回原因（前5）", "Top return reasons");
     pub const CONFLICTS: Tr = tr("跨柜台冲突（考试院）", "Cross-counter conflicts (portal)");
-    pub const NO_PORTAL: Tr = tr("未连接考试院：全考点数据与冲突需同步后显示", "Not connected to the portal: office-wide numbers and conflicts appear after sync");
-    pub const VOID_TITLE: Tr = tr("作废受理：准考证号与原因", "Void a file: exam no. and reason");
+    pub const NO_PORTAL: Tr = tr(
+        "未连接考试院：全考点数据与冲突需同步后显示",
+        "Not connected to the portal: office-wide numbers and conflicts appear after sync",
+    );
+    pub const VOID_TITLE: Tr = tr(
+        "作废受理：准考证号与原因",
+        "Void a file: exam no. and reason",
+    );
     pub const VOID_EXAM_NO: Tr = tr("准考证号", "Exam no.");
     pub const VOID_REASON: Tr = tr("原因", "Reason");
     pub const UNLOCK_TITLE: Tr = tr("解锁柜员：输入工号", "Unlock a clerk: id");
@@ -412,18 +469,19 @@ pub mod ui {
 // ---- sync/portal ----
 // Sync errors a clerk or the office's engineer reads in the status bar or on the command line.
 pub const SYNC_NOT_CONFIGURED: &str = "尚未配置与考试院同步：请在 config.toml 中设置 ";
-pub const SYNC_BAD_URL: &str = "portal_url 不是有效的地址（应形如 https://portal.example.cn），请修改 config.toml：";
-pub const SYNC_INSECURE_URL: &str =
-    "为保护考生信息，http:// 只能用于本机地址（127.0.0.1、::1、localhost），其他地址必须使用 https://；请把 config.toml 中的 portal_url 改为 https 地址。未发出任何连接：";
-pub const SYNC_CONNECT: &str = "无法连接考试院服务器（网络不通或服务器未运行），已离线继续工作，稍后会自动重试：";
+pub const SYNC_BAD_URL: &str =
+    "portal_url 不是有效的地址（应形如 https://portal.example.cn），请修改 config.toml：";
+pub const SYNC_INSECURE_URL: &str = "为保护考生信息，http:// 只能用于本机地址（127.0.0.1、::1、localhost），其他地址必须使用 https://；请把 config.toml 中的 portal_url 改为 https 地址。未发出任何连接：";
+pub const SYNC_CONNECT: &str =
+    "无法连接考试院服务器（网络不通或服务器未运行），已离线继续工作，稍后会自动重试：";
 pub const SYNC_TIMEOUT: &str = "连接考试院服务器超时，已离线继续工作，稍后会自动重试";
 pub const SYNC_SERVER: &str = "考试院服务器暂时出错，稍后会自动重试（HTTP ";
 pub const SYNC_RATE_LIMITED: &str = "考试院服务器繁忙，稍后会自动重试";
 pub const SYNC_UNAUTHORIZED: &str =
     "考试院不认可本柜台的令牌（HTTP 401）：请向管理员核对 config.toml 中的 portal_token：";
-pub const SYNC_FORBIDDEN: &str =
-    "本柜台的令牌无权进行此操作（HTTP 403）：请核对 config.toml 中的 site_code、counter_id 与 portal_token 是否为考试院发给本柜台的：";
-pub const SYNC_NOT_FOUND: &str = "考试院服务器上没有这个接口或资源（HTTP 404），请核对 portal_url：";
+pub const SYNC_FORBIDDEN: &str = "本柜台的令牌无权进行此操作（HTTP 403）：请核对 config.toml 中的 site_code、counter_id 与 portal_token 是否为考试院发给本柜台的：";
+pub const SYNC_NOT_FOUND: &str =
+    "考试院服务器上没有这个接口或资源（HTTP 404），请核对 portal_url：";
 pub const SYNC_REFUSED: &str = "考试院服务器拒绝了请求，请联系管理员（HTTP ";
 pub const SYNC_BAD_RESPONSE: &str = "考试院服务器的应答无法识别，稍后会自动重试：";
 pub const SYNC_BAD_RECORD: &str = "考试院发来的名单记录有误，本次未更新名单，请联系考试院：";
@@ -438,20 +496,25 @@ pub const PORTAL_OPEN: &str = "无法打开或创建考试院数据库文件，�
 pub const PORTAL_SQL: &str = "考试院数据库操作失败，请重试；如反复出现请检查磁盘空间和文件权限：";
 pub const PORTAL_CORRUPT: &str = "考试院数据库中的记录已损坏：";
 pub const PORTAL_TOO_NEW: &str = "考试院数据库由更新版本的程序创建，请升级本程序。文件版本：";
-pub const PORTAL_NO_KEY: &str = "考试院签名密钥尚未生成：请先运行 grad-intake portal keygen --db 文件";
+pub const PORTAL_NO_KEY: &str =
+    "考试院签名密钥尚未生成：请先运行 grad-intake portal keygen --db 文件";
 pub const PORTAL_BAD_SITE: &str = "办理地点代码应为4位数字，如 0104：";
 pub const PORTAL_BAD_COUNTER: &str = "柜台编号只能包含字母、数字、-和_（最长64位）：";
-pub const PORTAL_COUNTER_MOVED: &str = "该柜台已登记在另一个办理点，不能改到别的办理点；请为新办理点的柜台另取编号。柜台及其办理点：";
+pub const PORTAL_COUNTER_MOVED: &str =
+    "该柜台已登记在另一个办理点，不能改到别的办理点；请为新办理点的柜台另取编号。柜台及其办理点：";
 pub const PORTAL_PHOTO_READ: &str = "无法读取照片文件：";
-pub const PORTAL_LISTEN: &str = "无法在该地址上提供服务（地址格式应为 127.0.0.1:8080，或端口已被占用）：";
+pub const PORTAL_LISTEN: &str =
+    "无法在该地址上提供服务（地址格式应为 127.0.0.1:8080，或端口已被占用）：";
 pub const PORTAL_INTERNAL: &str = "考试院服务器内部错误，请稍后重试：";
 pub const PORTAL_NOT_FOUND: &str = "没有这个接口或资源";
 pub const PORTAL_NO_TOKEN: &str = "缺少柜台令牌：请求须带 Authorization: Bearer <令牌>";
 pub const PORTAL_BAD_TOKEN: &str = "柜台令牌无效或已被更换，请向考试院管理员索取本柜台的令牌";
 pub const PORTAL_FORBIDDEN_SITE: &str = "本柜台的令牌不属于该办理点，不能访问其数据：";
-pub const PORTAL_FORBIDDEN_COUNTER: &str = "本柜台的令牌只能上传本柜台的事件，批次中含有其他柜台的事件：";
+pub const PORTAL_FORBIDDEN_COUNTER: &str =
+    "本柜台的令牌只能上传本柜台的事件，批次中含有其他柜台的事件：";
 pub const PORTAL_TOO_LARGE: &str = "一次上传的内容过多，请分批上传";
-pub const PORTAL_BAD_BATCH: &str = "上传内容不是有效的事件批次（应为 {\"events\": [...]} 的 JSON）：";
+pub const PORTAL_BAD_BATCH: &str =
+    "上传内容不是有效的事件批次（应为 {\"events\": [...]} 的 JSON）：";
 pub const PORTAL_BAD_QUERY: &str = "cursor 应为不小于0的整数，limit 应为正整数";
 pub const PORTAL_BAD_DATE: &str = "date 应为“年-月-日”，如 2023-06-16";
 pub const PORTAL_EVENT_MALFORMED: &str = "事件格式错误：";
@@ -462,14 +525,19 @@ pub const PORTAL_EVENT_UNKNOWN_KIND: &str = "未知的事件类型：";
 pub const PORTAL_EVENT_KIND_MISMATCH: &str = "事件类型与内容不符：";
 pub const PORTAL_EVENT_INTAKE_MISMATCH: &str = "事件的 intake_id 与内容不符";
 pub const PORTAL_EVENT_EXAM_MISMATCH: &str = "事件的准考证号与内容不符";
-pub const PORTAL_EVENT_SEQ_TAKEN: &str = "本柜台的该序号已用于另一事件（柜台数据库可能被重建过），序号：";
+pub const PORTAL_EVENT_SEQ_TAKEN: &str =
+    "本柜台的该序号已用于另一事件（柜台数据库可能被重建过），序号：";
 pub const PORTAL_EVENT_INTAKE_OTHER: &str = "该办理记录属于另一名考生或另一柜台";
-pub const PORTAL_EVENT_NO_CANDIDATE: &str = "无法确定事件对应的考生（既无准考证号，也无已知的办理记录）";
+pub const PORTAL_EVENT_NO_CANDIDATE: &str =
+    "无法确定事件对应的考生（既无准考证号，也无已知的办理记录）";
 pub const PORTAL_EVENT_NOT_ON_ROSTER: &str = "考试院名单中没有该考生：";
-pub const PORTAL_NOT_PORTAL: &str = "该文件不是考试院数据库（可能是柜台数据库），未做任何改动；请用 --db 指定考试院数据库文件：";
-pub const PORTAL_NEED_DB: &str = "请用 --db 指定考试院数据库文件，例如 grad-intake portal serve --db portal.db";
+pub const PORTAL_NOT_PORTAL: &str =
+    "该文件不是考试院数据库（可能是柜台数据库），未做任何改动；请用 --db 指定考试院数据库文件：";
+pub const PORTAL_NEED_DB: &str =
+    "请用 --db 指定考试院数据库文件，例如 grad-intake portal serve --db portal.db";
 pub const PORTAL_STARTED: &str = "考试院参考服务已启动：";
-pub const PORTAL_KEY_NEW: &str = "已生成考试院签名密钥。请把下面的公钥填入各柜台 config.toml 的 portal_public_keys：";
+pub const PORTAL_KEY_NEW: &str =
+    "已生成考试院签名密钥。请把下面的公钥填入各柜台 config.toml 的 portal_public_keys：";
 pub const PORTAL_KEY_EXISTING: &str = "签名密钥已存在（如需更换请加 --rotate）。公钥：";
 pub const PORTAL_COUNTER_ADDED: &str = "已登记柜台。令牌只显示这一次，请填入该柜台 config.toml 的 portal_token（考试院只保存其摘要）：";
 pub const SYNC_DONE: &str = "同步完成：";
@@ -480,7 +548,8 @@ pub const SYNC_REJECTED_LIST: &str = "被考试院拒收的事件（不影响其
 pub const CLERK_NOT_FOUND: &str = "没有这个工号：";
 pub const CLERK_NOT_SUPERVISOR: &str = "只有在用的主管才能管理柜员、作废办理记录或解锁；该工号不是主管或已停用，操作未执行（已记入审计日志）：";
 pub const CLERK_NEED_SUPERVISOR: &str = "请用 --by 指定执行此操作的主管工号，例如 --by s01";
-pub const CLERK_FIRST_SUPERVISOR: &str = "数据库中还没有主管：请先添加一名主管（--role supervisor），再由主管添加柜员";
+pub const CLERK_FIRST_SUPERVISOR: &str =
+    "数据库中还没有主管：请先添加一名主管（--role supervisor），再由主管添加柜员";
 pub const CLERK_LAST_SUPERVISOR: &str = "不能停用最后一名在用的主管：请先添加或启用另一名主管";
 pub const VOID_NO_INTAKE: &str = "该考生在本柜台没有办理记录，无需作废。准考证号：";
 pub const PIN_PROMPT: &str = "请输入PIN（4至12位数字，输入时不显示，按回车结束，Esc取消）：";
@@ -492,12 +561,14 @@ pub const PIN_NOT_TERMINAL: &str =
 pub const PIN_STDIN_EMPTY: &str = "标准输入中没有读到PIN（应为一行4至12位数字）";
 pub const PIN_TERMINAL: &str = "无法从终端读取PIN：";
 pub const CLERK_ADDED: &str = "已添加：";
-pub const CLERK_FIRST_ADDED: &str = "（数据库中原无主管：首位主管由操作系统用户添加，已记入审计日志）";
+pub const CLERK_FIRST_ADDED: &str =
+    "（数据库中原无主管：首位主管由操作系统用户添加，已记入审计日志）";
 pub const CLERK_PIN_RESET: &str = "已重设PIN，并解除了锁定：";
 pub const CLERK_DISABLED_DONE: &str = "已停用（不能再登录，已有记录保留）：";
 pub const CLERK_ENABLED_DONE: &str = "已启用：";
 pub const CLERK_UNLOCKED: &str = "已解锁（之前输错的次数已清零）：";
-pub const CLERK_LIST_EMPTY: &str = "还没有柜员。请先添加一名主管：grad-intake clerk add s01 --name 姓名 --role supervisor";
+pub const CLERK_LIST_EMPTY: &str =
+    "还没有柜员。请先添加一名主管：grad-intake clerk add s01 --name 姓名 --role supervisor";
 pub const BAD_DATE: &str = "日期应为“年-月-日”，如 2026-11-20";
 pub const TALLY_CSV_WRITTEN: &str = "已写入CSV（UTF-8带BOM，Excel可直接打开）：";
 pub const TALLY_CSV_WRITE: &str = "无法写入CSV文件，请检查路径和权限：";

@@ -15,10 +15,19 @@ struct Office {
 impl Office {
     /// A demo office set up at `NOW` in a fresh directory.
     fn new() -> Self {
-        let office = Self { dir: tempfile::tempdir().unwrap() };
-        let out = office.cmd().args(["demo", "--candidates", "30"]).assert().success();
+        let office = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let out = office
+            .cmd()
+            .args(["demo", "--candidates", "30"])
+            .assert()
+            .success();
         let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-        assert!(text.contains("c01 / 1111"), "demo prints its clerks: {text}");
+        assert!(
+            text.contains("c01 / 1111"),
+            "demo prints its clerks: {text}"
+        );
         office
     }
 
@@ -36,7 +45,14 @@ impl Office {
     }
 
     fn check(&self, payload: &str, extra: &[&str]) -> (i32, Value) {
-        let out = self.cmd().arg("check").arg(payload).arg("--json").args(extra).output().unwrap();
+        let out = self
+            .cmd()
+            .arg("check")
+            .arg(payload)
+            .arg("--json")
+            .args(extra)
+            .output()
+            .unwrap();
         let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout));
         });
@@ -47,7 +63,11 @@ impl Office {
     fn candidate(&self, index: usize) -> (String, String, String) {
         let conn = rusqlite::Connection::open(self.path("counter.db")).unwrap();
         let record: String = conn
-            .query_row("SELECT record FROM candidates ORDER BY exam_no LIMIT 1 OFFSET ?1", [index as i64], |r| r.get(0))
+            .query_row(
+                "SELECT record FROM candidates ORDER BY exam_no LIMIT 1 OFFSET ?1",
+                [index as i64],
+                |r| r.get(0),
+            )
             .unwrap();
         let v: Value = serde_json::from_str(&record).unwrap();
         let text = |k: &str| v[k].as_str().unwrap().to_owned();
@@ -56,26 +76,43 @@ impl Office {
 }
 
 fn blocker_ids(v: &Value) -> Vec<String> {
-    v["blockers"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect()
+    v["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
 fn demo_then_check_a_signed_form() {
     let office = Office::new();
     let config = std::fs::read_to_string(office.path("config.toml")).unwrap();
-    assert!(config.contains("site_code = \"9901\"") && config.contains("portal_public_keys"), "{config}");
+    assert!(
+        config.contains("site_code = \"9901\"") && config.contains("portal_public_keys"),
+        "{config}"
+    );
     let (_, qr, _) = office.candidate(0);
     let (code, v) = office.check(&qr, &[]);
     assert_eq!(code, 0, "{v}");
-    assert_eq!(v["scan"], serde_json::json!({"kind": "signed", "verified": true}));
-    assert_eq!(v["window"]["status"], "open", "the demo window is open when the demo is run");
+    assert_eq!(
+        v["scan"],
+        serde_json::json!({"kind": "signed", "verified": true})
+    );
+    assert_eq!(
+        v["window"]["status"], "open",
+        "the demo window is open when the demo is run"
+    );
     assert_eq!(v["intake"]["state"], "new");
     assert_eq!(v["checklist"][0]["id"], "reg_form");
     assert_eq!(v["checklist"][0]["copies"], 2);
     assert_eq!(v["checklist"][0]["kind"], "copy");
     assert!(v["blockers"].as_array().unwrap().is_empty(), "{v}");
     let masked = v["candidate"]["id_masked"].as_str().unwrap();
-    assert!(masked.starts_with("**************") && masked.len() == 18, "{masked}");
+    assert!(
+        masked.starts_with("**************") && masked.len() == 18,
+        "{masked}"
+    );
 }
 
 #[test]
@@ -83,7 +120,14 @@ fn check_by_exam_number_and_id_number_is_unsigned() {
     let office = Office::new();
     let (exam_no, _, id_no) = office.candidate(0);
     let (code, v) = office.check(&exam_no, &[]);
-    assert_eq!((code, v["scan"]["kind"].clone(), v["scan"]["verified"].clone()), (0, "exam_no".into(), false.into()));
+    assert_eq!(
+        (
+            code,
+            v["scan"]["kind"].clone(),
+            v["scan"]["verified"].clone()
+        ),
+        (0, "exam_no".into(), false.into())
+    );
     let (code, v) = office.check(&id_no, &[]);
     assert_eq!((code, v["scan"]["kind"].clone()), (0, "id_no".into()));
     assert_eq!(v["candidate"]["exam_no"], exam_no.as_str());
@@ -110,7 +154,12 @@ fn every_error_kind_exits_1_with_json() {
         assert!(!v["error"]["message"].as_str().unwrap().is_empty());
     }
     // Without --json the message goes to stderr, still exit 1.
-    office.cmd().args(["check", "hello"]).assert().code(1).stderr(predicates::str::contains("无法识别"));
+    office
+        .cmd()
+        .args(["check", "hello"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("无法识别"));
 }
 
 #[test]
@@ -138,7 +187,12 @@ fn flags_win_over_environment() {
     let (exam_no, _, _) = office.candidate(0);
     let other = office.path("other.db");
     // The flag points at an empty database, so the candidate is unknown there.
-    let out = office.cmd().args(["check", &exam_no, "--json", "--db"]).arg(&other).output().unwrap();
+    let out = office
+        .cmd()
+        .args(["check", &exam_no, "--json", "--db"])
+        .arg(&other)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("unknown_candidate"));
     let (code, _) = office.check(&exam_no, &[]);
@@ -148,14 +202,23 @@ fn flags_win_over_environment() {
 #[test]
 fn bad_now_is_a_usage_error() {
     let office = Office::new();
-    office.cmd().args(["check", "x", "--now", "yesterday"]).assert().code(2).stderr(predicates::str::contains("RFC3339"));
+    office
+        .cmd()
+        .args(["check", "x", "--now", "yesterday"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("RFC3339"));
 }
 
 #[test]
 fn bad_config_names_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
-    for (text, key) in [("site_code = \"12\"\n", "site_code"), ("sitecode = \"0104\"\n", "sitecode"), ("portal_public_keys = [\"xx\"]\n", "portal_public_keys[0]")] {
+    for (text, key) in [
+        ("site_code = \"12\"\n", "site_code"),
+        ("sitecode = \"0104\"\n", "sitecode"),
+        ("portal_public_keys = [\"xx\"]\n", "portal_public_keys[0]"),
+    ] {
         std::fs::write(&config, text).unwrap();
         let out = Command::cargo_bin("grad-intake")
             .unwrap()
@@ -167,14 +230,22 @@ fn bad_config_names_the_key() {
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(key) && err.contains("配置文件"), "{text}: {err}");
+        assert!(
+            err.contains(key) && err.contains("配置文件"),
+            "{text}: {err}"
+        );
     }
 }
 
 fn roster_lines(office: &Office) -> Vec<String> {
     let conn = rusqlite::Connection::open(office.path("counter.db")).unwrap();
-    let mut stmt = conn.prepare("SELECT record FROM candidates ORDER BY exam_no").unwrap();
-    stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+    let mut stmt = conn
+        .prepare("SELECT record FROM candidates ORDER BY exam_no")
+        .unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 #[test]
@@ -188,7 +259,13 @@ fn roster_import_is_all_or_nothing_and_reports_changes() {
     lines[0] = first.to_string();
     let file = office.path("roster.jsonl");
     std::fs::write(&file, lines.join("\n")).unwrap();
-    office.cmd().args(["roster", "import"]).arg(&file).assert().success().stdout(predicates::str::contains("新增 0，更新 1，未变 29"));
+    office
+        .cmd()
+        .args(["roster", "import"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("新增 0，更新 1，未变 29"));
     // A bad gender on line 30 refuses the whole file; nothing changes.
     let after_update = roster_lines(&office);
     let mut bad: Value = serde_json::from_str(&lines[29]).unwrap();
@@ -212,11 +289,22 @@ use predicates::prelude::PredicateBooleanExt;
 fn roster_show_masks_the_id_number() {
     let office = Office::new();
     let (exam_no, _, id_no) = office.candidate(0);
-    let out = office.cmd().args(["roster", "show", &exam_no, "--json"]).output().unwrap();
+    let out = office
+        .cmd()
+        .args(["roster", "show", &exam_no, "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains(&id_no) && text.contains(&id_no[14..]), "{text}");
-    office.cmd().args(["roster", "show", "990199999999"]).assert().code(1);
+    assert!(
+        !text.contains(&id_no) && text.contains(&id_no[14..]),
+        "{text}"
+    );
+    office
+        .cmd()
+        .args(["roster", "show", "990199999999"])
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -240,8 +328,17 @@ fn log_never_holds_a_full_id_number() {
 fn files_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let office = Office::new();
-    for name in ["counter.db", "config.toml", "demo-signing.key", "grad-intake.log"] {
-        let mode = std::fs::metadata(office.path(name)).unwrap().permissions().mode() & 0o777;
+    for name in [
+        "counter.db",
+        "config.toml",
+        "demo-signing.key",
+        "grad-intake.log",
+    ] {
+        let mode = std::fs::metadata(office.path(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "{name}");
     }
 }
@@ -251,15 +348,31 @@ fn schedule_import_adds_a_batch_and_refuses_a_bad_file() {
     let office = Office::new();
     let good = office.path("2023H2.toml");
     std::fs::write(&good, "batch = \"2023H2\"\n[[window]]\nsite = \"0201\"\ndates = [\"2023-12-11\"]\nsource = \"test\"\n").unwrap();
-    office.cmd().args(["schedule", "import"]).arg(&good).assert().success();
     office
         .cmd()
-        .args(["schedule", "status", "0201", "--now", "2023-12-11T09:00:00+08:00"])
+        .args(["schedule", "import"])
+        .arg(&good)
+        .assert()
+        .success();
+    office
+        .cmd()
+        .args([
+            "schedule",
+            "status",
+            "0201",
+            "--now",
+            "2023-12-11T09:00:00+08:00",
+        ])
         .assert()
         .success()
         .stdout(predicates::str::contains("受理中"));
     let bad = office.path("bad.toml");
     std::fs::write(&bad, "[[window]]\nsite = \"7777\"\ndates = [\"2023-12-11\"]\nsource = \"x\"\nbatch = \"2023H2\"\n").unwrap();
-    office.cmd().args(["schedule", "import"]).arg(&bad).assert().code(1).stderr(predicates::str::contains("7777"));
+    office
+        .cmd()
+        .args(["schedule", "import"])
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("7777"));
 }
-

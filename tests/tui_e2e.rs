@@ -15,9 +15,19 @@ struct Office {
 
 impl Office {
     fn new() -> Self {
-        let office = Office { dir: tempfile::tempdir().unwrap() };
-        let status = office.command().args(["demo", "--candidates", "30"]).output().unwrap();
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        let office = Office {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let status = office
+            .command()
+            .args(["demo", "--candidates", "30"])
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
         office
     }
 
@@ -26,7 +36,10 @@ impl Office {
     }
 
     fn env(&self) -> Vec<(&'static str, PathBuf)> {
-        vec![("GRAD_INTAKE_CONFIG", self.path("config.toml")), ("GRAD_INTAKE_DB", self.path("counter.db"))]
+        vec![
+            ("GRAD_INTAKE_CONFIG", self.path("config.toml")),
+            ("GRAD_INTAKE_DB", self.path("counter.db")),
+        ]
     }
 
     fn command(&self) -> Command {
@@ -38,21 +51,39 @@ impl Office {
     /// (exam_no, qr) of the first demo candidate: 专科, one item (the form).
     fn first_candidate(&self) -> (String, String) {
         let conn = rusqlite::Connection::open(self.path("counter.db")).unwrap();
-        let record: String = conn.query_row("SELECT record FROM candidates ORDER BY exam_no LIMIT 1", [], |r| r.get(0)).unwrap();
+        let record: String = conn
+            .query_row(
+                "SELECT record FROM candidates ORDER BY exam_no LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         let v: serde_json::Value = serde_json::from_str(&record).unwrap();
-        (v["exam_no"].as_str().unwrap().to_owned(), v["qr"].as_str().unwrap().to_owned())
+        (
+            v["exam_no"].as_str().unwrap().to_owned(),
+            v["qr"].as_str().unwrap().to_owned(),
+        )
     }
 
     fn state_of(&self, exam_no: &str) -> String {
-        let out = self.command().args(["check", exam_no, "--json"]).output().unwrap();
+        let out = self
+            .command()
+            .args(["check", exam_no, "--json"])
+            .output()
+            .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v["intake"]["state"].as_str().unwrap().to_owned()
     }
 
     fn event_kinds(&self) -> Vec<String> {
         let conn = rusqlite::Connection::open(self.path("counter.db")).unwrap();
-        let mut stmt = conn.prepare("SELECT kind FROM events ORDER BY seq").unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        let mut stmt = conn
+            .prepare("SELECT kind FROM events ORDER BY seq")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 }
 
@@ -64,10 +95,24 @@ struct Screen {
 impl Screen {
     fn start(office: &Office, name: &str) -> Self {
         let name = format!("{name}-{}", std::process::id());
-        let env: Vec<String> = office.env().iter().map(|(k, v)| format!("{k}={}", v.display())).collect();
+        let env: Vec<String> = office
+            .env()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.display()))
+            .collect();
         let cmd = format!("env {} GRAD_INTAKE_NOW={NOW} {BIN}", env.join(" "));
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &cmd])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &cmd,
+            ])
             .status()
             .expect("tmux is needed for this test (.ci/run installs it)");
         assert!(status.success());
@@ -75,7 +120,10 @@ impl Screen {
     }
 
     fn text(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.name]).output().unwrap();
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -92,29 +140,51 @@ impl Screen {
     }
 
     fn keys(&self, keys: &[&str]) {
-        assert!(Command::new("tmux").args(["send-keys", "-t", &self.name]).args(keys).status().unwrap().success());
+        assert!(
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.name])
+                .args(keys)
+                .status()
+                .unwrap()
+                .success()
+        );
     }
 
     /// Sends text as typed characters (what a keyboard-wedge reader does), then Enter.
     fn type_line(&self, text: &str) {
-        assert!(Command::new("tmux").args(["send-keys", "-l", "-t", &self.name, text]).status().unwrap().success());
+        assert!(
+            Command::new("tmux")
+                .args(["send-keys", "-l", "-t", &self.name, text])
+                .status()
+                .unwrap()
+                .success()
+        );
         self.keys(&["Enter"]);
     }
 
     fn pid(&self) -> u32 {
-        let out = Command::new("tmux").args(["list-panes", "-t", &self.name, "-F", "#{pane_pid}"]).output().unwrap();
+        let out = Command::new("tmux")
+            .args(["list-panes", "-t", &self.name, "-F", "#{pane_pid}"])
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
     }
 
     fn alive(&self) -> bool {
-        let status = Command::new("tmux").args(["has-session", "-t", &self.name]).stderr(Stdio::null()).status();
+        let status = Command::new("tmux")
+            .args(["has-session", "-t", &self.name])
+            .stderr(Stdio::null())
+            .status();
         status.is_ok_and(|s| s.success())
     }
 }
 
 impl Drop for Screen {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.name]).stderr(Stdio::null()).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
@@ -148,7 +218,10 @@ fn clerk_scans_ticks_accepts_and_quits() {
     }
     assert!(!screen.alive(), "F10 quits");
     assert_eq!(office.state_of(&exam_no), "accepted");
-    assert_eq!(office.event_kinds(), ["intake_opened", "item_ticked", "accepted"]);
+    assert_eq!(
+        office.event_kinds(),
+        ["intake_opened", "item_ticked", "accepted"]
+    );
 }
 
 #[test]
@@ -158,7 +231,13 @@ fn decision_survives_sigkill_right_after_accept() {
     let screen = Screen::start(&office, "gi-kill");
     log_in_and_accept(&screen, &qr);
     let pid = screen.pid();
-    assert!(Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     drop(screen);
     assert_eq!(office.state_of(&exam_no), "accepted");
     // The counter starts again and shows the file as accepted, refusing a second accept.
@@ -169,9 +248,12 @@ fn decision_survives_sigkill_right_after_accept() {
     screen.wait_for("柜员 c02 演示柜员乙");
     screen.type_line(&exam_no);
     screen.wait_for("已受理：");
-    assert!(screen.text().contains("c01"), "shows who accepted:\n{}", screen.text());
+    assert!(
+        screen.text().contains("c01"),
+        "shows who accepted:\n{}",
+        screen.text()
+    );
 }
-
 
 #[test]
 fn serial_reader_scan_opens_the_candidate() {
@@ -185,9 +267,32 @@ fn serial_reader_scan_opens_the_candidate() {
     let mut master = master.try_clone_native().unwrap();
     let _slave = slave.try_clone_native().unwrap();
     let name = format!("gi-serial-{}", std::process::id());
-    let env: Vec<String> = office.env().iter().map(|(k, v)| format!("{k}={}", v.display())).collect();
-    let cmd = format!("env {} GRAD_INTAKE_NOW={NOW} {BIN} --scanner {path}", env.join(" "));
-    assert!(Command::new("tmux").args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &cmd]).status().unwrap().success());
+    let env: Vec<String> = office
+        .env()
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.display()))
+        .collect();
+    let cmd = format!(
+        "env {} GRAD_INTAKE_NOW={NOW} {BIN} --scanner {path}",
+        env.join(" ")
+    );
+    assert!(
+        Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &cmd
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
     let screen = Screen { name };
     screen.wait_for("柜员登录");
     screen.type_line("c01");

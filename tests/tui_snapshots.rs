@@ -82,7 +82,12 @@ fn search() {
     let rows = roster()
         .into_iter()
         .take(3)
-        .map(|c| SearchRow { exam_no: c.exam_no.to_string(), id_masked: c.id_masked(), major: c.major_name.clone(), name: c.name })
+        .map(|c| SearchRow {
+            exam_no: c.exam_no.to_string(),
+            id_masked: c.id_masked(),
+            major: c.major_name.clone(),
+            name: c.name,
+        })
         .collect();
     tui::update(&mut app, AppEvent::Found(rows), now());
     insta::assert_snapshot!(draw(&app, 120, 40));
@@ -104,7 +109,10 @@ fn no_full_id_number_on_any_screen() {
         let app = with_candidate(index);
         let screen = draw(&app, 120, 40);
         let id = app.file.as_ref().unwrap().loaded.candidate.id_no.clone();
-        assert!(!screen.contains(&id), "full ID of candidate {index} on screen");
+        assert!(
+            !screen.contains(&id),
+            "full ID of candidate {index} on screen"
+        );
     }
 }
 
@@ -128,14 +136,39 @@ fn supervisor_screen() {
     let rows = vec![
         row(IntakeState::Accepted, "demo-01", "c01", 5, &[]),
         row(IntakeState::Accepted, "demo-01", "c01", 20, &[]),
-        row(IntakeState::Returned, "demo-01", "c01", 35, &["“考生思想品德表现”栏未填写或未加盖公章"]),
+        row(
+            IntakeState::Returned,
+            "demo-01",
+            "c01",
+            35,
+            &["“考生思想品德表现”栏未填写或未加盖公章"],
+        ),
         row(IntakeState::Accepted, "demo-02", "c02", 50, &[]),
         row(IntakeState::Accepted, "demo-02", "c02", 70, &[]),
-        row(IntakeState::Returned, "demo-02", "c02", 90, &["登记表份数不足", "“考生思想品德表现”栏未填写或未加盖公章"]),
+        row(
+            IntakeState::Returned,
+            "demo-02",
+            "c02",
+            90,
+            &["登记表份数不足", "“考生思想品德表现”栏未填写或未加盖公章"],
+        ),
         row(IntakeState::Voided, "demo-01", "s01", 100, &[]),
-        TallyRow { clerk_id: None, ..row(IntakeState::InProgress, "demo-02", "", 115, &[]) },
+        TallyRow {
+            clerk_id: None,
+            ..row(IntakeState::InProgress, "demo-02", "", 115, &[])
+        },
     ];
-    let tally = tally::tally(date, &rows, RosterCount { roster: 200, seen: 8 });
-    app.screen = Screen::Supervisor(Day { date, tally: Some(Ok(tally)) });
+    let tally = tally::tally(
+        date,
+        &rows,
+        RosterCount {
+            roster: 200,
+            seen: 8,
+        },
+    );
+    app.screen = Screen::Supervisor(Day {
+        date,
+        tally: Some(Ok(tally)),
+    });
     insta::assert_snapshot!(draw(&app, 120, 40));
 }

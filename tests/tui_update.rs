@@ -17,7 +17,10 @@ fn update(app: &mut grad_intake::tui::App, event: AppEvent) -> Vec<Effect> {
 fn scanned(index: usize) -> grad_intake::tui::App {
     let mut app = logged_in();
     let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(index, None))));
-    assert!(matches!(&effects[..], [Effect::Save { events, .. }] if matches!(events[..], [IntakeEvent::IntakeOpened { .. }])), "{effects:?}");
+    assert!(
+        matches!(&effects[..], [Effect::Save { events, .. }] if matches!(events[..], [IntakeEvent::IntakeOpened { .. }])),
+        "{effects:?}"
+    );
     update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
     app
 }
@@ -38,9 +41,17 @@ fn login_asks_the_worker_and_opens_the_counter() {
     let effects = type_line(&mut app, "c01");
     assert!(effects.is_empty(), "Enter on the id moves to the PIN");
     let effects = type_line(&mut app, "1111");
-    assert_eq!(effects, [Effect::Login { id: "c01".into(), pin: "1111".into() }]);
+    assert_eq!(
+        effects,
+        [Effect::Login {
+            id: "c01".into(),
+            pin: "1111".into()
+        }]
+    );
     update(&mut app, AppEvent::LoggedIn(Err("工号或PIN不正确".into())));
-    let Screen::Login(form) = &app.screen else { panic!("still at login") };
+    let Screen::Login(form) = &app.screen else {
+        panic!("still at login")
+    };
     assert_eq!(form.error.as_deref(), Some("工号或PIN不正确"));
     assert!(form.pin.is_empty(), "the PIN is not kept");
     update(&mut app, AppEvent::LoggedIn(Ok(clerk("c01", Role::Clerk))));
@@ -63,7 +74,11 @@ fn bad_scan_rings_and_changes_nothing() {
     let effects = update(&mut app, AppEvent::Loaded(Err("二维码签名验证失败".into())));
     assert_eq!(effects, [Effect::Bell]);
     assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
-    assert_eq!(app.file.as_ref().unwrap().intake(), &before, "the open file is untouched");
+    assert_eq!(
+        app.file.as_ref().unwrap().intake(),
+        &before,
+        "the open file is untouched"
+    );
 }
 
 #[test]
@@ -76,10 +91,17 @@ fn tick_then_accept_saves_the_decision_before_saying_done() {
     assert_eq!(app.overlay, Some(Overlay::ConfirmAccept));
     let effects = press(&mut app, KeyCode::Enter);
     assert_eq!(saved_events(&effects), ["accepted"]);
-    assert_ne!(app.message.as_ref().map(|m| m.level), Some(Level::Success), "not done before the save");
+    assert_ne!(
+        app.message.as_ref().map(|m| m.level),
+        Some(Level::Success),
+        "not done before the save"
+    );
     update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Accepted)));
     assert_eq!(app.message.as_ref().unwrap().level, Level::Success);
-    assert_eq!(app.file.as_ref().unwrap().intake().state, IntakeState::Accepted);
+    assert_eq!(
+        app.file.as_ref().unwrap().intake().state,
+        IntakeState::Accepted
+    );
 }
 
 #[test]
@@ -101,17 +123,52 @@ fn accept_refused_until_every_item_is_ticked() {
 fn original_and_copy_cycles_through_partial_ticks() {
     let mut app = scanned(3);
     let file = app.file.as_ref().unwrap();
-    let index = file.loaded.assessment.checklist.iter().position(|i| i.id == "id_card").unwrap();
+    let index = file
+        .loaded
+        .assessment
+        .checklist
+        .iter()
+        .position(|i| i.id == "id_card")
+        .unwrap();
     for _ in 0..index {
         press(&mut app, KeyCode::Down);
     }
     press(&mut app, KeyCode::Right);
-    let tick = |app: &grad_intake::tui::App| app.file.as_ref().unwrap().intake().ticks.get("id_card").cloned();
-    assert_eq!(tick(&app), Some(Tick { original_seen: true, copy_kept: false, note: None }));
+    let tick = |app: &grad_intake::tui::App| {
+        app.file
+            .as_ref()
+            .unwrap()
+            .intake()
+            .ticks
+            .get("id_card")
+            .cloned()
+    };
+    assert_eq!(
+        tick(&app),
+        Some(Tick {
+            original_seen: true,
+            copy_kept: false,
+            note: None
+        })
+    );
     press(&mut app, KeyCode::Right);
-    assert_eq!(tick(&app), Some(Tick { original_seen: false, copy_kept: true, note: None }));
+    assert_eq!(
+        tick(&app),
+        Some(Tick {
+            original_seen: false,
+            copy_kept: true,
+            note: None
+        })
+    );
     press(&mut app, KeyCode::Right);
-    assert_eq!(tick(&app), Some(Tick { original_seen: true, copy_kept: true, note: None }));
+    assert_eq!(
+        tick(&app),
+        Some(Tick {
+            original_seen: true,
+            copy_kept: true,
+            note: None
+        })
+    );
 }
 
 #[test]
@@ -127,29 +184,57 @@ fn return_with_reasons_then_revisit_continues_the_file() {
         press(&mut app, KeyCode::Char(c));
     }
     let effects = press(&mut app, KeyCode::Enter);
-    let Some(Effect::Save { intake, events, .. }) = effects.first() else { panic!("{effects:?}") };
-    let IntakeEvent::Returned { reasons, .. } = &events[0] else { panic!("{events:?}") };
+    let Some(Effect::Save { intake, events, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let IntakeEvent::Returned { reasons, .. } = &events[0] else {
+        panic!("{events:?}")
+    };
     assert_eq!(reasons.len(), 2);
     assert!(reasons[1].contains("缺少公章"));
     assert_eq!(intake.state, IntakeState::Returned);
     // The candidate comes back: the same file, with the ticks of the first visit.
     let returned = intake.clone();
     let mut app = logged_in();
-    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(3, Some(returned.clone())))));
-    let Some(Effect::Save { intake, events, .. }) = effects.first() else { panic!("{effects:?}") };
-    assert!(matches!(events[0], IntakeEvent::IntakeOpened { visit: 2, .. }));
+    let effects = update(
+        &mut app,
+        AppEvent::Loaded(Ok(loaded(3, Some(returned.clone())))),
+    );
+    let Some(Effect::Save { intake, events, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert!(matches!(
+        events[0],
+        IntakeEvent::IntakeOpened { visit: 2, .. }
+    ));
     assert_eq!(intake.id, returned.id);
     assert_eq!(intake.ticks, returned.ticks);
 }
 
 #[test]
 fn an_accepted_file_cannot_be_accepted_twice() {
-    let mut intake = grad_intake::domain::intake::Intake::new("i-0".into(), roster()[0].exam_no.to_string());
+    let mut intake =
+        grad_intake::domain::intake::Intake::new("i-0".into(), roster()[0].exam_no.to_string());
     intake.open().unwrap();
-    intake.ticks.insert("reg_form".into(), Tick { copy_kept: true, ..Tick::default() });
+    intake.ticks.insert(
+        "reg_form".into(),
+        Tick {
+            copy_kept: true,
+            ..Tick::default()
+        },
+    );
     let at = now() - chrono::Duration::hours(1);
     let list = loaded(0, None).assessment.checklist;
-    intake.accept(&list, &[], Decision { at, clerk_id: "c02".into() }).unwrap();
+    intake
+        .accept(
+            &list,
+            &[],
+            Decision {
+                at,
+                clerk_id: "c02".into(),
+            },
+        )
+        .unwrap();
     let mut app = logged_in();
     let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(0, Some(intake)))));
     assert_eq!(effects, [Effect::Bell], "no save: nothing is reopened");
@@ -170,15 +255,26 @@ fn another_sites_candidate_needs_a_supervisor() {
     assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
     type_line(&mut app, "c02");
     let effects = type_line(&mut app, "2222");
-    let Some(Effect::Approve { id, blockers, .. }) = effects.first() else { panic!("{effects:?}") };
-    assert_eq!((id.as_str(), blockers.as_slice()), ("c02", ["wrong_site".to_owned()].as_slice()));
+    let Some(Effect::Approve { id, blockers, .. }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (id.as_str(), blockers.as_slice()),
+        ("c02", ["wrong_site".to_owned()].as_slice())
+    );
     // A clerk's PIN does not approve.
     update(&mut app, AppEvent::Approved(Ok(clerk("c02", Role::Clerk))));
     assert!(matches!(&app.overlay, Some(Overlay::Approve(form)) if form.error.is_some()));
     assert!(app.file.as_ref().unwrap().approved_by.is_none());
-    let effects = update(&mut app, AppEvent::Approved(Ok(clerk("s01", Role::Supervisor))));
+    let effects = update(
+        &mut app,
+        AppEvent::Approved(Ok(clerk("s01", Role::Supervisor))),
+    );
     assert_eq!(saved_events(&effects), ["intake_opened"]);
-    assert_eq!(app.file.as_ref().unwrap().approved_by.as_deref(), Some("s01"));
+    assert_eq!(
+        app.file.as_ref().unwrap().approved_by.as_deref(),
+        Some("s01")
+    );
     assert!(app.file.as_ref().unwrap().standing_blockers().is_empty());
 }
 
@@ -207,10 +303,25 @@ fn search_and_today_list_open_a_file() {
     let mut app = logged_in();
     press(&mut app, KeyCode::F(5));
     let effects = type_line(&mut app, "演示");
-    assert_eq!(effects, [Effect::Search { query: "演示".into() }]);
-    let row = grad_intake::tui::state::SearchRow { exam_no: "990126200002".into(), name: "演示甲".into(), id_masked: "****1234".into(), major: "会计".into() };
+    assert_eq!(
+        effects,
+        [Effect::Search {
+            query: "演示".into()
+        }]
+    );
+    let row = grad_intake::tui::state::SearchRow {
+        exam_no: "990126200002".into(),
+        name: "演示甲".into(),
+        id_masked: "****1234".into(),
+        major: "会计".into(),
+    };
     update(&mut app, AppEvent::Found(vec![row]));
-    assert_eq!(press(&mut app, KeyCode::Enter), [Effect::Lookup { payload: "990126200002".into() }]);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::Lookup {
+            payload: "990126200002".into()
+        }]
+    );
     assert_eq!(press(&mut app, KeyCode::F(6)), [Effect::LoadToday]);
 }
 
@@ -218,11 +329,28 @@ fn search_and_today_list_open_a_file() {
 fn lock_on_demand_and_after_idle_time() {
     let mut app = logged_in();
     let effects = press(&mut app, KeyCode::F(7));
-    assert!(matches!(effects[..], [Effect::Audit { action: "screen_locked", .. }]));
+    assert!(matches!(
+        effects[..],
+        [Effect::Audit {
+            action: "screen_locked",
+            ..
+        }]
+    ));
     assert!(matches!(&app.screen, Screen::Locked(form) if form.id == "c01"));
     let mut app = logged_in();
-    assert!(tui::update(&mut app, AppEvent::Tick, now() + chrono::Duration::minutes(9)).is_empty());
-    tui::update(&mut app, AppEvent::Tick, now() + chrono::Duration::minutes(10));
+    assert!(
+        tui::update(
+            &mut app,
+            AppEvent::Tick,
+            now() + chrono::Duration::minutes(9)
+        )
+        .is_empty()
+    );
+    tui::update(
+        &mut app,
+        AppEvent::Tick,
+        now() + chrono::Duration::minutes(10),
+    );
     assert!(matches!(app.screen, Screen::Locked(_)));
 }
 
@@ -233,7 +361,10 @@ fn help_overlay_and_quit() {
     assert_eq!(app.overlay, Some(Overlay::Help));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.overlay, None);
-    let ctrl_c = AppEvent::Input(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    let ctrl_c = AppEvent::Input(Event::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
     assert_eq!(update(&mut app, ctrl_c), [Effect::Quit]);
     assert!(app.quit);
 }
@@ -245,10 +376,27 @@ fn serial_reader_events() {
     assert!(update(&mut app, AppEvent::Scan("990126200001".into())).is_empty());
     assert!(matches!(&app.screen, Screen::Login(form) if form.error.is_some()));
     let mut app = logged_in();
-    update(&mut app, AppEvent::Scanner("扫码枪未连接 /dev/ttyACM0".into()));
-    assert_eq!(app.slots.scanner.as_deref(), Some("扫码枪未连接 /dev/ttyACM0"));
-    assert_eq!(update(&mut app, AppEvent::Scan("990126200001".into())), [Effect::Lookup { payload: "990126200001".into() }]);
-    assert_eq!(update(&mut app, AppEvent::ScanRejected("扫码内容含控制字符".into())), [Effect::Bell]);
+    update(
+        &mut app,
+        AppEvent::Scanner("扫码枪未连接 /dev/ttyACM0".into()),
+    );
+    assert_eq!(
+        app.slots.scanner.as_deref(),
+        Some("扫码枪未连接 /dev/ttyACM0")
+    );
+    assert_eq!(
+        update(&mut app, AppEvent::Scan("990126200001".into())),
+        [Effect::Lookup {
+            payload: "990126200001".into()
+        }]
+    );
+    assert_eq!(
+        update(
+            &mut app,
+            AppEvent::ScanRejected("扫码内容含控制字符".into())
+        ),
+        [Effect::Bell]
+    );
     assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
 }
 
@@ -268,23 +416,62 @@ fn supervisor_counts_days_voids_and_unlocks() {
     let mut app = logged_in();
     app.clerk = Some(clerk("s01", Role::Supervisor));
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    assert_eq!(press(&mut app, KeyCode::F(8)), [Effect::Count { date: today }]);
-    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today && day.tally.is_none()));
-    assert_eq!(press(&mut app, KeyCode::Left), [Effect::Count { date: today.pred_opt().unwrap() }]);
-    assert_eq!(press(&mut app, KeyCode::Right), [Effect::Count { date: today }]);
+    assert_eq!(
+        press(&mut app, KeyCode::F(8)),
+        [Effect::Count { date: today }]
+    );
+    assert!(
+        matches!(&app.screen, Screen::Supervisor(day) if day.date == today && day.tally.is_none())
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Left),
+        [Effect::Count {
+            date: today.pred_opt().unwrap()
+        }]
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Right),
+        [Effect::Count { date: today }]
+    );
     update(&mut app, AppEvent::Counted(Err("数据库操作失败".into())));
     assert!(matches!(&app.screen, Screen::Supervisor(day) if day.tally.is_some()));
     // Void: exam number, Enter, reason, Enter.
     press(&mut app, KeyCode::F(3));
     type_line(&mut app, "990126200001");
     let effects = type_line(&mut app, "误受理");
-    assert_eq!(effects, [Effect::Void { exam_no: "990126200001".into(), reason: "误受理".into(), by: "s01".into() }]);
-    let done = update(&mut app, AppEvent::Done(Ok((grad_intake::strings::ui::VOIDED, "990126200001".into()))));
-    assert_eq!(done, [Effect::Count { date: today }], "the numbers are counted again");
+    assert_eq!(
+        effects,
+        [Effect::Void {
+            exam_no: "990126200001".into(),
+            reason: "误受理".into(),
+            by: "s01".into()
+        }]
+    );
+    let done = update(
+        &mut app,
+        AppEvent::Done(Ok((
+            grad_intake::strings::ui::VOIDED,
+            "990126200001".into(),
+        ))),
+    );
+    assert_eq!(
+        done,
+        [Effect::Count { date: today }],
+        "the numbers are counted again"
+    );
     assert_eq!(app.message.as_ref().unwrap().level, Level::Success);
     press(&mut app, KeyCode::F(4));
-    assert_eq!(type_line(&mut app, "c02"), [Effect::Unlock { id: "c02".into(), by: "s01".into() }]);
-    assert_eq!(update(&mut app, AppEvent::Done(Err("该工号不存在".into()))), [Effect::Bell]);
+    assert_eq!(
+        type_line(&mut app, "c02"),
+        [Effect::Unlock {
+            id: "c02".into(),
+            by: "s01".into()
+        }]
+    );
+    assert_eq!(
+        update(&mut app, AppEvent::Done(Err("该工号不存在".into()))),
+        [Effect::Bell]
+    );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Counter);
 }

@@ -18,7 +18,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
-use crate::domain::candidate::{Candidate, CandidateType, Course, IdType, Level, PhotoStatus, PriorDegree, PriorKind};
+use crate::domain::candidate::{
+    Candidate, CandidateType, Course, IdType, Level, PhotoStatus, PriorDegree, PriorKind,
+};
 use crate::domain::ids::{ExamNo, Gender, check_char};
 use crate::domain::rules::{Major, RulesError, builtin_majors};
 use crate::domain::scan::{FormCode, signed_payload};
@@ -53,7 +55,10 @@ pub enum DemoError {
     #[error(transparent)]
     Clerk(#[from] crate::store::ClerkError),
     #[error("{}{path}（{source}）", strings::DEMO_KEY_FILE)]
-    Key { path: PathBuf, source: std::io::Error },
+    Key {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", strings::DEMO_TOO_FEW)]
     TooFew,
 }
@@ -78,42 +83,140 @@ fn local(now: DateTime<Utc>) -> DateTime<FixedOffset> {
 /// Each case is (label, major name, level, change to the ordinary candidate).
 type Tweak = fn(&mut Candidate);
 const CASES: &[(&str, &str, Level, Tweak)] = &[
-    ("专科·社会考生（可直接受理）", "商务英语", Level::Associate, |_| {}),
-    ("专科·公开学院（登记表3份）", "会计", Level::Associate, |c| c.candidate_type = CandidateType::OpenCollege),
-    ("本科·国内前置学历已查验", "汉语言文学", Level::Bachelor, |_| {}),
-    ("本科·非内地身份证（国内前置学历）", "法学", Level::Bachelor, |c| non_mainland(c)),
-    ("本科·非内地身份证（自考前置学历）", "法学", Level::Bachelor, |c| {
-        non_mainland(c);
-        set_prior(c, PriorKind::SelfStudy);
-    }),
-    ("本科·境外前置学历", "人力资源管理", Level::Bachelor, |c| set_prior(c, PriorKind::Overseas)),
-    ("本科·姓名或身份证号变更", "会计学", Level::Bachelor, |c| c.identity_changed = true),
-    ("本科·身份变更（自考前置学历）", "会计学", Level::Bachelor, |c| {
-        c.identity_changed = true;
-        set_prior(c, PriorKind::SelfStudy);
-    }),
-    ("专科·机械制造与自动化", "机械制造与自动化", Level::Associate, |_| {}),
-    ("专科·电气自动化技术", "电气自动化技术", Level::Associate, |_| {}),
-    ("本科·药学（执业证书须在有效期内）", "药学", Level::Bachelor, |_| {}),
-    ("专科·食品营养与卫生（选考05748）", "食品营养与卫生", Level::Associate, |c| {
-        c.courses.push(course("05748", "疾病的营养防治"));
-    }),
-    ("专科·食品营养与卫生（未选考七门课程）", "食品营养与卫生", Level::Associate, |_| {}),
-    ("毕业预测未通过", "行政管理", Level::Associate, |c| c.prediction_passed = false),
-    ("照片未审核通过", "计算机应用技术", Level::Associate, |c| c.photo_status = PhotoStatus::Pending),
-    ("本科·前置学历未查验", "护理学", Level::Bachelor, |c| {
-        if let Some(p) = c.prior_degree.as_mut() {
-            p.verified = false;
-        }
-    }),
-    ("本科·未登记前置学历", "护理学", Level::Bachelor, |c| c.prior_degree = None),
-    ("其他办理点的考生", "商务英语", Level::Associate, |c| c.site_code = OTHER_SITE.into()),
-    ("课程最多的考生（打印用）", "汉语言文学", Level::Bachelor, |c| {
-        while c.courses.len() < 30 {
-            let n = c.courses.len();
-            c.courses.push(course(&format!("0{:04}", 5000 + n), &format!("演示课程{n}")));
-        }
-    }),
+    (
+        "专科·社会考生（可直接受理）",
+        "商务英语",
+        Level::Associate,
+        |_| {},
+    ),
+    (
+        "专科·公开学院（登记表3份）",
+        "会计",
+        Level::Associate,
+        |c| c.candidate_type = CandidateType::OpenCollege,
+    ),
+    (
+        "本科·国内前置学历已查验",
+        "汉语言文学",
+        Level::Bachelor,
+        |_| {},
+    ),
+    (
+        "本科·非内地身份证（国内前置学历）",
+        "法学",
+        Level::Bachelor,
+        |c| non_mainland(c),
+    ),
+    (
+        "本科·非内地身份证（自考前置学历）",
+        "法学",
+        Level::Bachelor,
+        |c| {
+            non_mainland(c);
+            set_prior(c, PriorKind::SelfStudy);
+        },
+    ),
+    (
+        "本科·境外前置学历",
+        "人力资源管理",
+        Level::Bachelor,
+        |c| set_prior(c, PriorKind::Overseas),
+    ),
+    (
+        "本科·姓名或身份证号变更",
+        "会计学",
+        Level::Bachelor,
+        |c| c.identity_changed = true,
+    ),
+    (
+        "本科·身份变更（自考前置学历）",
+        "会计学",
+        Level::Bachelor,
+        |c| {
+            c.identity_changed = true;
+            set_prior(c, PriorKind::SelfStudy);
+        },
+    ),
+    (
+        "专科·机械制造与自动化",
+        "机械制造与自动化",
+        Level::Associate,
+        |_| {},
+    ),
+    (
+        "专科·电气自动化技术",
+        "电气自动化技术",
+        Level::Associate,
+        |_| {},
+    ),
+    (
+        "本科·药学（执业证书须在有效期内）",
+        "药学",
+        Level::Bachelor,
+        |_| {},
+    ),
+    (
+        "专科·食品营养与卫生（选考05748）",
+        "食品营养与卫生",
+        Level::Associate,
+        |c| {
+            c.courses.push(course("05748", "疾病的营养防治"));
+        },
+    ),
+    (
+        "专科·食品营养与卫生（未选考七门课程）",
+        "食品营养与卫生",
+        Level::Associate,
+        |_| {},
+    ),
+    (
+        "毕业预测未通过",
+        "行政管理",
+        Level::Associate,
+        |c| c.prediction_passed = false,
+    ),
+    (
+        "照片未审核通过",
+        "计算机应用技术",
+        Level::Associate,
+        |c| c.photo_status = PhotoStatus::Pending,
+    ),
+    (
+        "本科·前置学历未查验",
+        "护理学",
+        Level::Bachelor,
+        |c| {
+            if let Some(p) = c.prior_degree.as_mut() {
+                p.verified = false;
+            }
+        },
+    ),
+    (
+        "本科·未登记前置学历",
+        "护理学",
+        Level::Bachelor,
+        |c| c.prior_degree = None,
+    ),
+    (
+        "其他办理点的考生",
+        "商务英语",
+        Level::Associate,
+        |c| c.site_code = OTHER_SITE.into(),
+    ),
+    (
+        "课程最多的考生（打印用）",
+        "汉语言文学",
+        Level::Bachelor,
+        |c| {
+            while c.courses.len() < 30 {
+                let n = c.courses.len();
+                c.courses.push(course(
+                    &format!("0{:04}", 5000 + n),
+                    &format!("演示课程{n}"),
+                ));
+            }
+        },
+    ),
 ];
 
 fn non_mainland(c: &mut Candidate) {
@@ -128,7 +231,12 @@ fn set_prior(c: &mut Candidate, kind: PriorKind) {
 }
 
 fn course(code: &str, name: &str) -> Course {
-    Course { code: code.into(), name: name.into(), score: "合格".into(), date: "2025-10".into() }
+    Course {
+        code: code.into(),
+        name: name.into(),
+        score: "合格".into(),
+        date: "2025-10".into(),
+    }
 }
 
 /// Sample courses (code, name) for ordinary demo candidates.
@@ -153,21 +261,35 @@ const COURSES: [(&str, &str); 16] = [
 
 /// Generates `count` candidates (at least one per rules case), deterministic for `seed` and
 /// `now`, each with its photo.
-pub fn generate(count: usize, seed: u64, now: DateTime<Utc>, key: &SigningKey) -> Result<Vec<DemoCandidate>, DemoError> {
+pub fn generate(
+    count: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+    key: &SigningKey,
+) -> Result<Vec<DemoCandidate>, DemoError> {
     roster(count, seed, now, key)?
         .into_iter()
         .enumerate()
         .map(|(i, (case, mut candidate))| {
             let photo = photo::demo_photo(seed.wrapping_mul(1_000_003).wrapping_add(i as u64))?;
             candidate.photo_sha256 = Some(crate::store::sha256_hex(&photo));
-            Ok(DemoCandidate { case, candidate, photo })
+            Ok(DemoCandidate {
+                case,
+                candidate,
+                photo,
+            })
         })
         .collect()
 }
 
 /// The candidates alone, without photos (`photo_sha256` is empty): fast enough for rosters of
 /// hundreds of thousands in benchmarks.
-pub fn roster(count: usize, seed: u64, now: DateTime<Utc>, key: &SigningKey) -> Result<Vec<(&'static str, Candidate)>, DemoError> {
+pub fn roster(
+    count: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+    key: &SigningKey,
+) -> Result<Vec<(&'static str, Candidate)>, DemoError> {
     if count < CASES.len() {
         return Err(DemoError::TooFew);
     }
@@ -177,11 +299,18 @@ pub fn roster(count: usize, seed: u64, now: DateTime<Utc>, key: &SigningKey) -> 
     let batch = batch_for(today);
     let out = (0..count)
         .map(|i| {
-            let (case, major, level, tweak) = CASES.get(i).copied().unwrap_or_else(|| ordinary_case(&mut rng));
-            let mut candidate = base_candidate(&mut rng, i, &batch, now, find_major(&majors, major, level));
+            let (case, major, level, tweak) = CASES
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| ordinary_case(&mut rng));
+            let mut candidate =
+                base_candidate(&mut rng, i, &batch, now, find_major(&majors, major, level));
             tweak(&mut candidate);
             // A few ordinary candidates carry rare characters that the printed form must render.
-            if let Some(rare) = i.checked_sub(CASES.len()).and_then(|k| names::RARE_CHAR_NAMES.get(k)) {
+            if let Some(rare) = i
+                .checked_sub(CASES.len())
+                .and_then(|k| names::RARE_CHAR_NAMES.get(k))
+            {
                 candidate.name = (*rare).to_owned();
             }
             candidate.qr = Some(signed_payload(&form_code(&candidate, today), key));
@@ -209,23 +338,51 @@ fn find_major<'a>(majors: &'a [Major], name: &str, level: Level) -> Option<&'a M
 }
 
 fn form_code(c: &Candidate, issued: NaiveDate) -> FormCode {
-    FormCode { exam_no: c.exam_no.clone(), batch: c.batch.clone(), site_code: c.site_code.clone(), issued }
+    FormCode {
+        exam_no: c.exam_no.clone(),
+        batch: c.batch.clone(),
+        site_code: c.site_code.clone(),
+        issued,
+    }
 }
 
-fn base_candidate(rng: &mut ChaCha8Rng, index: usize, batch: &str, now: DateTime<Utc>, major: Option<&Major>) -> Candidate {
-    let (major_code, major_name, level) =
-        major.map_or(("670202".into(), "商务英语".into(), Level::Associate), |m| (m.code.clone(), m.name.clone(), m.level));
-    let gender = if rng.gen_bool(0.5) { Gender::Male } else { Gender::Female };
+fn base_candidate(
+    rng: &mut ChaCha8Rng,
+    index: usize,
+    batch: &str,
+    now: DateTime<Utc>,
+    major: Option<&Major>,
+) -> Candidate {
+    let (major_code, major_name, level) = major.map_or(
+        ("670202".into(), "商务英语".into(), Level::Associate),
+        |m| (m.code.clone(), m.name.clone(), m.level),
+    );
+    let gender = if rng.gen_bool(0.5) {
+        Gender::Male
+    } else {
+        Gender::Female
+    };
     // 99 is no city's code: 99 <district> <yy+half> <sequence 00001..99999>; large rosters spill
     // into the next district number, as a real city's would.
     let district = 1 + index / 99_999;
-    let exam_no = format!("99{district:02}{}{}{:05}", &batch[2..4], &batch[5..6], index % 99_999 + 1);
+    let exam_no = format!(
+        "99{district:02}{}{}{:05}",
+        &batch[2..4],
+        &batch[5..6],
+        index % 99_999 + 1
+    );
     let courses = (0..rng.gen_range(10..=16))
         .map(|k| COURSES[k])
-        .map(|(code, name)| Course { code: code.into(), name: name.into(), score: rng.gen_range(60..=95).to_string(), date: "2025-04".into() })
+        .map(|(code, name)| Course {
+            code: code.into(),
+            name: name.into(),
+            score: rng.gen_range(60..=95).to_string(),
+            date: "2025-04".into(),
+        })
         .collect();
     Candidate {
-        exam_no: ExamNo::parse(&exam_no).unwrap_or_else(|_| unreachable!("12 digits by construction")),
+        exam_no: ExamNo::parse(&exam_no)
+            .unwrap_or_else(|_| unreachable!("12 digits by construction")),
         name: names::demo_name(rng),
         gender,
         id_type: IdType::ResidentCard,
@@ -255,7 +412,8 @@ fn base_candidate(rng: &mut ChaCha8Rng, index: usize, batch: &str, now: DateTime
 
 /// A checksum-valid ID number with address code 990101, which belongs to no place.
 fn demo_id_no(rng: &mut ChaCha8Rng, gender: Gender) -> String {
-    let birth = NaiveDate::from_ymd_opt(1975, 1, 1).unwrap_or_default() + Duration::days(rng.gen_range(0..10_000));
+    let birth = NaiveDate::from_ymd_opt(1975, 1, 1).unwrap_or_default()
+        + Duration::days(rng.gen_range(0..10_000));
     let parity = u32::from(gender == Gender::Male);
     let sequence = rng.gen_range(0..500) * 2 + parity;
     let first17 = format!("990101{}{sequence:03}", birth.format("%Y%m%d"));
@@ -269,17 +427,31 @@ pub fn site_doc(now: DateTime<Utc>) -> String {
     let local = local(now);
     let today = local.date_naive();
     let start = NaiveTime::from_hms_opt(local.hour().saturating_sub(2), 0, 0).unwrap_or_default();
-    let end = (start + Duration::hours(4)).min(last_minute()).max(local.time() + Duration::minutes(1));
+    let end = (start + Duration::hours(4))
+        .min(last_minute())
+        .max(local.time() + Duration::minutes(1));
     let end = if end <= start { last_minute() } else { end };
     let mut sessions = vec![(start, end)];
     let second_start = end + Duration::hours(1);
     if end < second_start && second_start < last_minute() {
-        sessions.push((second_start, (second_start + Duration::hours(3)).min(last_minute())));
+        sessions.push((
+            second_start,
+            (second_start + Duration::hours(3)).min(last_minute()),
+        ));
     }
-    let sessions: Vec<String> =
-        sessions.iter().map(|(s, e)| format!("[\"{}\", \"{}\"]", s.format("%H:%M:%S"), e.format("%H:%M:%S"))).collect();
-    let dates: Vec<String> =
-        (-1..=2).map(|d| format!("\"{}\"", today + Duration::days(d))).collect();
+    let sessions: Vec<String> = sessions
+        .iter()
+        .map(|(s, e)| {
+            format!(
+                "[\"{}\", \"{}\"]",
+                s.format("%H:%M:%S"),
+                e.format("%H:%M:%S")
+            )
+        })
+        .collect();
+    let dates: Vec<String> = (-1..=2)
+        .map(|d| format!("\"{}\"", today + Duration::days(d)))
+        .collect();
     format!(
         "# 演示数据（合成）：不是真实考点。\n[[site]]\ncode = \"{DEMO_SITE}\"\nname = \"演示考点\"\ncity = \"演示市\"\n\
          address = \"演示地址（合成，非真实地点）\"\nphones = [\"000-00000000\"]\nsessions = [{}]\n\
@@ -299,11 +471,18 @@ fn last_minute() -> NaiveTime {
 /// earlier run keep scanning; created owner-only otherwise.
 pub fn load_or_create_key(db: &Path) -> Result<SigningKey, DemoError> {
     let path = db.parent().unwrap_or(Path::new(".")).join(KEY_FILE);
-    let err = |source| DemoError::Key { path: path.clone(), source };
+    let err = |source| DemoError::Key {
+        path: path.clone(),
+        source,
+    };
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let bytes = STANDARD.decode(text.trim()).map_err(|e| err(std::io::Error::other(e)))?;
-            let bytes: [u8; 32] = bytes.try_into().map_err(|_| err(std::io::Error::other("length")))?;
+            let bytes = STANDARD
+                .decode(text.trim())
+                .map_err(|e| err(std::io::Error::other(e)))?;
+            let bytes: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| err(std::io::Error::other("length")))?;
             Ok(SigningKey::from_bytes(&bytes))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -332,7 +511,13 @@ pub struct Installed {
 
 /// Writes the demo into `store`: the site and its window, the roster and photos (through the
 /// same import as a real roster), and the demo clerks that are not there yet.
-pub fn install(store: &mut Store, count: usize, seed: u64, now: DateTime<Utc>, key: &SigningKey) -> Result<Installed, DemoError> {
+pub fn install(
+    store: &mut Store,
+    count: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+    key: &SigningKey,
+) -> Result<Installed, DemoError> {
     refresh_window(store, now)?;
     let candidates = generate(count, seed, now, key)?;
     let roster: Vec<Candidate> = candidates.iter().map(|d| d.candidate.clone()).collect();
@@ -342,11 +527,18 @@ pub fn install(store: &mut Store, count: usize, seed: u64, now: DateTime<Utc>, k
     }
     let existing: Vec<String> = store.clerks()?.into_iter().map(|c| c.id).collect();
     let mut clerks_added = 0;
-    for (id, name, role, pin) in DEMO_CLERKS.iter().filter(|c| !existing.iter().any(|e| e == c.0)) {
+    for (id, name, role, pin) in DEMO_CLERKS
+        .iter()
+        .filter(|c| !existing.iter().any(|e| e == c.0))
+    {
         store.add_clerk(id, name, *role, pin, "demo", now)?;
         clerks_added += 1;
     }
-    Ok(Installed { report, candidates, clerks_added })
+    Ok(Installed {
+        report,
+        candidates,
+        clerks_added,
+    })
 }
 
 /// Moves the demo window to `now`, so a demo database opened on another day is open again.
@@ -366,10 +558,26 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let numbers: Vec<String> = [0, 99_998, 99_999, 100_000, 199_997]
             .iter()
-            .map(|&i| base_candidate(&mut rng, i, &batch_for(now.date_naive()), now, None).exam_no.to_string())
+            .map(|&i| {
+                base_candidate(&mut rng, i, &batch_for(now.date_naive()), now, None)
+                    .exam_no
+                    .to_string()
+            })
             .collect();
-        assert_eq!(numbers, ["990126200001", "990126299999", "990226200001", "990226200002", "990226299999"]);
+        assert_eq!(
+            numbers,
+            [
+                "990126200001",
+                "990126299999",
+                "990226200001",
+                "990226200002",
+                "990226299999"
+            ]
+        );
         assert!(roster(MIN_CANDIDATES, 1, now, &key).is_ok());
-        assert!(matches!(roster(MIN_CANDIDATES - 1, 1, now, &key), Err(DemoError::TooFew)));
+        assert!(matches!(
+            roster(MIN_CANDIDATES - 1, 1, now, &key),
+            Err(DemoError::TooFew)
+        ));
     }
 }

@@ -52,16 +52,27 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
 }
 
-pub fn assess(ctx: &Context, scan: &Scan, candidate: &Candidate, intake: Option<&Intake>) -> Assessment {
+pub fn assess(
+    ctx: &Context,
+    scan: &Scan,
+    candidate: &Candidate,
+    intake: Option<&Intake>,
+) -> Assessment {
     let site = ctx.counter_site.unwrap_or(&candidate.site_code);
     let window = ctx.schedule.status(site, ctx.now);
-    let today = ctx.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let today = ctx
+        .now
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
     let evaluation = ctx.rules.evaluate(candidate, today);
     let state = intake.map_or(IntakeState::New, |i| i.state);
     let mut blockers = evaluation.blockers;
     blockers.extend(context_blockers(ctx, candidate, &window, intake));
     Assessment {
-        scan: ScanSummary { kind: scan.kind(), verified: scan.verified() },
+        scan: ScanSummary {
+            kind: scan.kind(),
+            verified: scan.verified(),
+        },
         candidate: CandidateSummary {
             exam_no: candidate.exam_no.to_string(),
             name: candidate.name.clone(),
@@ -78,22 +89,34 @@ pub fn assess(ctx: &Context, scan: &Scan, candidate: &Candidate, intake: Option<
 }
 
 /// Blockers that come from where and when the scan happens, not from the candidate's record.
-fn context_blockers(ctx: &Context, candidate: &Candidate, window: &WindowState, intake: Option<&Intake>) -> Vec<Blocker> {
+fn context_blockers(
+    ctx: &Context,
+    candidate: &Candidate,
+    window: &WindowState,
+    intake: Option<&Intake>,
+) -> Vec<Blocker> {
     let mut blockers = Vec::new();
-    if ctx.counter_site.is_some_and(|site| site != candidate.site_code) {
+    if ctx
+        .counter_site
+        .is_some_and(|site| site != candidate.site_code)
+    {
         blockers.push(Blocker {
             id: "wrong_site".into(),
             message: format!("{}{}", strings::BLOCKER_WRONG_SITE, candidate.site_code),
         });
     }
     if !window.status.is_open() {
-        blockers.push(Blocker { id: "outside_window".into(), message: strings::BLOCKER_OUTSIDE_WINDOW.into() });
+        blockers.push(Blocker {
+            id: "outside_window".into(),
+            message: strings::BLOCKER_OUTSIDE_WINDOW.into(),
+        });
     }
     if let Some(intake) = intake.filter(|i| i.state == IntakeState::Accepted) {
         let when = intake.decision.as_ref().map_or_else(String::new, |d| {
             format!(
                 "（{} {}）",
-                d.at.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M"),
+                d.at.with_timezone(&chrono_tz::Asia::Shanghai)
+                    .format("%Y-%m-%d %H:%M"),
                 d.clerk_id
             )
         });

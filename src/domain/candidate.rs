@@ -128,7 +128,10 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_owned(), message: message.into() }
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -156,7 +159,8 @@ impl Candidate {
         }
         let mut de = serde_json::Deserializer::from_str(text);
         let candidate = Self::from_deserializer(&mut de)?;
-        de.end().map_err(|e| FieldError::new("", strings::describe_serde_error(&e.to_string())))?;
+        de.end()
+            .map_err(|e| FieldError::new("", strings::describe_serde_error(&e.to_string())))?;
         Ok(candidate)
     }
 
@@ -173,13 +177,18 @@ impl Candidate {
             // ignored unknown key).
             let broken = inner.is_syntax() || inner.is_eof();
             let field = match missing_field(&raw) {
-                _ if broken && !FIELDS.contains(&path.split(['.', '[']).next().unwrap_or("")) => String::new(),
+                _ if broken && !FIELDS.contains(&path.split(['.', '[']).next().unwrap_or("")) => {
+                    String::new()
+                }
                 Some(name) if path == "." => name.to_owned(),
                 Some(name) => format!("{path}.{name}"),
                 None if path == "." || path == "?" => String::new(),
                 None => path,
             };
-            FieldError { field, message: strings::describe_serde_error(&raw) }
+            FieldError {
+                field,
+                message: strings::describe_serde_error(&raw),
+            }
         })?;
         candidate.validated()
     }
@@ -232,7 +241,10 @@ impl Candidate {
         }
         for (i, course) in self.courses.iter().enumerate() {
             if course.code.trim().is_empty() || course.name.trim().is_empty() {
-                return Err(FieldError::new(&format!("courses[{i}]"), strings::FIELD_COURSE));
+                return Err(FieldError::new(
+                    &format!("courses[{i}]"),
+                    strings::FIELD_COURSE,
+                ));
             }
         }
         Ok(())
@@ -250,19 +262,43 @@ impl Candidate {
 
 /// The record's fields, as DESIGN §8 names them.
 pub const FIELDS: [&str; 21] = [
-    "exam_no", "name", "gender", "id_type", "id_no", "level", "major_code", "major_name", "exam_school", "batch",
-    "site_code", "phone", "candidate_type", "prediction_passed", "photo_status", "photo_sha256", "prior_degree",
-    "identity_changed", "courses", "qr", "updated_at",
+    "exam_no",
+    "name",
+    "gender",
+    "id_type",
+    "id_no",
+    "level",
+    "major_code",
+    "major_name",
+    "exam_school",
+    "batch",
+    "site_code",
+    "phone",
+    "candidate_type",
+    "prediction_passed",
+    "photo_status",
+    "photo_sha256",
+    "prior_degree",
+    "identity_changed",
+    "courses",
+    "qr",
+    "updated_at",
 ];
 
 fn missing_field(serde_message: &str) -> Option<&str> {
-    serde_message.strip_prefix("missing field `")?.split('`').next()
+    serde_message
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()
 }
 
 /// "2023H1": a year and a half-year.
 pub fn is_batch(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() == 6 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'H' && matches!(b[5], b'1' | b'2')
+    b.len() == 6
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'H'
+        && matches!(b[5], b'1' | b'2')
 }
 
 /// 办理地点 codes are 4 digits, city then district.

@@ -150,7 +150,9 @@ fn birth_date_of(yyyymmdd: &str) -> Option<NaiveDate> {
     let date = NaiveDate::parse_from_str(yyyymmdd, "%Y%m%d").ok()?;
     // Resident IDs began in the 1980s for people born from the 1880s on; a year outside this
     // range is a typing error, not a person.
-    (1850..=2200).contains(&chrono::Datelike::year(&date)).then_some(date)
+    (1850..=2200)
+        .contains(&chrono::Datelike::year(&date))
+        .then_some(date)
 }
 
 /// Shows only the last 4 characters of an identifier; every other character becomes `*`.
@@ -176,8 +178,14 @@ mod tests {
         }
         let id = ResidentId::parse("11010519491231002X").unwrap();
         assert_eq!(id.gender(), Gender::Female);
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
-        assert_eq!(ResidentId::parse("440524188001010014").unwrap().gender(), Gender::Male);
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
+        assert_eq!(
+            ResidentId::parse("440524188001010014").unwrap().gender(),
+            Gender::Male
+        );
     }
 
     #[test]
@@ -206,18 +214,41 @@ mod tests {
 
     #[test]
     fn bad_shapes_name_their_problem() {
-        assert_eq!(ResidentId::parse("1101051949123100"), Err(IdError::IdFormat));
-        assert_eq!(ResidentId::parse("11010519491331002X"), Err(IdError::IdBirthDate));
-        assert_eq!(ResidentId::parse("110105194912310021"), Err(IdError::IdChecksum));
-        assert_eq!(ResidentId::parse("11010519491231002Y"), Err(IdError::IdFormat));
-        assert_eq!(ResidentId::parse("１１０１０５１９４９１２３１００２X"), Err(IdError::IdFormat));
+        assert_eq!(
+            ResidentId::parse("1101051949123100"),
+            Err(IdError::IdFormat)
+        );
+        assert_eq!(
+            ResidentId::parse("11010519491331002X"),
+            Err(IdError::IdBirthDate)
+        );
+        assert_eq!(
+            ResidentId::parse("110105194912310021"),
+            Err(IdError::IdChecksum)
+        );
+        assert_eq!(
+            ResidentId::parse("11010519491231002Y"),
+            Err(IdError::IdFormat)
+        );
+        assert_eq!(
+            ResidentId::parse("１１０１０５１９４９１２３１００２X"),
+            Err(IdError::IdFormat)
+        );
     }
 
     #[test]
     fn exam_number_parts() {
         let no = ExamNo::parse("010523100123").unwrap();
-        assert_eq!((no.city(), no.district(), no.batch(), no.sequence()), ("01", "05", "231", "00123"));
-        for bad in ["01052310012", "0105231001234", "01052310012a", "０１０５２３１００１２"] {
+        assert_eq!(
+            (no.city(), no.district(), no.batch(), no.sequence()),
+            ("01", "05", "231", "00123")
+        );
+        for bad in [
+            "01052310012",
+            "0105231001234",
+            "01052310012a",
+            "０１０５２３１００１２",
+        ] {
             assert_eq!(ExamNo::parse(bad), Err(IdError::ExamNoFormat), "{bad}");
         }
     }

@@ -81,12 +81,34 @@ pub struct Intake {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IntakeEvent {
-    IntakeOpened { intake_id: String, exam_no: String, visit: u32 },
-    ItemTicked { intake_id: String, item: String, tick: Tick },
-    ItemUnticked { intake_id: String, item: String },
-    Accepted { intake_id: String, exam_no: String },
-    Returned { intake_id: String, exam_no: String, reasons: Vec<String> },
-    Voided { intake_id: String, exam_no: String, reason: String },
+    IntakeOpened {
+        intake_id: String,
+        exam_no: String,
+        visit: u32,
+    },
+    ItemTicked {
+        intake_id: String,
+        item: String,
+        tick: Tick,
+    },
+    ItemUnticked {
+        intake_id: String,
+        item: String,
+    },
+    Accepted {
+        intake_id: String,
+        exam_no: String,
+    },
+    Returned {
+        intake_id: String,
+        exam_no: String,
+        reasons: Vec<String>,
+    },
+    Voided {
+        intake_id: String,
+        exam_no: String,
+        reason: String,
+    },
 }
 
 impl IntakeEvent {
@@ -157,13 +179,22 @@ impl Intake {
         }))
     }
 
-    pub fn tick(&mut self, checklist: &[ChecklistItem], item: &str, tick: Tick) -> Result<IntakeEvent, IntakeError> {
+    pub fn tick(
+        &mut self,
+        checklist: &[ChecklistItem],
+        item: &str,
+        tick: Tick,
+    ) -> Result<IntakeEvent, IntakeError> {
         self.require_in_progress()?;
         if !checklist.iter().any(|i| i.id == item) {
             return Err(IntakeError::UnknownItem(item.to_owned()));
         }
         self.ticks.insert(item.to_owned(), tick.clone());
-        Ok(IntakeEvent::ItemTicked { intake_id: self.id.clone(), item: item.to_owned(), tick })
+        Ok(IntakeEvent::ItemTicked {
+            intake_id: self.id.clone(),
+            item: item.to_owned(),
+            tick,
+        })
     }
 
     pub fn untick(&mut self, item: &str) -> Result<IntakeEvent, IntakeError> {
@@ -171,14 +202,22 @@ impl Intake {
         if self.ticks.remove(item).is_none() {
             return Err(IntakeError::UnknownItem(item.to_owned()));
         }
-        Ok(IntakeEvent::ItemUnticked { intake_id: self.id.clone(), item: item.to_owned() })
+        Ok(IntakeEvent::ItemUnticked {
+            intake_id: self.id.clone(),
+            item: item.to_owned(),
+        })
     }
 
     /// Items of the checklist whose tick does not yet satisfy them, by title.
     pub fn missing(&self, checklist: &[ChecklistItem]) -> Vec<String> {
         checklist
             .iter()
-            .filter(|item| !self.ticks.get(&item.id).is_some_and(|t| t.satisfies(&item.kind)))
+            .filter(|item| {
+                !self
+                    .ticks
+                    .get(&item.id)
+                    .is_some_and(|t| t.satisfies(&item.kind))
+            })
             .map(|item| item.title.clone())
             .collect()
     }
@@ -192,7 +231,9 @@ impl Intake {
     ) -> Result<IntakeEvent, IntakeError> {
         self.require_in_progress()?;
         if !blockers.is_empty() {
-            return Err(IntakeError::Blocked(blockers.iter().map(|b| b.message.clone()).collect()));
+            return Err(IntakeError::Blocked(
+                blockers.iter().map(|b| b.message.clone()).collect(),
+            ));
         }
         let missing = self.missing(checklist);
         if !missing.is_empty() {
@@ -201,20 +242,34 @@ impl Intake {
         self.state = IntakeState::Accepted;
         self.decision = Some(decision);
         self.return_reasons.clear();
-        Ok(IntakeEvent::Accepted { intake_id: self.id.clone(), exam_no: self.exam_no.clone() })
+        Ok(IntakeEvent::Accepted {
+            intake_id: self.id.clone(),
+            exam_no: self.exam_no.clone(),
+        })
     }
 
     /// 退回补正: the file goes back to the candidate with at least one reason.
-    pub fn return_file(&mut self, reasons: Vec<String>, decision: Decision) -> Result<IntakeEvent, IntakeError> {
+    pub fn return_file(
+        &mut self,
+        reasons: Vec<String>,
+        decision: Decision,
+    ) -> Result<IntakeEvent, IntakeError> {
         self.require_in_progress()?;
-        let reasons: Vec<String> = reasons.into_iter().filter(|r| !r.trim().is_empty()).collect();
+        let reasons: Vec<String> = reasons
+            .into_iter()
+            .filter(|r| !r.trim().is_empty())
+            .collect();
         if reasons.is_empty() {
             return Err(IntakeError::NoReason);
         }
         self.state = IntakeState::Returned;
         self.decision = Some(decision);
         self.return_reasons = reasons.clone();
-        Ok(IntakeEvent::Returned { intake_id: self.id.clone(), exam_no: self.exam_no.clone(), reasons })
+        Ok(IntakeEvent::Returned {
+            intake_id: self.id.clone(),
+            exam_no: self.exam_no.clone(),
+            reasons,
+        })
     }
 
     /// A supervisor cancels the file (e.g. accepted by mistake), with a reason.
@@ -270,19 +325,32 @@ mod tests {
     }
 
     fn checklist() -> Vec<ChecklistItem> {
-        vec![item("reg_form", ItemKind::Copy), item("id_card", ItemKind::OriginalAndCopy)]
+        vec![
+            item("reg_form", ItemKind::Copy),
+            item("id_card", ItemKind::OriginalAndCopy),
+        ]
     }
 
     fn decision(clerk: &str) -> Decision {
-        Decision { at: Utc.with_ymd_and_hms(2023, 6, 16, 2, 0, 0).unwrap(), clerk_id: clerk.into() }
+        Decision {
+            at: Utc.with_ymd_and_hms(2023, 6, 16, 2, 0, 0).unwrap(),
+            clerk_id: clerk.into(),
+        }
     }
 
     fn kept() -> Tick {
-        Tick { copy_kept: true, ..Tick::default() }
+        Tick {
+            copy_kept: true,
+            ..Tick::default()
+        }
     }
 
     fn both() -> Tick {
-        Tick { original_seen: true, copy_kept: true, note: None }
+        Tick {
+            original_seen: true,
+            copy_kept: true,
+            note: None,
+        }
     }
 
     fn opened() -> Intake {
@@ -311,10 +379,16 @@ mod tests {
         // Copy kept but original not seen does not satisfy original_and_copy.
         intake.tick(&list, "id_card", kept()).unwrap();
         let before = intake.clone();
-        assert_eq!(intake.accept(&list, &[], decision("c01")), Err(IntakeError::MissingItems(vec!["《id_card》".into()])));
+        assert_eq!(
+            intake.accept(&list, &[], decision("c01")),
+            Err(IntakeError::MissingItems(vec!["《id_card》".into()]))
+        );
         assert_eq!(intake, before, "a refused move changes nothing");
         intake.tick(&list, "id_card", both()).unwrap();
-        assert_eq!(intake.accept(&list, &[], decision("c01")).unwrap().kind(), "accepted");
+        assert_eq!(
+            intake.accept(&list, &[], decision("c01")).unwrap().kind(),
+            "accepted"
+        );
         assert_eq!(intake.state, IntakeState::Accepted);
     }
 
@@ -324,8 +398,14 @@ mod tests {
         let mut intake = opened();
         intake.tick(&list, "reg_form", kept()).unwrap();
         intake.tick(&list, "id_card", both()).unwrap();
-        let blocker = Blocker { id: "photo_not_approved".into(), message: "照片未通过".into() };
-        assert!(matches!(intake.accept(&list, &[blocker], decision("c01")), Err(IntakeError::Blocked(_))));
+        let blocker = Blocker {
+            id: "photo_not_approved".into(),
+            message: "照片未通过".into(),
+        };
+        assert!(matches!(
+            intake.accept(&list, &[blocker], decision("c01")),
+            Err(IntakeError::Blocked(_))
+        ));
         assert_eq!(intake.state, IntakeState::InProgress);
     }
 
@@ -335,8 +415,14 @@ mod tests {
         let mut intake = opened();
         intake.tick(&list, "reg_form", kept()).unwrap();
         intake.accept(&list, &[], decision("c01")).unwrap();
-        let expected = IntakeError::AlreadyAccepted { at: decision("c01").at, clerk_id: "c01".into() };
-        assert_eq!(intake.accept(&list, &[], decision("c02")), Err(expected.clone()));
+        let expected = IntakeError::AlreadyAccepted {
+            at: decision("c01").at,
+            clerk_id: "c01".into(),
+        };
+        assert_eq!(
+            intake.accept(&list, &[], decision("c02")),
+            Err(expected.clone())
+        );
         assert_eq!(intake.open(), Err(expected.clone()));
         assert_eq!(intake.tick(&list, "reg_form", kept()), Err(expected));
     }
@@ -346,14 +432,29 @@ mod tests {
         let list = checklist();
         let mut intake = opened();
         intake.tick(&list, "reg_form", kept()).unwrap();
-        assert_eq!(intake.return_file(vec![" ".into()], decision("c01")), Err(IntakeError::NoReason));
-        let event = intake.return_file(vec!["缺身份证复印件".into()], decision("c01")).unwrap();
+        assert_eq!(
+            intake.return_file(vec![" ".into()], decision("c01")),
+            Err(IntakeError::NoReason)
+        );
+        let event = intake
+            .return_file(vec!["缺身份证复印件".into()], decision("c01"))
+            .unwrap();
         assert_eq!(event.kind(), "returned");
         assert_eq!(intake.state, IntakeState::Returned);
-        assert!(matches!(intake.tick(&list, "id_card", both()), Err(IntakeError::NotOpen(IntakeState::Returned))));
+        assert!(matches!(
+            intake.tick(&list, "id_card", both()),
+            Err(IntakeError::NotOpen(IntakeState::Returned))
+        ));
         // Second visit: same file, what was ticked is still ticked.
         let event = intake.open().unwrap().unwrap();
-        assert_eq!(event, IntakeEvent::IntakeOpened { intake_id: "i-1".into(), exam_no: "010523100123".into(), visit: 2 });
+        assert_eq!(
+            event,
+            IntakeEvent::IntakeOpened {
+                intake_id: "i-1".into(),
+                exam_no: "010523100123".into(),
+                visit: 2
+            }
+        );
         assert_eq!(intake.ticks.get("reg_form"), Some(&kept()));
         intake.tick(&list, "id_card", both()).unwrap();
         intake.accept(&list, &[], decision("c02")).unwrap();
@@ -367,8 +468,14 @@ mod tests {
         intake.tick(&list, "reg_form", kept()).unwrap();
         intake.accept(&list, &[], decision("c01")).unwrap();
         assert_eq!(intake.void("", decision("s01")), Err(IntakeError::NoReason));
-        assert_eq!(intake.void("误受理", decision("s01")).unwrap().kind(), "voided");
-        assert_eq!(intake.void("again", decision("s01")), Err(IntakeError::AlreadyVoided));
+        assert_eq!(
+            intake.void("误受理", decision("s01")).unwrap().kind(),
+            "voided"
+        );
+        assert_eq!(
+            intake.void("again", decision("s01")),
+            Err(IntakeError::AlreadyVoided)
+        );
         intake.open().unwrap();
         assert!(intake.ticks.is_empty(), "a voided file starts over");
         assert_eq!(intake.state, IntakeState::InProgress);
@@ -378,18 +485,36 @@ mod tests {
     fn ticks_only_for_items_on_the_checklist() {
         let list = checklist();
         let mut intake = opened();
-        assert_eq!(intake.tick(&list, "police_proof", kept()), Err(IntakeError::UnknownItem("police_proof".into())));
-        assert_eq!(intake.untick("reg_form"), Err(IntakeError::UnknownItem("reg_form".into())));
+        assert_eq!(
+            intake.tick(&list, "police_proof", kept()),
+            Err(IntakeError::UnknownItem("police_proof".into()))
+        );
+        assert_eq!(
+            intake.untick("reg_form"),
+            Err(IntakeError::UnknownItem("reg_form".into()))
+        );
         intake.tick(&list, "reg_form", kept()).unwrap();
         assert_eq!(intake.untick("reg_form").unwrap().kind(), "item_unticked");
         let new = Intake::new("i-2".into(), "x".into());
-        assert!(matches!(new.clone().tick(&list, "reg_form", kept()), Err(IntakeError::NotOpen(IntakeState::New))));
+        assert!(matches!(
+            new.clone().tick(&list, "reg_form", kept()),
+            Err(IntakeError::NotOpen(IntakeState::New))
+        ));
     }
 
     #[test]
     fn state_names_round_trip() {
-        for s in [IntakeState::New, IntakeState::InProgress, IntakeState::Accepted, IntakeState::Returned, IntakeState::Voided] {
-            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
+        for s in [
+            IntakeState::New,
+            IntakeState::InProgress,
+            IntakeState::Accepted,
+            IntakeState::Returned,
+            IntakeState::Voided,
+        ] {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
         }
     }
 }

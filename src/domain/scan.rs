@@ -117,7 +117,9 @@ impl PublicKeys {
     }
 
     fn verifies(&self, body: &[u8], signature: &Signature) -> bool {
-        self.0.iter().any(|key| key.verify_strict(body, signature).is_ok())
+        self.0
+            .iter()
+            .any(|key| key.verify_strict(body, signature).is_ok())
     }
 }
 
@@ -144,7 +146,9 @@ pub fn parse(payload: &str, keys: &PublicKeys) -> Result<Scan, ScanError> {
         return parse_signed(text, keys).map(Scan::Signed);
     }
     if text.bytes().all(|b| b.is_ascii_digit()) && text.len() == 12 {
-        return ExamNo::parse(text).map(Scan::ExamNo).map_err(|_| ScanError::BadPayload(""));
+        return ExamNo::parse(text)
+            .map(Scan::ExamNo)
+            .map_err(|_| ScanError::BadPayload(""));
     }
     if text.len() == 18 {
         return match ResidentId::parse(text) {
@@ -164,7 +168,8 @@ fn parse_signed(text: &str, keys: &PublicKeys) -> Result<FormCode, ScanError> {
         return Err(ScanError::BadPayload(strings::SCAN_FIELD_COUNT));
     };
     let code = FormCode {
-        exam_no: ExamNo::parse(exam_no).map_err(|_| ScanError::BadPayload(strings::SCAN_FIELD_EXAM_NO))?,
+        exam_no: ExamNo::parse(exam_no)
+            .map_err(|_| ScanError::BadPayload(strings::SCAN_FIELD_EXAM_NO))?,
         batch: is_batch(batch)
             .then(|| batch.to_owned())
             .ok_or(ScanError::BadPayload(strings::SCAN_FIELD_BATCH))?,
@@ -245,7 +250,10 @@ mod tests {
         let payload = signed_payload(&code(), &key(2));
         assert!(parse(&payload, &keys(&[1, 2])).is_ok());
         assert_eq!(parse(&payload, &keys(&[1])), Err(ScanError::BadSignature));
-        assert_eq!(parse(&payload, &PublicKeys::default()), Err(ScanError::NoPublicKey));
+        assert_eq!(
+            parse(&payload, &PublicKeys::default()),
+            Err(ScanError::NoPublicKey)
+        );
     }
 
     #[test]
@@ -285,7 +293,10 @@ mod tests {
             ("ZK1|010523100123|2023H1|0104|20231310|sig", "bad_payload"),
             ("ZK1|010523100123|2023H1|0104|20230610|x|sig", "bad_payload"),
             ("ZK1|010523100123|2023H1|0104|20230610|!!!", "bad_signature"),
-            ("ZK1|010523100123|2023H1|0104|20230610|AAAA", "bad_signature"),
+            (
+                "ZK1|010523100123|2023H1|0104|20230610|AAAA",
+                "bad_signature",
+            ),
         ];
         for (payload, kind) in cases {
             let err = parse(payload, &k).unwrap_err();

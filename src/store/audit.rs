@@ -30,18 +30,37 @@ pub struct AuditProblem {
     pub kind: &'static str,
 }
 
-fn entry_hash(prev_hash: &str, seq: i64, at: &str, actor: &str, action: &str, detail: &str) -> String {
+fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: &str,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> String {
     // Fields are length-prefixed so that moving text from one field into another changes the hash.
     let text = [at, actor, action, detail]
         .iter()
-        .fold(format!("{prev_hash}|{seq}"), |acc, f| format!("{acc}|{}:{f}", f.len()));
+        .fold(format!("{prev_hash}|{seq}"), |acc, f| {
+            format!("{acc}|{}:{f}", f.len())
+        });
     sha256_hex(text.as_bytes())
 }
 
 /// Appends an entry inside the caller's transaction.
-pub(super) fn append(tx: &Transaction, at: DateTime<Utc>, actor: &str, action: &str, detail: &str) -> Result<(), StoreError> {
+pub(super) fn append(
+    tx: &Transaction,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
     let last: Option<(i64, String)> = tx
-        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let (seq, prev) = last.map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
     let at = at.to_rfc3339();
@@ -59,7 +78,13 @@ pub(super) fn append(tx: &Transaction, at: DateTime<Utc>, actor: &str, action: &
 
 impl Store {
     /// Appends one audit entry in its own transaction.
-    pub fn audit(&mut self, at: DateTime<Utc>, actor: &str, action: &str, detail: &str) -> Result<(), StoreError> {
+    pub fn audit(
+        &mut self,
+        at: DateTime<Utc>,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         append(&tx, at, actor, action, detail)?;
         tx.commit()?;
@@ -67,9 +92,9 @@ impl Store {
     }
 
     pub fn audit_entries(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit ORDER BY seq",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok(AuditEntry {
                 seq: r.get(0)?,
@@ -91,10 +116,16 @@ impl Store {
         for (i, e) in entries.iter().enumerate() {
             let expected_seq = i as i64 + 1;
             if e.seq != expected_seq || e.prev_hash != prev {
-                return Ok(Some(AuditProblem { seq: expected_seq, kind: "removed_or_reordered" }));
+                return Ok(Some(AuditProblem {
+                    seq: expected_seq,
+                    kind: "removed_or_reordered",
+                }));
             }
             if entry_hash(&e.prev_hash, e.seq, &e.at, &e.actor, &e.action, &e.detail) != e.hash {
-                return Ok(Some(AuditProblem { seq: e.seq, kind: "edited" }));
+                return Ok(Some(AuditProblem {
+                    seq: e.seq,
+                    kind: "edited",
+                }));
             }
             prev = e.hash.clone();
         }
@@ -102,7 +133,10 @@ impl Store {
         let actual = entries.last().map(|e| format!("{}:{}", e.seq, e.hash));
         if head != actual {
             let seq = entries.len() as i64 + 1;
-            return Ok(Some(AuditProblem { seq, kind: "removed_or_reordered" }));
+            return Ok(Some(AuditProblem {
+                seq,
+                kind: "removed_or_reordered",
+            }));
         }
         Ok(None)
     }

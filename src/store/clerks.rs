@@ -1,8 +1,8 @@
 //! Clerks and supervisors: PINs hashed with Argon2id, lockout after repeated failures.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -99,12 +99,29 @@ fn hash_pin(pin: &str) -> Result<String, StoreError> {
 }
 
 fn pin_matches(pin: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(pin.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(pin.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 impl Store {
-    pub fn add_clerk(&mut self, id: &str, name: &str, role: Role, pin: &str, actor: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
-        if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    pub fn add_clerk(
+        &mut self,
+        id: &str,
+        name: &str,
+        role: Role,
+        pin: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), ClerkError> {
+        if id.is_empty()
+            || id.len() > 32
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err(ClerkError::BadId);
         }
         if !pin_is_acceptable(pin) {
@@ -121,20 +138,39 @@ impl Store {
         if inserted == 0 {
             return Err(ClerkError::Exists);
         }
-        audit::append(&tx, at, actor, "clerk_added", &format!("{id} {}", role.as_str()))?;
+        audit::append(
+            &tx,
+            at,
+            actor,
+            "clerk_added",
+            &format!("{id} {}", role.as_str()),
+        )?;
         tx.commit().map_err(StoreError::from)?;
         Ok(())
     }
 
     pub fn clerks(&self) -> Result<Vec<Clerk>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id, name, role, disabled FROM clerks ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, role, disabled FROM clerks ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
         })?;
         rows.map(|row| {
             let (id, name, role, disabled) = row?;
-            let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
-            Ok(Clerk { id, name, role, disabled })
+            let role =
+                Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
+            Ok(Clerk {
+                id,
+                name,
+                role,
+                disabled,
+            })
         })
         .collect()
     }
@@ -169,16 +205,30 @@ impl Store {
         }
         if pin_matches(pin, &hash) {
             self.conn
-                .execute("UPDATE clerks SET failed_logins = 0, locked_until = NULL WHERE id = ?1", [id])
+                .execute(
+                    "UPDATE clerks SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+                    [id],
+                )
                 .map_err(StoreError::from)?;
             self.audit(now, id, "login", "")?;
-            let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
-            return Ok(Clerk { id: id.to_owned(), name, role, disabled });
+            let role =
+                Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?;
+            return Ok(Clerk {
+                id: id.to_owned(),
+                name,
+                role,
+                disabled,
+            });
         }
         self.record_failure(id, failed + 1, now)
     }
 
-    fn record_failure(&mut self, id: &str, failed: i64, now: DateTime<Utc>) -> Result<Clerk, LoginError> {
+    fn record_failure(
+        &mut self,
+        id: &str,
+        failed: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Clerk, LoginError> {
         if failed >= MAX_FAILED_LOGINS {
             let until = now + LOCKOUT;
             self.conn
@@ -191,7 +241,10 @@ impl Store {
             return Err(LoginError::Locked(until));
         }
         self.conn
-            .execute("UPDATE clerks SET failed_logins = ?2 WHERE id = ?1", params![id, failed])
+            .execute(
+                "UPDATE clerks SET failed_logins = ?2 WHERE id = ?1",
+                params![id, failed],
+            )
             .map_err(StoreError::from)?;
         self.audit(now, id, "login_failed", "")?;
         Err(LoginError::Wrong)
@@ -217,20 +270,37 @@ impl Store {
 
     /// Every clerk by id, with the lockout that is still running at `now`.
     pub fn clerk_list(&self, now: DateTime<Utc>) -> Result<Vec<ClerkStatus>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id, failed_logins, locked_until FROM clerks ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?)))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, failed_logins, locked_until FROM clerks ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
         let mut extra = std::collections::HashMap::new();
         for row in rows {
             let (id, failed, until) = row?;
-            let until = until.as_deref().map(parse_instant).transpose()?.filter(|u| *u > now);
+            let until = until
+                .as_deref()
+                .map(parse_instant)
+                .transpose()?
+                .filter(|u| *u > now);
             extra.insert(id, (failed, until));
         }
         Ok(self
             .clerks()?
             .into_iter()
             .map(|clerk| {
-                let (failed_logins, locked_until) = extra.get(&clerk.id).copied().unwrap_or((0, None));
-                ClerkStatus { clerk, failed_logins, locked_until }
+                let (failed_logins, locked_until) =
+                    extra.get(&clerk.id).copied().unwrap_or((0, None));
+                ClerkStatus {
+                    clerk,
+                    failed_logins,
+                    locked_until,
+                }
             })
             .collect())
     }
@@ -242,7 +312,13 @@ impl Store {
 
     /// Checks that `by` is an enabled supervisor, from the database. A refusal is audited
     /// (`role_action_refused`, detail: the action and its target).
-    pub fn require_supervisor(&mut self, by: &str, action: &str, target: &str, at: DateTime<Utc>) -> Result<Clerk, ClerkError> {
+    pub fn require_supervisor(
+        &mut self,
+        by: &str,
+        action: &str,
+        target: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Clerk, ClerkError> {
         match self.clerk(by)? {
             Some(c) if c.role == Role::Supervisor && !c.disabled => Ok(c),
             _ => {
@@ -255,16 +331,32 @@ impl Store {
     /// Who may add a clerk of `role`: the enabled supervisor `by` (returned). While the database
     /// holds no supervisor at all, the first supervisor may be added by anyone (`Ok(None)`: the
     /// caller records who ran it, e.g. the OS user); a clerk may not be the first.
-    pub fn may_add_clerk(&mut self, id: &str, role: Role, by: Option<&str>, at: DateTime<Utc>) -> Result<Option<Clerk>, ClerkError> {
+    pub fn may_add_clerk(
+        &mut self,
+        id: &str,
+        role: Role,
+        by: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Clerk>, ClerkError> {
         if !self.has_supervisor()? {
-            return if role == Role::Supervisor { Ok(None) } else { Err(ClerkError::FirstMustBeSupervisor) };
+            return if role == Role::Supervisor {
+                Ok(None)
+            } else {
+                Err(ClerkError::FirstMustBeSupervisor)
+            };
         }
         let by = by.ok_or(ClerkError::NeedSupervisor)?;
         self.require_supervisor(by, "clerk_add", id, at).map(Some)
     }
 
     /// Sets a new PIN (the clerk forgot it) and clears failures and a lockout. `by`: a supervisor.
-    pub fn reset_pin(&mut self, id: &str, pin: &str, by: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
+    pub fn reset_pin(
+        &mut self,
+        id: &str,
+        pin: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), ClerkError> {
         self.require_supervisor(by, "pin_reset", id, at)?;
         if !pin_is_acceptable(pin) {
             return Err(ClerkError::BadPin);
@@ -282,25 +374,60 @@ impl Store {
 
     /// Stops the clerk from logging in (data and history stay). The last enabled supervisor
     /// cannot be disabled. `by`: a supervisor.
-    pub fn disable_clerk(&mut self, id: &str, by: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
+    pub fn disable_clerk(
+        &mut self,
+        id: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), ClerkError> {
         self.require_supervisor(by, "clerk_disable", id, at)?;
         let clerks = self.clerks()?;
-        let target = clerks.iter().find(|c| c.id == id).ok_or_else(|| ClerkError::NotFound(id.to_owned()))?;
-        let supervisors = clerks.iter().filter(|c| c.role == Role::Supervisor && !c.disabled).count();
+        let target = clerks
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| ClerkError::NotFound(id.to_owned()))?;
+        let supervisors = clerks
+            .iter()
+            .filter(|c| c.role == Role::Supervisor && !c.disabled)
+            .count();
         if target.role == Role::Supervisor && !target.disabled && supervisors <= 1 {
             return Err(ClerkError::LastSupervisor);
         }
-        self.clerk_update(id, by, at, "clerk_disabled", "UPDATE clerks SET disabled = 1 WHERE id = ?1", None)
+        self.clerk_update(
+            id,
+            by,
+            at,
+            "clerk_disabled",
+            "UPDATE clerks SET disabled = 1 WHERE id = ?1",
+            None,
+        )
     }
 
     /// Lets a disabled clerk log in again. `by`: a supervisor.
-    pub fn enable_clerk(&mut self, id: &str, by: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
+    pub fn enable_clerk(
+        &mut self,
+        id: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), ClerkError> {
         self.require_supervisor(by, "clerk_enable", id, at)?;
-        self.clerk_update(id, by, at, "clerk_enabled", "UPDATE clerks SET disabled = 0 WHERE id = ?1", None)
+        self.clerk_update(
+            id,
+            by,
+            at,
+            "clerk_enabled",
+            "UPDATE clerks SET disabled = 0 WHERE id = ?1",
+            None,
+        )
     }
 
     /// Ends a lockout and forgets earlier wrong PINs. `by`: a supervisor.
-    pub fn unlock_clerk(&mut self, id: &str, by: &str, at: DateTime<Utc>) -> Result<(), ClerkError> {
+    pub fn unlock_clerk(
+        &mut self,
+        id: &str,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), ClerkError> {
         self.require_supervisor(by, "clerk_unlock", id, at)?;
         self.clerk_update(
             id,

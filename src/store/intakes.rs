@@ -55,12 +55,20 @@ impl Store {
             .query_row(
                 "SELECT body, counter_id, opened_at, updated_at FROM intakes WHERE exam_no = ?1",
                 [exam_no],
-                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
             )
             .optional()?
             .map(|(body, counter_id, opened, updated)| {
                 Ok(IntakeRecord {
-                    intake: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    intake: serde_json::from_str(&body)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     counter_id,
                     opened_at: parse_instant(&opened)?,
                     updated_at: parse_instant(&updated)?,
@@ -71,17 +79,29 @@ impl Store {
 
     /// Saves the intake and appends its events (and, for decisions, an audit entry) in one
     /// transaction. Nothing is written when there are no events: nothing changed.
-    pub fn save_intake(&mut self, intake: &Intake, events: &[IntakeEvent], actor: &Actor) -> Result<(), StoreError> {
+    pub fn save_intake(
+        &mut self,
+        intake: &Intake,
+        events: &[IntakeEvent],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
         upsert_intake(&tx, intake, actor)?;
         for event in events {
-            let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let body =
+                serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             append_event(&tx, actor, event.kind(), Some(&intake.id), &body)?;
             if is_decision(event) {
-                audit::append(&tx, actor.at, actor.clerk_id, event.kind(), &format!("{} {}", intake.exam_no, intake.id))?;
+                audit::append(
+                    &tx,
+                    actor.at,
+                    actor.clerk_id,
+                    event.kind(),
+                    &format!("{} {}", intake.exam_no, intake.id),
+                )?;
             }
         }
         tx.commit()?;
@@ -89,7 +109,12 @@ impl Store {
     }
 
     /// The log of one counter from `after_seq` on, oldest first.
-    pub fn events_after(&self, counter_id: &str, after_seq: i64, limit: usize) -> Result<Vec<LoggedEvent>, StoreError> {
+    pub fn events_after(
+        &self,
+        counter_id: &str,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT counter_id, seq, event_id, kind, intake_id, at, clerk_id, body, sync_state
              FROM events WHERE counter_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
@@ -117,7 +142,8 @@ impl Store {
                 intake_id,
                 at: parse_instant(&at)?,
                 clerk_id,
-                body: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                body: serde_json::from_str(&body)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 sync_state,
             })
         })
@@ -125,32 +151,54 @@ impl Store {
     }
 
     /// This counter's files changed since `since`, newest first, with the candidate's name.
-    pub fn intakes_changed_since(&self, counter_id: &str, since: DateTime<Utc>) -> Result<Vec<IntakeListRow>, StoreError> {
+    pub fn intakes_changed_since(
+        &self,
+        counter_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<IntakeListRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.exam_no, COALESCE(c.name, ''), i.body, i.updated_at FROM intakes i
              LEFT JOIN candidates c ON c.exam_no = i.exam_no
              WHERE i.counter_id = ?1 AND i.updated_at >= ?2 ORDER BY i.updated_at DESC",
         )?;
         let rows = stmt.query_map(params![counter_id, since.to_rfc3339()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })?;
         rows.map(|row| {
             let (exam_no, name, body, updated) = row?;
-            let intake: Intake = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            Ok(IntakeListRow { exam_no, name, state: intake.state, updated_at: parse_instant(&updated)? })
+            let intake: Intake =
+                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(IntakeListRow {
+                exam_no,
+                name,
+                state: intake.state,
+                updated_at: parse_instant(&updated)?,
+            })
         })
         .collect()
     }
 
     /// Events not yet accepted by the portal.
     pub fn pending_event_count(&self) -> Result<usize, StoreError> {
-        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM events WHERE sync_state = 'pending'", [], |r| r.get(0))?;
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE sync_state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(n as usize)
     }
 }
 
 fn is_decision(event: &IntakeEvent) -> bool {
-    matches!(event, IntakeEvent::Accepted { .. } | IntakeEvent::Returned { .. } | IntakeEvent::Voided { .. })
+    matches!(
+        event,
+        IntakeEvent::Accepted { .. } | IntakeEvent::Returned { .. } | IntakeEvent::Voided { .. }
+    )
 }
 
 fn upsert_intake(tx: &Transaction, intake: &Intake, actor: &Actor) -> Result<(), StoreError> {
@@ -161,7 +209,14 @@ fn upsert_intake(tx: &Transaction, intake: &Intake, actor: &Actor) -> Result<(),
          VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
            body = excluded.body",
-        params![intake.id, intake.exam_no, intake.state.as_str(), actor.counter_id, at, body],
+        params![
+            intake.id,
+            intake.exam_no,
+            intake.state.as_str(),
+            actor.counter_id,
+            at,
+            body
+        ],
     )?;
     Ok(())
 }

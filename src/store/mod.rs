@@ -28,7 +28,10 @@ use crate::strings;
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("{}{path}（{source}）", strings::STORE_OPEN)]
-    Open { path: PathBuf, source: std::io::Error },
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{msg}{source}", msg = strings::STORE_SQL)]
     Sql {
         #[from]
@@ -66,7 +69,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn, version)?;
-        Ok(Self { conn, path: path.to_owned() })
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -75,7 +81,9 @@ impl Store {
 
     /// The schema version the file is at.
     pub fn version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Direct access for tests and tools that inspect the file.
@@ -88,7 +96,9 @@ impl Store {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -104,7 +114,9 @@ impl Store {
     /// Extra schedule documents (sites and windows in the format of `data/`), e.g. a new batch's
     /// windows imported by an administrator or the demo's window.
     pub fn schedule_docs(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT name, toml FROM schedule_docs ORDER BY name")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, toml FROM schedule_docs ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -123,7 +135,10 @@ impl Store {
 /// the database file's mode), and tightens an existing file that is more open. Says whether the
 /// file is new (empty).
 fn create_owner_only(path: &Path) -> Result<bool, StoreError> {
-    let err = |source| StoreError::Open { path: path.to_owned(), source };
+    let err = |source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(err)?;
     }

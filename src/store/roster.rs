@@ -27,7 +27,10 @@ impl Store {
         result
     }
 
-    fn import_in_one_transaction(&mut self, candidates: &[Candidate]) -> Result<ImportReport, StoreError> {
+    fn import_in_one_transaction(
+        &mut self,
+        candidates: &[Candidate],
+    ) -> Result<ImportReport, StoreError> {
         let records = crate::parallel::map(candidates, serde_json::to_string)
             .into_iter()
             .collect::<Result<Vec<_>, _>>()
@@ -35,7 +38,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut report = ImportReport::default();
         {
-            let mut existing = tx.prepare_cached("SELECT record FROM candidates WHERE exam_no = ?1")?;
+            let mut existing =
+                tx.prepare_cached("SELECT record FROM candidates WHERE exam_no = ?1")?;
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO candidates(exam_no, id_no, name, site_code, batch, updated_at, record)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -44,8 +48,9 @@ impl Store {
                    updated_at = excluded.updated_at, record = excluded.record",
             )?;
             for (c, record) in candidates.iter().zip(records) {
-                let old: Option<String> =
-                    existing.query_row([c.exam_no.as_str()], |r| r.get(0)).optional()?;
+                let old: Option<String> = existing
+                    .query_row([c.exam_no.as_str()], |r| r.get(0))
+                    .optional()?;
                 match old {
                     Some(old) if old == record => {
                         report.unchanged += 1;
@@ -80,8 +85,11 @@ impl Store {
 
     fn candidate_where(&self, column: &str, value: &str) -> Result<Option<Candidate>, StoreError> {
         let sql = format!("SELECT record FROM candidates WHERE {column} = ?1 LIMIT 1");
-        let record: Option<String> =
-            self.conn.prepare_cached(&sql)?.query_row([value], |r| r.get(0)).optional()?;
+        let record: Option<String> = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([value], |r| r.get(0))
+            .optional()?;
         record.map(|r| parse_record(&r)).transpose()
     }
 
@@ -96,7 +104,9 @@ impl Store {
     }
 
     pub fn roster_count(&self) -> Result<usize, StoreError> {
-        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM candidates", [], |r| r.get(0))?;
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM candidates", [], |r| r.get(0))?;
         Ok(n as usize)
     }
 
@@ -114,7 +124,11 @@ impl Store {
     pub fn photo(&self, exam_no: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT jpeg FROM photos WHERE exam_no = ?1", [exam_no], |r| r.get(0))
+            .query_row(
+                "SELECT jpeg FROM photos WHERE exam_no = ?1",
+                [exam_no],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 }
@@ -122,7 +136,11 @@ impl Store {
 /// The ID number as lookups see it: a resident ID's check character `x` upper-cased, as scans
 /// and typed entries are.
 fn id_key(c: &Candidate) -> String {
-    if c.id_type == IdType::ResidentCard { c.id_no.to_ascii_uppercase() } else { c.id_no.clone() }
+    if c.id_type == IdType::ResidentCard {
+        c.id_no.to_ascii_uppercase()
+    } else {
+        c.id_no.clone()
+    }
 }
 
 fn parse_record(record: &str) -> Result<Candidate, StoreError> {
@@ -130,5 +148,8 @@ fn parse_record(record: &str) -> Result<Candidate, StoreError> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -41,34 +41,94 @@ pub struct Binding {
     pub in_footer: bool,
 }
 
-const fn bind(keys: &'static [KeyCode], shown: &'static str, action: Action, label: Tr, in_footer: bool) -> Binding {
-    Binding { keys, shown, action, label, in_footer }
+const fn bind(
+    keys: &'static [KeyCode],
+    shown: &'static str,
+    action: Action,
+    label: Tr,
+    in_footer: bool,
+) -> Binding {
+    Binding {
+        keys,
+        shown,
+        action,
+        label,
+        in_footer,
+    }
 }
 
-const QUIT: Binding = bind(&[KeyCode::F(10)], "F10/Ctrl-C", Action::Quit, ui::K_QUIT, true);
+const QUIT: Binding = bind(
+    &[KeyCode::F(10)],
+    "F10/Ctrl-C",
+    Action::Quit,
+    ui::K_QUIT,
+    true,
+);
 const HELP: Binding = bind(&[KeyCode::F(1)], "F1/?", Action::Help, ui::K_HELP, true);
 const CLOSE: Binding = bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_CLOSE, true);
-const MOVE: Binding = bind(&[KeyCode::Up, KeyCode::Down], "↑↓", Action::Down, ui::K_MOVE, true);
+const MOVE: Binding = bind(
+    &[KeyCode::Up, KeyCode::Down],
+    "↑↓",
+    Action::Down,
+    ui::K_MOVE,
+    true,
+);
 
 const LOGIN: &[Binding] = &[
-    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_LOGIN, true),
-    bind(&[KeyCode::Tab, KeyCode::BackTab], "Tab", Action::NextField, ui::K_FIELD, true),
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Submit,
+        ui::K_LOGIN,
+        true,
+    ),
+    bind(
+        &[KeyCode::Tab, KeyCode::BackTab],
+        "Tab",
+        Action::NextField,
+        ui::K_FIELD,
+        true,
+    ),
     HELP,
     QUIT,
 ];
 
 const COUNTER: &[Binding] = &[
-    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_SUBMIT, true),
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Submit,
+        ui::K_SUBMIT,
+        true,
+    ),
     MOVE,
-    bind(&[KeyCode::Char(' ')], "Space", Action::Toggle, ui::K_TICK, true),
-    bind(&[KeyCode::Right, KeyCode::Left], "←→", Action::Cycle, ui::K_CYCLE, false),
+    bind(
+        &[KeyCode::Char(' ')],
+        "Space",
+        Action::Toggle,
+        ui::K_TICK,
+        true,
+    ),
+    bind(
+        &[KeyCode::Right, KeyCode::Left],
+        "←→",
+        Action::Cycle,
+        ui::K_CYCLE,
+        false,
+    ),
     bind(&[KeyCode::F(2)], "F2", Action::Accept, ui::K_ACCEPT, true),
     bind(&[KeyCode::F(3)], "F3", Action::Return, ui::K_RETURN, true),
     bind(&[KeyCode::F(4)], "F4", Action::Note, ui::K_NOTE, true),
     bind(&[KeyCode::F(5)], "F5", Action::Search, ui::K_SEARCH, true),
     bind(&[KeyCode::F(6)], "F6", Action::Today, ui::K_TODAY, true),
     bind(&[KeyCode::F(7)], "F7", Action::Lock, ui::K_LOCK, true),
-    bind(&[KeyCode::F(8)], "F8", Action::Supervisor, ui::K_SUPERVISOR, true),
+    bind(
+        &[KeyCode::F(8)],
+        "F8",
+        Action::Supervisor,
+        ui::K_SUPERVISOR,
+        true,
+    ),
     CLOSE,
     HELP,
     QUIT,
@@ -76,7 +136,13 @@ const COUNTER: &[Binding] = &[
 
 const SUPERVISOR: &[Binding] = &[
     bind(&[KeyCode::Left], "←", Action::PrevDay, ui::K_PREV_DAY, true),
-    bind(&[KeyCode::Right], "→", Action::NextDay, ui::K_NEXT_DAY, true),
+    bind(
+        &[KeyCode::Right],
+        "→",
+        Action::NextDay,
+        ui::K_NEXT_DAY,
+        true,
+    ),
     bind(&[KeyCode::F(3)], "F3", Action::Void, ui::K_VOID, true),
     bind(&[KeyCode::F(4)], "F4", Action::Unlock, ui::K_UNLOCK, true),
     bind(&[KeyCode::F(5)], "F5", Action::Refresh, ui::K_REFRESH, true),
@@ -86,23 +152,65 @@ const SUPERVISOR: &[Binding] = &[
     QUIT,
 ];
 
-const CONFIRM: &[Binding] =
-    &[bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_CONFIRM, true), CLOSE, QUIT];
-
-const PICK_LIST: &[Binding] = &[
-    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_CONFIRM, true),
-    MOVE,
-    bind(&[KeyCode::Char(' ')], "Space", Action::Toggle, ui::K_TICK, true),
+const CONFIRM: &[Binding] = &[
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Submit,
+        ui::K_CONFIRM,
+        true,
+    ),
     CLOSE,
     QUIT,
 ];
 
-const TEXT_INPUT: &[Binding] =
-    &[bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_CONFIRM, true), CLOSE, QUIT];
+const PICK_LIST: &[Binding] = &[
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Submit,
+        ui::K_CONFIRM,
+        true,
+    ),
+    MOVE,
+    bind(
+        &[KeyCode::Char(' ')],
+        "Space",
+        Action::Toggle,
+        ui::K_TICK,
+        true,
+    ),
+    CLOSE,
+    QUIT,
+];
+
+const TEXT_INPUT: &[Binding] = &[
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Submit,
+        ui::K_CONFIRM,
+        true,
+    ),
+    CLOSE,
+    QUIT,
+];
 
 const FORM: &[Binding] = &[
-    bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_CONFIRM, true),
-    bind(&[KeyCode::Tab, KeyCode::BackTab], "Tab", Action::NextField, ui::K_FIELD, true),
+    bind(
+        &[KeyCode::Enter],
+        "Enter",
+        Action::Submit,
+        ui::K_CONFIRM,
+        true,
+    ),
+    bind(
+        &[KeyCode::Tab, KeyCode::BackTab],
+        "Tab",
+        Action::NextField,
+        ui::K_FIELD,
+        true,
+    ),
     CLOSE,
     QUIT,
 ];
@@ -147,7 +255,11 @@ pub fn action_for(app: &App, key: &KeyEvent) -> Option<Action> {
         return Some(Action::Quit);
     }
     let screen_with_help = matches!(app.screen, Screen::Counter | Screen::Supervisor(_));
-    if key.code == KeyCode::Char('?') && app.overlay.is_none() && app.scan_line.is_empty() && screen_with_help {
+    if key.code == KeyCode::Char('?')
+        && app.overlay.is_none()
+        && app.scan_line.is_empty()
+        && screen_with_help
+    {
         return Some(Action::Help);
     }
     let found = bindings(app).iter().find(|b| b.keys.contains(&key.code))?;

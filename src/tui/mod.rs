@@ -55,7 +55,12 @@ pub fn builtin_reasons() -> Result<Vec<state::ReturnReason>, toml::de::Error> {
 /// Runs the counter screen until the clerk quits, with a serial barcode reader if one is
 /// configured (a keyboard-wedge reader needs nothing). The terminal is restored on every way
 /// out, panics included (ratatui's hook).
-pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, scanner: Option<ReaderConfig>) -> std::io::Result<()> {
+pub fn run(
+    counter: Counter,
+    cfg: UiConfig,
+    clock: Clock,
+    scanner: Option<ReaderConfig>,
+) -> std::io::Result<()> {
     let reasons = builtin_reasons().map_err(std::io::Error::other)?;
     let mut app = App::new(cfg, counter.schedule.clone(), reasons, clock.now());
     let (events_tx, events) = mpsc::channel();
@@ -115,7 +120,11 @@ fn spawn_scanner(config: ReaderConfig, events: mpsc::Sender<AppEvent>) -> Reader
     scanner::spawn(config, move |event| {
         let event = match event {
             ScannerEvent::Scan(payload) => AppEvent::Scan(payload),
-            ScannerEvent::Status(status) => AppEvent::Scanner(format!("{} {}", status.label(), status.port().unwrap_or(""))),
+            ScannerEvent::Status(status) => AppEvent::Scanner(format!(
+                "{} {}",
+                status.label(),
+                status.port().unwrap_or("")
+            )),
             ScannerEvent::FrameError(message) => AppEvent::ScanRejected(message),
             // The reader's double read: already delivered once.
             ScannerEvent::Duplicate(_) => return,

@@ -12,13 +12,22 @@ pub const PHOTO_ROWS: u16 = 12;
 /// `None` when the bytes are not a readable image: the card then says there is no photo.
 pub fn to_cells(jpeg: &[u8]) -> Option<PhotoCells> {
     let image = image::load_from_memory(jpeg).ok()?.to_rgb8();
-    let small = image::imageops::resize(&image, u32::from(PHOTO_COLS), u32::from(PHOTO_ROWS) * 2, FilterType::Triangle);
+    let small = image::imageops::resize(
+        &image,
+        u32::from(PHOTO_COLS),
+        u32::from(PHOTO_ROWS) * 2,
+        FilterType::Triangle,
+    );
     let pixel = |x: u32, y: u32| small.get_pixel(x, y).0;
     let cells = (0..u32::from(PHOTO_ROWS))
         .flat_map(|row| (0..u32::from(PHOTO_COLS)).map(move |col| (col, row)))
         .map(|(col, row)| (pixel(col, row * 2), pixel(col, row * 2 + 1)))
         .collect();
-    Some(PhotoCells { cols: PHOTO_COLS, rows: PHOTO_ROWS, cells })
+    Some(PhotoCells {
+        cols: PHOTO_COLS,
+        rows: PHOTO_ROWS,
+        cells,
+    })
 }
 
 #[cfg(test)]

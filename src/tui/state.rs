@@ -115,7 +115,13 @@ pub struct LoginForm {
 impl LoginForm {
     pub fn new(id: &str) -> Self {
         let focus = if id.is_empty() { Field::Id } else { Field::Pin };
-        Self { id: id.to_owned(), pin: String::new(), focus, error: None, busy: false }
+        Self {
+            id: id.to_owned(),
+            pin: String::new(),
+            focus,
+            error: None,
+            busy: false,
+        }
     }
 }
 
@@ -157,15 +163,34 @@ pub struct TodayRow {
 pub enum Overlay {
     Help,
     ConfirmAccept,
-    Return { picked: Vec<bool>, cursor: usize, other: String },
-    Note { text: String },
+    Return {
+        picked: Vec<bool>,
+        cursor: usize,
+        other: String,
+    },
+    Note {
+        text: String,
+    },
     Approve(LoginForm),
-    Search { query: String, results: Option<Vec<SearchRow>>, cursor: usize },
-    Today { rows: Option<Vec<TodayRow>>, cursor: usize },
+    Search {
+        query: String,
+        results: Option<Vec<SearchRow>>,
+        cursor: usize,
+    },
+    Today {
+        rows: Option<Vec<TodayRow>>,
+        cursor: usize,
+    },
     /// A supervisor voids a file: the exam number, then the reason.
-    Void { exam_no: String, reason: String, focus: Field },
+    Void {
+        exam_no: String,
+        reason: String,
+        focus: Field,
+    },
     /// A supervisor unlocks a clerk locked out by wrong PINs.
-    Unlock { id: String },
+    Unlock {
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +233,12 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(cfg: UiConfig, schedule: Schedule, reasons: Vec<ReturnReason>, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        cfg: UiConfig,
+        schedule: Schedule,
+        reasons: Vec<ReturnReason>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             cfg,
             schedule,
@@ -261,16 +291,46 @@ pub enum SaveOutcome {
 /// What `update` asks the edges to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    Login { id: String, pin: String },
-    Lookup { payload: String },
-    Save { intake: Intake, events: Vec<IntakeEvent>, clerk_id: String, outcome: SaveOutcome },
-    Approve { id: String, pin: String, exam_no: String, blockers: Vec<String> },
-    Search { query: String },
+    Login {
+        id: String,
+        pin: String,
+    },
+    Lookup {
+        payload: String,
+    },
+    Save {
+        intake: Intake,
+        events: Vec<IntakeEvent>,
+        clerk_id: String,
+        outcome: SaveOutcome,
+    },
+    Approve {
+        id: String,
+        pin: String,
+        exam_no: String,
+        blockers: Vec<String>,
+    },
+    Search {
+        query: String,
+    },
     LoadToday,
-    Count { date: NaiveDate },
-    Void { exam_no: String, reason: String, by: String },
-    Unlock { id: String, by: String },
-    Audit { actor: String, action: &'static str, detail: String },
+    Count {
+        date: NaiveDate,
+    },
+    Void {
+        exam_no: String,
+        reason: String,
+        by: String,
+    },
+    Unlock {
+        id: String,
+        by: String,
+    },
+    Audit {
+        actor: String,
+        action: &'static str,
+        detail: String,
+    },
     Bell,
     Quit,
 }

@@ -20,30 +20,69 @@ fn tr(app: &App, text: Tr) -> &'static str {
 }
 
 pub fn draw(frame: &mut Frame, app: &App, day: &Day, area: Rect) {
-    let title = format!(" {} {}（{}） ", tr(app, ui::TALLY_TITLE), day.date, tr(app, ui::THIS_COUNTER));
+    let title = format!(
+        " {} {}（{}） ",
+        tr(app, ui::TALLY_TITLE),
+        day.date,
+        tr(app, ui::THIS_COUNTER)
+    );
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let tally = match &day.tally {
-        None => return frame.render_widget(Paragraph::new(tr(app, ui::COUNTING)).fg(Color::Yellow), inner),
-        Some(Err(e)) => return frame.render_widget(Paragraph::new(e.clone()).fg(Color::Red), inner),
+        None => {
+            return frame.render_widget(
+                Paragraph::new(tr(app, ui::COUNTING)).fg(Color::Yellow),
+                inner,
+            );
+        }
+        Some(Err(e)) => {
+            return frame.render_widget(Paragraph::new(e.clone()).fg(Color::Red), inner);
+        }
         Some(Ok(tally)) => tally,
     };
-    let [totals, body, conflicts] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(0), Constraint::Length(3)]).areas(inner);
+    let [totals, body, conflicts] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(0),
+        Constraint::Length(3),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(total_lines(app, tally)), totals);
-    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
     frame.render_widget(section(app, ui::BY_HOUR, hour_lines(tally)), left);
     let [clerks, counters, reasons] = Layout::vertical([Constraint::Ratio(1, 3); 3]).areas(right);
-    frame.render_widget(section(app, ui::BY_CLERK, named_lines(app, &tally.by_clerk)), clerks);
-    frame.render_widget(section(app, ui::BY_COUNTER, named_lines(app, &tally.by_counter)), counters);
-    frame.render_widget(section(app, ui::TOP_REASONS, reason_lines(app, tally)), reasons);
-    let note = app.slots.portal.clone().unwrap_or_else(|| tr(app, ui::NO_PORTAL).to_owned());
-    frame.render_widget(section(app, ui::CONFLICTS, vec![Line::from(note).fg(Color::DarkGray)]), conflicts);
+    frame.render_widget(
+        section(app, ui::BY_CLERK, named_lines(app, &tally.by_clerk)),
+        clerks,
+    );
+    frame.render_widget(
+        section(app, ui::BY_COUNTER, named_lines(app, &tally.by_counter)),
+        counters,
+    );
+    frame.render_widget(
+        section(app, ui::TOP_REASONS, reason_lines(app, tally)),
+        reasons,
+    );
+    let note = app
+        .slots
+        .portal
+        .clone()
+        .unwrap_or_else(|| tr(app, ui::NO_PORTAL).to_owned());
+    frame.render_widget(
+        section(
+            app,
+            ui::CONFLICTS,
+            vec![Line::from(note).fg(Color::DarkGray)],
+        ),
+        conflicts,
+    );
 }
 
 fn section(app: &App, title: Tr, lines: Vec<Line<'static>>) -> Paragraph<'static> {
-    Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(format!(" {} ", tr(app, title))))
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(Block::bordered().title(format!(" {} ", tr(app, title))))
 }
 
 fn total_lines(app: &App, t: &Tally) -> Vec<Line<'static>> {
@@ -91,7 +130,14 @@ fn hour_lines(t: &Tally) -> Vec<Line<'static>> {
     hours
         .iter()
         .map(|(h, o)| {
-            Line::from(format!("{} {:<width$} {}/{}", hour_label(*h), bar(o.total(), max), o.accepted, o.returned, width = BAR_WIDTH))
+            Line::from(format!(
+                "{} {:<width$} {}/{}",
+                hour_label(*h),
+                bar(o.total(), max),
+                o.accepted,
+                o.returned,
+                width = BAR_WIDTH
+            ))
         })
         .collect()
 }
@@ -102,7 +148,14 @@ fn named_lines(app: &App, by: &std::collections::BTreeMap<String, Outcomes>) -> 
     }
     let max = by.values().map(Outcomes::total).max().unwrap_or(0);
     by.iter()
-        .map(|(name, o)| Line::from(format!("{name:<10} {:<20} {}/{}", bar(o.total(), max).chars().take(20).collect::<String>(), o.accepted, o.returned)))
+        .map(|(name, o)| {
+            Line::from(format!(
+                "{name:<10} {:<20} {}/{}",
+                bar(o.total(), max).chars().take(20).collect::<String>(),
+                o.accepted,
+                o.returned
+            ))
+        })
         .collect()
 }
 
@@ -111,7 +164,9 @@ fn reason_lines(app: &App, t: &Tally) -> Vec<Line<'static>> {
     if top.is_empty() {
         return vec![Line::from(tr(app, ui::NONE_YET)).fg(Color::DarkGray)];
     }
-    top.iter().map(|r| Line::from(format!("{:>3}  {}", r.count, r.reason))).collect()
+    top.iter()
+        .map(|r| Line::from(format!("{:>3}  {}", r.count, r.reason)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 
 use super::keymap::{Action, action_for};
 use super::state::{
-    App, AppEvent, Day, Effect, Field, Level, Loaded, LoginForm, Message, OpenFile, Overlay, SaveOutcome, Screen,
+    App, AppEvent, Day, Effect, Field, Level, Loaded, LoginForm, Message, OpenFile, Overlay,
+    SaveOutcome, Screen,
 };
 use crate::domain::intake::{Decision, IntakeEvent, IntakeState, Tick};
 use crate::domain::rules::ItemKind;
@@ -33,7 +34,10 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
         AppEvent::Saved(result) => on_saved(app, result),
         AppEvent::Approved(result) => on_approved(app, result),
         AppEvent::Found(rows) => {
-            if let Some(Overlay::Search { results, cursor, .. }) = &mut app.overlay {
+            if let Some(Overlay::Search {
+                results, cursor, ..
+            }) = &mut app.overlay
+            {
                 *results = Some(rows);
                 *cursor = 0;
             }
@@ -60,7 +64,10 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
 }
 
 fn say(app: &mut App, level: Level, text: impl Into<String>) {
-    app.message = Some(Message { level, text: text.into() });
+    app.message = Some(Message {
+        level,
+        text: text.into(),
+    });
 }
 
 fn t(app: &App, text: Tr) -> &'static str {
@@ -70,7 +77,11 @@ fn t(app: &App, text: Tr) -> &'static str {
 /// A refusal: the message, and the bell if the office wants it.
 fn refuse(app: &mut App, text: String) -> Vec<Effect> {
     say(app, Level::Error, text);
-    if app.cfg.bell { vec![Effect::Bell] } else { Vec::new() }
+    if app.cfg.bell {
+        vec![Effect::Bell]
+    } else {
+        Vec::new()
+    }
 }
 
 // ---- keys ----------------------------------------------------------------------------------
@@ -83,7 +94,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match app.screen {
         Screen::Login(_) | Screen::Locked(_) => login_key(app, key, action),
-        Screen::Counter | Screen::Supervisor(_) if app.overlay.is_some() => overlay_key(app, key, action),
+        Screen::Counter | Screen::Supervisor(_) if app.overlay.is_some() => {
+            overlay_key(app, key, action)
+        }
         Screen::Counter => counter_key(app, key, action),
         Screen::Supervisor(_) => supervisor_key(app, action),
     }
@@ -101,13 +114,19 @@ fn edit(text: &mut String, key: &KeyEvent, max: usize) {
 }
 
 fn login_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    let (Screen::Login(form) | Screen::Locked(form)) = &mut app.screen else { return Vec::new() };
+    let (Screen::Login(form) | Screen::Locked(form)) = &mut app.screen else {
+        return Vec::new();
+    };
     if form.busy {
         return Vec::new();
     }
     match action {
         Some(Action::NextField) => {
-            form.focus = if form.focus == Field::Id { Field::Pin } else { Field::Id };
+            form.focus = if form.focus == Field::Id {
+                Field::Pin
+            } else {
+                Field::Id
+            };
             Vec::new()
         }
         Some(Action::Submit) if form.focus == Field::Id && form.pin.is_empty() => {
@@ -117,7 +136,10 @@ fn login_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect
         Some(Action::Submit) => {
             form.busy = true;
             form.error = None;
-            vec![Effect::Login { id: form.id.trim().to_owned(), pin: std::mem::take(&mut form.pin) }]
+            vec![Effect::Login {
+                id: form.id.trim().to_owned(),
+                pin: std::mem::take(&mut form.pin),
+            }]
         }
         _ => {
             match form.focus {
@@ -154,11 +176,18 @@ fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effe
             Vec::new()
         }),
         Some(Action::Search) => {
-            app.overlay = Some(Overlay::Search { query: std::mem::take(&mut app.scan_line), results: None, cursor: 0 });
+            app.overlay = Some(Overlay::Search {
+                query: std::mem::take(&mut app.scan_line),
+                results: None,
+                cursor: 0,
+            });
             Vec::new()
         }
         Some(Action::Today) => {
-            app.overlay = Some(Overlay::Today { rows: None, cursor: 0 });
+            app.overlay = Some(Overlay::Today {
+                rows: None,
+                cursor: 0,
+            });
             vec![Effect::LoadToday]
         }
         Some(Action::Lock) => lock(app),
@@ -190,23 +219,34 @@ fn open_supervisor(app: &mut App) -> Vec<Effect> {
         let text = t(app, ui::SUPERVISOR_ONLY).to_owned();
         return refuse(app, text);
     }
-    let date = app.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let date = app
+        .now
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
     app.screen = Screen::Supervisor(Day { date, tally: None });
     vec![Effect::Count { date }]
 }
 
 fn is_supervisor(app: &App) -> bool {
-    app.clerk.as_ref().is_some_and(|c| c.role == crate::store::Role::Supervisor)
+    app.clerk
+        .as_ref()
+        .is_some_and(|c| c.role == crate::store::Role::Supervisor)
 }
 
 fn supervisor_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
-    let Screen::Supervisor(day) = &mut app.screen else { return Vec::new() };
+    let Screen::Supervisor(day) = &mut app.screen else {
+        return Vec::new();
+    };
     match action {
         Some(Action::PrevDay) => day.date = day.date.pred_opt().unwrap_or(day.date),
         Some(Action::NextDay) => day.date = day.date.succ_opt().unwrap_or(day.date),
         Some(Action::Refresh) => {}
         Some(Action::Void) => {
-            app.overlay = Some(Overlay::Void { exam_no: String::new(), reason: String::new(), focus: Field::Id });
+            app.overlay = Some(Overlay::Void {
+                exam_no: String::new(),
+                reason: String::new(),
+                focus: Field::Id,
+            });
             return Vec::new();
         }
         Some(Action::Unlock) => {
@@ -229,7 +269,9 @@ fn supervisor_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
 
 /// Counts the supervisor's day again (after a change of date or an action).
 fn recount(app: &mut App) -> Vec<Effect> {
-    let Screen::Supervisor(day) = &mut app.screen else { return Vec::new() };
+    let Screen::Supervisor(day) = &mut app.screen else {
+        return Vec::new();
+    };
     day.tally = None;
     vec![Effect::Count { date: day.date }]
 }
@@ -281,9 +323,18 @@ fn with_file(app: &mut App, f: impl FnOnce(&mut App) -> Vec<Effect>) -> Vec<Effe
 }
 
 fn accepted_text(app: &App, file: &OpenFile) -> String {
-    let by = file.intake().decision.as_ref().map_or_else(String::new, |d| {
-        format!("{} {}", d.at.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M"), d.clerk_id)
-    });
+    let by = file
+        .intake()
+        .decision
+        .as_ref()
+        .map_or_else(String::new, |d| {
+            format!(
+                "{} {}",
+                d.at.with_timezone(&chrono_tz::Asia::Shanghai)
+                    .format("%Y-%m-%d %H:%M"),
+                d.clerk_id
+            )
+        });
     format!("{}{by}", t(app, ui::ACCEPTED_BY))
 }
 
@@ -301,14 +352,25 @@ fn next_tick(kind: ItemKind, current: &Tick, how: TickMove) -> Tick {
         copy_kept: kind != ItemKind::Original,
         note: current.note.clone(),
     };
-    let none = Tick { note: current.note.clone(), ..Tick::default() };
+    let none = Tick {
+        note: current.note.clone(),
+        ..Tick::default()
+    };
     match how {
         TickMove::Toggle if current.satisfies(&kind) => none,
         TickMove::Toggle => full,
-        TickMove::Cycle if kind != ItemKind::OriginalAndCopy => next_tick(kind, current, TickMove::Toggle),
+        TickMove::Cycle if kind != ItemKind::OriginalAndCopy => {
+            next_tick(kind, current, TickMove::Toggle)
+        }
         TickMove::Cycle => match (current.original_seen, current.copy_kept) {
-            (false, false) => Tick { original_seen: true, ..none },
-            (true, false) => Tick { copy_kept: true, ..none },
+            (false, false) => Tick {
+                original_seen: true,
+                ..none
+            },
+            (true, false) => Tick {
+                copy_kept: true,
+                ..none
+            },
             (false, true) => full,
             (true, true) => none,
         },
@@ -316,10 +378,20 @@ fn next_tick(kind: ItemKind, current: &Tick, how: TickMove) -> Tick {
 }
 
 fn tick_current(app: &mut App, how: TickMove) -> Vec<Effect> {
-    let Some(file) = &mut app.file else { return Vec::new() };
+    let Some(file) = &mut app.file else {
+        return Vec::new();
+    };
     let checklist = file.loaded.assessment.checklist.clone();
-    let Some(item) = checklist.get(file.cursor) else { return Vec::new() };
-    let current = file.loaded.intake.ticks.get(&item.id).cloned().unwrap_or_default();
+    let Some(item) = checklist.get(file.cursor) else {
+        return Vec::new();
+    };
+    let current = file
+        .loaded
+        .intake
+        .ticks
+        .get(&item.id)
+        .cloned()
+        .unwrap_or_default();
     let tick = next_tick(item.kind, &current, how);
     let result = if tick == Tick::default() {
         file.loaded.intake.untick(&item.id)
@@ -328,7 +400,14 @@ fn tick_current(app: &mut App, how: TickMove) -> Vec<Effect> {
     };
     match result {
         Ok(event) => {
-            if file.cursor + 1 < checklist.len() && file.loaded.intake.ticks.get(&item.id).is_some_and(|t| t.satisfies(&item.kind)) {
+            if file.cursor + 1 < checklist.len()
+                && file
+                    .loaded
+                    .intake
+                    .ticks
+                    .get(&item.id)
+                    .is_some_and(|t| t.satisfies(&item.kind))
+            {
                 file.cursor += 1;
             }
             save(app, vec![event], SaveOutcome::Quiet)
@@ -344,7 +423,9 @@ fn current_note(app: &App) -> Option<String> {
 }
 
 fn ask_accept(app: &mut App) -> Vec<Effect> {
-    let Some(file) = &app.file else { return Vec::new() };
+    let Some(file) = &app.file else {
+        return Vec::new();
+    };
     let blockers = file.standing_blockers();
     if !blockers.is_empty() {
         let list: Vec<String> = blockers.iter().map(|b| b.message.clone()).collect();
@@ -361,29 +442,47 @@ fn ask_accept(app: &mut App) -> Vec<Effect> {
 }
 
 fn ask_return(app: &mut App) -> Vec<Effect> {
-    app.overlay = Some(Overlay::Return { picked: vec![false; app.reasons.len()], cursor: 0, other: String::new() });
+    app.overlay = Some(Overlay::Return {
+        picked: vec![false; app.reasons.len()],
+        cursor: 0,
+        other: String::new(),
+    });
     Vec::new()
 }
 
 fn decision(app: &App) -> Decision {
-    Decision { at: app.now, clerk_id: app.clerk.as_ref().map(|c| c.id.clone()).unwrap_or_default() }
+    Decision {
+        at: app.now,
+        clerk_id: app.clerk.as_ref().map(|c| c.id.clone()).unwrap_or_default(),
+    }
 }
 
 fn save(app: &mut App, events: Vec<IntakeEvent>, outcome: SaveOutcome) -> Vec<Effect> {
-    let (Some(file), Some(clerk)) = (&app.file, &app.clerk) else { return Vec::new() };
+    let (Some(file), Some(clerk)) = (&app.file, &app.clerk) else {
+        return Vec::new();
+    };
     let (intake, clerk_id) = (file.intake().clone(), clerk.id.clone());
     app.saving += 1;
     if outcome != SaveOutcome::Quiet {
         say(app, Level::Info, t(app, ui::SAVING));
     }
-    vec![Effect::Save { intake, events, clerk_id, outcome }]
+    vec![Effect::Save {
+        intake,
+        events,
+        clerk_id,
+        outcome,
+    }]
 }
 
 fn lock(app: &mut App) -> Vec<Effect> {
     let id = app.clerk.as_ref().map(|c| c.id.clone()).unwrap_or_default();
     app.screen = Screen::Locked(LoginForm::new(&id));
     app.overlay = None;
-    vec![Effect::Audit { actor: id.clone(), action: "screen_locked", detail: id }]
+    vec![Effect::Audit {
+        actor: id.clone(),
+        action: "screen_locked",
+        detail: id,
+    }]
 }
 
 // ---- overlays ------------------------------------------------------------------------------
@@ -393,43 +492,84 @@ fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effe
         app.overlay = None;
         return Vec::new();
     }
-    let Some(overlay) = app.overlay.take() else { return Vec::new() };
+    let Some(overlay) = app.overlay.take() else {
+        return Vec::new();
+    };
     match overlay {
         Overlay::Help => Vec::new(),
         Overlay::ConfirmAccept if action == Some(Action::Submit) => accept(app),
         Overlay::ConfirmAccept => keep(app, Overlay::ConfirmAccept),
-        Overlay::Return { picked, cursor, other } => return_key(app, key, action, picked, cursor, other),
+        Overlay::Return {
+            picked,
+            cursor,
+            other,
+        } => return_key(app, key, action, picked, cursor, other),
         Overlay::Note { mut text } if action != Some(Action::Submit) => {
             edit(&mut text, &key, 200);
             keep(app, Overlay::Note { text })
         }
         Overlay::Note { text } => save_note(app, text),
         Overlay::Approve(form) => approve_key(app, key, action, form),
-        Overlay::Search { query, results, cursor } => search_key(app, key, action, query, results, cursor),
+        Overlay::Search {
+            query,
+            results,
+            cursor,
+        } => search_key(app, key, action, query, results, cursor),
         Overlay::Today { rows, cursor } => today_key(app, action, rows, cursor),
-        Overlay::Void { exam_no, reason, focus } => void_key(app, key, action, exam_no, reason, focus),
+        Overlay::Void {
+            exam_no,
+            reason,
+            focus,
+        } => void_key(app, key, action, exam_no, reason, focus),
         Overlay::Unlock { mut id } if action != Some(Action::Submit) => {
             edit(&mut id, &key, 32);
             keep(app, Overlay::Unlock { id })
         }
-        Overlay::Unlock { id } => supervisor_effect(app, |by| Effect::Unlock { id: id.trim().to_owned(), by }),
+        Overlay::Unlock { id } => supervisor_effect(app, |by| Effect::Unlock {
+            id: id.trim().to_owned(),
+            by,
+        }),
     }
 }
 
-fn void_key(app: &mut App, key: KeyEvent, action: Option<Action>, mut exam_no: String, mut reason: String, mut focus: Field) -> Vec<Effect> {
+fn void_key(
+    app: &mut App,
+    key: KeyEvent,
+    action: Option<Action>,
+    mut exam_no: String,
+    mut reason: String,
+    mut focus: Field,
+) -> Vec<Effect> {
     match action {
-        Some(Action::NextField) => focus = if focus == Field::Id { Field::Pin } else { Field::Id },
+        Some(Action::NextField) => {
+            focus = if focus == Field::Id {
+                Field::Pin
+            } else {
+                Field::Id
+            }
+        }
         Some(Action::Submit) if focus == Field::Id => focus = Field::Pin,
         Some(Action::Submit) => {
             let (exam_no, reason) = (exam_no.trim().to_owned(), reason.trim().to_owned());
-            return supervisor_effect(app, |by| Effect::Void { exam_no, reason, by });
+            return supervisor_effect(app, |by| Effect::Void {
+                exam_no,
+                reason,
+                by,
+            });
         }
         _ => match focus {
             Field::Id => edit(&mut exam_no, &key, 18),
             Field::Pin => edit(&mut reason, &key, 200),
         },
     }
-    keep(app, Overlay::Void { exam_no, reason, focus })
+    keep(
+        app,
+        Overlay::Void {
+            exam_no,
+            reason,
+            focus,
+        },
+    )
 }
 
 /// A supervisor action, in the name of the supervisor logged in (the store checks the role
@@ -451,7 +591,9 @@ fn keep(app: &mut App, overlay: Overlay) -> Vec<Effect> {
 
 fn accept(app: &mut App) -> Vec<Effect> {
     let decision = decision(app);
-    let Some(file) = &mut app.file else { return Vec::new() };
+    let Some(file) = &mut app.file else {
+        return Vec::new();
+    };
     let blockers = file.standing_blockers();
     let checklist = file.loaded.assessment.checklist.clone();
     match file.loaded.intake.accept(&checklist, &blockers, decision) {
@@ -477,31 +619,59 @@ fn return_key(
             }
         }
         Some(Action::Submit) => {
-            let mut reasons: Vec<String> =
-                app.reasons.iter().zip(&picked).filter(|(_, p)| **p).map(|(r, _)| r.text.clone()).collect();
+            let mut reasons: Vec<String> = app
+                .reasons
+                .iter()
+                .zip(&picked)
+                .filter(|(_, p)| **p)
+                .map(|(r, _)| r.text.clone())
+                .collect();
             if !other.trim().is_empty() {
                 reasons.push(other.trim().to_owned());
             }
             let decision = decision(app);
-            let Some(file) = &mut app.file else { return Vec::new() };
+            let Some(file) = &mut app.file else {
+                return Vec::new();
+            };
             return match file.loaded.intake.return_file(reasons, decision) {
                 Ok(event) => save(app, vec![event], SaveOutcome::Returned),
                 Err(e) => {
-                    app.overlay = Some(Overlay::Return { picked, cursor, other });
+                    app.overlay = Some(Overlay::Return {
+                        picked,
+                        cursor,
+                        other,
+                    });
                     refuse(app, e.to_string())
                 }
             };
         }
         _ => edit(&mut other, &key, 200),
     }
-    keep(app, Overlay::Return { picked, cursor, other })
+    keep(
+        app,
+        Overlay::Return {
+            picked,
+            cursor,
+            other,
+        },
+    )
 }
 
 fn save_note(app: &mut App, text: String) -> Vec<Effect> {
-    let Some(file) = &mut app.file else { return Vec::new() };
+    let Some(file) = &mut app.file else {
+        return Vec::new();
+    };
     let checklist = file.loaded.assessment.checklist.clone();
-    let Some(item) = checklist.get(file.cursor) else { return Vec::new() };
-    let mut tick = file.loaded.intake.ticks.get(&item.id).cloned().unwrap_or_default();
+    let Some(item) = checklist.get(file.cursor) else {
+        return Vec::new();
+    };
+    let mut tick = file
+        .loaded
+        .intake
+        .ticks
+        .get(&item.id)
+        .cloned()
+        .unwrap_or_default();
     tick.note = Some(text.trim().to_owned()).filter(|n| !n.is_empty());
     match file.loaded.intake.tick(&checklist, &item.id, tick) {
         Ok(event) => save(app, vec![event], SaveOutcome::Quiet),
@@ -509,12 +679,25 @@ fn save_note(app: &mut App, text: String) -> Vec<Effect> {
     }
 }
 
-fn approve_key(app: &mut App, key: KeyEvent, action: Option<Action>, mut form: LoginForm) -> Vec<Effect> {
+fn approve_key(
+    app: &mut App,
+    key: KeyEvent,
+    action: Option<Action>,
+    mut form: LoginForm,
+) -> Vec<Effect> {
     match action {
-        Some(Action::NextField) => form.focus = if form.focus == Field::Id { Field::Pin } else { Field::Id },
+        Some(Action::NextField) => {
+            form.focus = if form.focus == Field::Id {
+                Field::Pin
+            } else {
+                Field::Id
+            }
+        }
         Some(Action::Submit) if form.focus == Field::Id => form.focus = Field::Pin,
         Some(Action::Submit) => {
-            let Some(file) = &app.file else { return Vec::new() };
+            let Some(file) = &app.file else {
+                return Vec::new();
+            };
             let effect = Effect::Approve {
                 id: form.id.trim().to_owned(),
                 pin: std::mem::take(&mut form.pin),
@@ -549,20 +732,45 @@ fn search_key(
             if let Some(row) = results.as_ref().and_then(|r| r.get(cursor)) {
                 return on_scan(app, row.exam_no.clone());
             }
-            let effect = Effect::Search { query: query.trim().to_owned() };
-            app.overlay = Some(Overlay::Search { query, results: None, cursor: 0 });
+            let effect = Effect::Search {
+                query: query.trim().to_owned(),
+            };
+            app.overlay = Some(Overlay::Search {
+                query,
+                results: None,
+                cursor: 0,
+            });
             return vec![effect];
         }
         _ => {
             edit(&mut query, &key, 40);
             // Typing starts a new search: old results no longer match the query.
-            return keep(app, Overlay::Search { query, results: None, cursor: 0 });
+            return keep(
+                app,
+                Overlay::Search {
+                    query,
+                    results: None,
+                    cursor: 0,
+                },
+            );
         }
     }
-    keep(app, Overlay::Search { query, results, cursor })
+    keep(
+        app,
+        Overlay::Search {
+            query,
+            results,
+            cursor,
+        },
+    )
 }
 
-fn today_key(app: &mut App, action: Option<Action>, rows: Option<Vec<super::state::TodayRow>>, mut cursor: usize) -> Vec<Effect> {
+fn today_key(
+    app: &mut App,
+    action: Option<Action>,
+    rows: Option<Vec<super::state::TodayRow>>,
+    mut cursor: usize,
+) -> Vec<Effect> {
     let count = rows.as_ref().map_or(0, Vec::len);
     match action {
         Some(Action::Up) => cursor = cursor.saturating_sub(1),
@@ -602,7 +810,11 @@ fn on_loaded(app: &mut App, result: Result<Box<Loaded>, String>) -> Vec<Effect> 
         // A bad scan changes nothing: the open file (if any) stays as it was.
         Err(e) => return refuse(app, e),
     };
-    let mut file = OpenFile { loaded, cursor: 0, approved_by: None };
+    let mut file = OpenFile {
+        loaded,
+        cursor: 0,
+        approved_by: None,
+    };
     app.message = None;
     if file.intake().state == IntakeState::Accepted {
         let text = accepted_text(app, &file);
@@ -618,7 +830,10 @@ fn on_loaded(app: &mut App, result: Result<Box<Loaded>, String>) -> Vec<Effect> 
     open_events(app, opened)
 }
 
-fn open_events(app: &mut App, opened: Result<Option<IntakeEvent>, crate::domain::intake::IntakeError>) -> Vec<Effect> {
+fn open_events(
+    app: &mut App,
+    opened: Result<Option<IntakeEvent>, crate::domain::intake::IntakeError>,
+) -> Vec<Effect> {
     match opened {
         Ok(Some(event)) => save(app, vec![event], SaveOutcome::Quiet),
         Ok(None) => Vec::new(),
@@ -640,7 +855,10 @@ fn on_saved(app: &mut App, result: Result<SaveOutcome, String>) -> Vec<Effect> {
         }
         Err(e) => {
             // What the screen shows may be ahead of the database: read the file again.
-            let reload = app.file.as_ref().map(|f| f.loaded.candidate.exam_no.to_string());
+            let reload = app
+                .file
+                .as_ref()
+                .map(|f| f.loaded.candidate.exam_no.to_string());
             let mut effects = refuse(app, e);
             effects.extend(reload.map(|payload| Effect::Lookup { payload }));
             effects
@@ -652,7 +870,9 @@ fn on_approved(app: &mut App, result: Result<crate::store::Clerk, String>) -> Ve
     match result {
         Ok(supervisor) if supervisor.role == crate::store::Role::Supervisor => {
             app.overlay = None;
-            let Some(file) = &mut app.file else { return Vec::new() };
+            let Some(file) = &mut app.file else {
+                return Vec::new();
+            };
             file.approved_by = Some(supervisor.id);
             let opened = file.loaded.intake.open();
             say(app, Level::Success, t(app, ui::OVERRIDE_DONE));

@@ -21,8 +21,12 @@ pub fn view(frame: &mut Frame, app: &App) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return too_small(frame, app, area);
     }
-    let [status, body, footer] =
-        Layout::vertical([Constraint::Length(2), Constraint::Min(0), Constraint::Length(2)]).areas(area);
+    let [status, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(0),
+        Constraint::Length(2),
+    ])
+    .areas(area);
     frame.render_widget(status_bar(app), status);
     match &app.screen {
         Screen::Login(form) => login(frame, app, form, ui::LOGIN_TITLE, body),
@@ -30,7 +34,10 @@ pub fn view(frame: &mut Frame, app: &App) {
         Screen::Counter => counter(frame, app, body),
         Screen::Supervisor(day) => supervisor(frame, app, day, body),
     }
-    frame.render_widget(Paragraph::new(footer_hints(app, bindings(app))).wrap(Wrap { trim: true }), footer);
+    frame.render_widget(
+        Paragraph::new(footer_hints(app, bindings(app))).wrap(Wrap { trim: true }),
+        footer,
+    );
     if let Some(overlay) = &app.overlay {
         draw_overlay(frame, app, overlay, body);
     }
@@ -42,7 +49,12 @@ fn tr(app: &App, text: ui::Tr) -> &'static str {
 
 fn too_small(frame: &mut Frame, app: &App, area: Rect) {
     let text = format!("{}{}×{}", tr(app, ui::TOO_SMALL), area.width, area.height);
-    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).style(Style::new().fg(Color::Yellow)), area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .style(Style::new().fg(Color::Yellow)),
+        area,
+    );
 }
 
 // ---- status bar ----------------------------------------------------------------------------
@@ -51,10 +63,20 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect) {
 /// the scanner, portal and printer slots).
 fn status_bar(app: &App) -> Paragraph<'static> {
     let local = app.now.with_timezone(&chrono_tz::Asia::Shanghai);
-    let clerk = app.clerk.as_ref().map_or_else(|| "—".to_owned(), |c| format!("{} {}", c.id, c.name));
-    let slot = |value: &Option<String>, default: ui::Tr| value.clone().unwrap_or_else(|| tr(app, default).to_owned());
+    let clerk = app
+        .clerk
+        .as_ref()
+        .map_or_else(|| "—".to_owned(), |c| format!("{} {}", c.id, c.name));
+    let slot = |value: &Option<String>, default: ui::Tr| {
+        value.clone().unwrap_or_else(|| tr(app, default).to_owned())
+    };
     let place = [
-        format!("{} {} {}", tr(app, ui::SLOT_SITE), app.cfg.site_code, app.cfg.site_name),
+        format!(
+            "{} {} {}",
+            tr(app, ui::SLOT_SITE),
+            app.cfg.site_code,
+            app.cfg.site_name
+        ),
         local.format("%Y-%m-%d %H:%M:%S").to_string(),
         window_text(app),
     ];
@@ -62,26 +84,53 @@ fn status_bar(app: &App) -> Paragraph<'static> {
         format!("{} {clerk}", tr(app, ui::SLOT_CLERK)),
         format!("{} {}", tr(app, ui::SLOT_COUNTER), app.cfg.counter_id),
         // A serial reader's slot reads as a whole ("扫码枪未连接 /dev/ttyACM0").
-        app.slots.scanner.clone().unwrap_or_else(|| format!("{} {}", tr(app, ui::SLOT_SCANNER), tr(app, ui::KEYBOARD_WEDGE))),
-        format!("{} {}", tr(app, ui::SLOT_PORTAL), slot(&app.slots.portal, ui::NOT_CONFIGURED)),
-        format!("{} {}", tr(app, ui::SLOT_PRINTER), slot(&app.slots.printer, ui::NOT_CONFIGURED)),
+        app.slots.scanner.clone().unwrap_or_else(|| {
+            format!(
+                "{} {}",
+                tr(app, ui::SLOT_SCANNER),
+                tr(app, ui::KEYBOARD_WEDGE)
+            )
+        }),
+        format!(
+            "{} {}",
+            tr(app, ui::SLOT_PORTAL),
+            slot(&app.slots.portal, ui::NOT_CONFIGURED)
+        ),
+        format!(
+            "{} {}",
+            tr(app, ui::SLOT_PRINTER),
+            slot(&app.slots.printer, ui::NOT_CONFIGURED)
+        ),
     ];
     let style = Style::new().bg(Color::Blue).fg(Color::White);
-    Paragraph::new(vec![Line::from(place.join(" │ ")).bold(), Line::from(people.join(" │ "))]).style(style)
+    Paragraph::new(vec![
+        Line::from(place.join(" │ ")).bold(),
+        Line::from(people.join(" │ ")),
+    ])
+    .style(style)
 }
 
 /// "受理中 · 距午休 00:42": the status and the time left until it changes, with what comes next.
 pub fn window_text(app: &App) -> String {
     let state = app.schedule.status(&app.cfg.site_code, app.now);
     let status = ui::window(state.status, app.cfg.lang);
-    let Some(until) = state.until else { return status.to_owned() };
-    let next = app.schedule.status(&app.cfg.site_code, until.with_timezone(&Utc)).status;
+    let Some(until) = state.until else {
+        return status.to_owned();
+    };
+    let next = app
+        .schedule
+        .status(&app.cfg.site_code, until.with_timezone(&Utc))
+        .status;
     let label = match (state.status, next) {
         (WindowStatus::Open, WindowStatus::Break) => ui::UNTIL_BREAK,
         (WindowStatus::Open, _) => ui::UNTIL_CLOSE,
         _ => ui::UNTIL_OPEN,
     };
-    format!("{status} · {} {}", tr(app, label), countdown(app.now, until.with_timezone(&Utc)))
+    format!(
+        "{status} · {} {}",
+        tr(app, label),
+        countdown(app.now, until.with_timezone(&Utc))
+    )
 }
 
 fn countdown(now: DateTime<Utc>, until: DateTime<Utc>) -> String {
@@ -93,7 +142,12 @@ fn footer_hints(app: &App, table: &[Binding]) -> Line<'static> {
     let spans: Vec<Span> = table
         .iter()
         .filter(|b| b.in_footer)
-        .flat_map(|b| [Span::from(b.shown).bold().fg(Color::Cyan), Span::from(format!(" {}  ", tr(app, b.label)))])
+        .flat_map(|b| {
+            [
+                Span::from(b.shown).bold().fg(Color::Cyan),
+                Span::from(format!(" {}  ", tr(app, b.label))),
+            ]
+        })
         .collect();
     Line::from(spans)
 }
@@ -103,7 +157,8 @@ fn footer_hints(app: &App, table: &[Binding]) -> Line<'static> {
 fn login(frame: &mut Frame, app: &App, form: &LoginForm, title: ui::Tr, area: Rect) {
     let popup = centered(area, 50, 9);
     frame.render_widget(Clear, popup);
-    let block = Block::bordered().title(format!(" {} · {} ", tr(app, ui::APP_TITLE), tr(app, title)));
+    let block =
+        Block::bordered().title(format!(" {} · {} ", tr(app, ui::APP_TITLE), tr(app, title)));
     let mut lines = login_fields(app, form);
     if form.busy {
         lines.push(Line::from(tr(app, ui::LOGGING_IN)).fg(Color::Yellow));
@@ -118,12 +173,19 @@ fn login_fields(app: &App, form: &LoginForm) -> Vec<Line<'static>> {
     let field = |label: ui::Tr, value: String, focused: bool| {
         let marker = if focused { "▶ " } else { "  " };
         let cursor = if focused { "▏" } else { "" };
-        Line::from(vec![Span::from(format!("{marker}{}：", tr(app, label))), Span::from(format!("{value}{cursor}")).bold()])
+        Line::from(vec![
+            Span::from(format!("{marker}{}：", tr(app, label))),
+            Span::from(format!("{value}{cursor}")).bold(),
+        ])
     };
     let mut lines = vec![
         Line::default(),
         field(ui::CLERK_ID, form.id.clone(), form.focus == Field::Id),
-        field(ui::PIN, "•".repeat(form.pin.chars().count()), form.focus == Field::Pin),
+        field(
+            ui::PIN,
+            "•".repeat(form.pin.chars().count()),
+            form.focus == Field::Pin,
+        ),
         Line::default(),
     ];
     if let Some(error) = &form.error {
@@ -135,14 +197,31 @@ fn login_fields(app: &App, form: &LoginForm) -> Vec<Line<'static>> {
 // ---- counter -------------------------------------------------------------------------------
 
 fn counter(frame: &mut Frame, app: &App, area: Rect) {
-    let [scan, message, main] =
-        Layout::vertical([Constraint::Length(3), Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    let line = Line::from(vec![Span::from("› ").bold(), Span::from(app.scan_line.clone()), Span::from("▏")]);
-    frame.render_widget(Paragraph::new(line).block(Block::bordered().title(format!(" {} ", tr(app, ui::SCAN_PROMPT)))), scan);
+    let [scan, message, main] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let line = Line::from(vec![
+        Span::from("› ").bold(),
+        Span::from(app.scan_line.clone()),
+        Span::from("▏"),
+    ]);
+    frame.render_widget(
+        Paragraph::new(line)
+            .block(Block::bordered().title(format!(" {} ", tr(app, ui::SCAN_PROMPT)))),
+        scan,
+    );
     frame.render_widget(message_line(app), message);
     match &app.file {
         Some(file) => candidate_file(frame, app, file, main),
-        None => frame.render_widget(Paragraph::new(tr(app, ui::WAITING_FOR_SCAN)).centered().fg(Color::DarkGray), main),
+        None => frame.render_widget(
+            Paragraph::new(tr(app, ui::WAITING_FOR_SCAN))
+                .centered()
+                .fg(Color::DarkGray),
+            main,
+        ),
     }
 }
 
@@ -154,27 +233,47 @@ fn supervisor(frame: &mut Frame, app: &App, day: &super::state::Day, area: Rect)
 
 fn message_line(app: &App) -> Line<'static> {
     let Some(message) = &app.message else {
-        return if app.saving > 0 { Line::from(tr(app, ui::SAVING)).fg(Color::Yellow) } else { Line::default() };
+        return if app.saving > 0 {
+            Line::from(tr(app, ui::SAVING)).fg(Color::Yellow)
+        } else {
+            Line::default()
+        };
     };
     let style = match message.level {
         Level::Info => Style::new().fg(Color::Yellow),
         Level::Success => Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
-        Level::Error => Style::new().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD),
+        Level::Error => Style::new()
+            .fg(Color::White)
+            .bg(Color::Red)
+            .add_modifier(Modifier::BOLD),
     };
     Line::from(message.text.clone()).style(style)
 }
 
 fn candidate_file(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
     let blockers = &file.loaded.assessment.blockers;
-    let blocker_height = if blockers.is_empty() { 0 } else { blockers.len() as u16 + 2 };
-    let [top, bottom] = Layout::vertical([Constraint::Min(0), Constraint::Length(blocker_height)]).areas(area);
+    let blocker_height = if blockers.is_empty() {
+        0
+    } else {
+        blockers.len() as u16 + 2
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(blocker_height)]).areas(area);
     let [card, list] = Layout::horizontal([Constraint::Length(48), Constraint::Min(0)]).areas(top);
     candidate_card(frame, app, file, card);
     checklist(frame, app, file, list);
     if !blockers.is_empty() {
-        let lines: Vec<Line> = blockers.iter().map(|b| Line::from(format!("✗ {}", b.message)).fg(Color::Red)).collect();
-        let block = Block::bordered().title(format!(" {} ", tr(app, ui::BLOCKERS))).border_style(Style::new().fg(Color::Red));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block), bottom);
+        let lines: Vec<Line> = blockers
+            .iter()
+            .map(|b| Line::from(format!("✗ {}", b.message)).fg(Color::Red))
+            .collect();
+        let block = Block::bordered()
+            .title(format!(" {} ", tr(app, ui::BLOCKERS)))
+            .border_style(Style::new().fg(Color::Red));
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+            bottom,
+        );
     }
 }
 
@@ -182,35 +281,87 @@ fn candidate_card(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
     let block = Block::bordered().title(format!(" {} ", tr(app, ui::CANDIDATE)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [text_area, photo_area] = Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
-    frame.render_widget(Paragraph::new(card_lines(app, file)).wrap(Wrap { trim: true }), text_area);
+    let [text_area, photo_area] =
+        Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(card_lines(app, file)).wrap(Wrap { trim: true }),
+        text_area,
+    );
     match &file.loaded.photo {
         Some(photo) => frame.render_widget(photo_text(photo), photo_area),
-        None => frame.render_widget(Paragraph::new(tr(app, ui::NO_PHOTO)).fg(Color::DarkGray), photo_area),
+        None => frame.render_widget(
+            Paragraph::new(tr(app, ui::NO_PHOTO)).fg(Color::DarkGray),
+            photo_area,
+        ),
     }
 }
 
 fn card_lines(app: &App, file: &OpenFile) -> Vec<Line<'static>> {
     let c = &file.loaded.candidate;
     let a = &file.loaded.assessment;
-    let row = |label: ui::Tr, value: String| Line::from(vec![Span::from(format!("{}：", tr(app, label))).fg(Color::Gray), Span::from(value)]);
-    let scan = if a.scan.verified { tr(app, ui::SIGNED) } else { tr(app, ui::UNSIGNED) };
+    let row = |label: ui::Tr, value: String| {
+        Line::from(vec![
+            Span::from(format!("{}：", tr(app, label))).fg(Color::Gray),
+            Span::from(value),
+        ])
+    };
+    let scan = if a.scan.verified {
+        tr(app, ui::SIGNED)
+    } else {
+        tr(app, ui::UNSIGNED)
+    };
     let application = format!(
         "{} · {}",
-        tr(app, if c.prediction_passed { ui::PREDICTION_OK } else { ui::PREDICTION_NO }),
-        tr(app, if c.photo_status == crate::domain::candidate::PhotoStatus::Approved { ui::PHOTO_OK } else { ui::PHOTO_NO }),
+        tr(
+            app,
+            if c.prediction_passed {
+                ui::PREDICTION_OK
+            } else {
+                ui::PREDICTION_NO
+            }
+        ),
+        tr(
+            app,
+            if c.photo_status == crate::domain::candidate::PhotoStatus::Approved {
+                ui::PHOTO_OK
+            } else {
+                ui::PHOTO_NO
+            }
+        ),
     );
     let state = file.intake().state;
-    let state_style = if state == IntakeState::Accepted { Style::new().fg(Color::Green).bold() } else { Style::new().bold() };
+    let state_style = if state == IntakeState::Accepted {
+        Style::new().fg(Color::Green).bold()
+    } else {
+        Style::new().bold()
+    };
     vec![
-        Line::from(vec![Span::from(c.name.clone()).bold().fg(Color::White), Span::from(format!("  {}", c.exam_no))]),
-        row(ui::ID_NO, format!("{}  {}：{}", c.id_masked(), tr(app, ui::LEVEL), c.level.label())),
+        Line::from(vec![
+            Span::from(c.name.clone()).bold().fg(Color::White),
+            Span::from(format!("  {}", c.exam_no)),
+        ]),
+        row(
+            ui::ID_NO,
+            format!(
+                "{}  {}：{}",
+                c.id_masked(),
+                tr(app, ui::LEVEL),
+                c.level.label()
+            ),
+        ),
         row(ui::MAJOR, format!("{}（{}）", c.major_name, c.major_code)),
         row(ui::SCHOOL, c.exam_school.clone()),
         row(ui::BATCH, format!("{}  {}", c.batch, c.site_code)),
         row(ui::APPLICATION, application),
-        Line::from(vec![Span::from(format!("{}：", tr(app, ui::FILE_STATE))).fg(Color::Gray), Span::styled(strings::intake_state(state), state_style)]),
-        Line::from(scan).fg(if a.scan.verified { Color::Green } else { Color::Yellow }),
+        Line::from(vec![
+            Span::from(format!("{}：", tr(app, ui::FILE_STATE))).fg(Color::Gray),
+            Span::styled(strings::intake_state(state), state_style),
+        ]),
+        Line::from(scan).fg(if a.scan.verified {
+            Color::Green
+        } else {
+            Color::Yellow
+        }),
     ]
 }
 
@@ -250,16 +401,34 @@ fn checklist(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
     let block = Block::bordered().title(format!(" {} ", tr(app, ui::CHECKLIST)));
     let visible = block.inner(area).height as usize;
     let scroll = (selected_line + 4).saturating_sub(visible) as u16;
-    let list = Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0));
+    let list = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
     frame.render_widget(list, area);
 }
 
-fn item_lines(app: &App, file: &OpenFile, item: &crate::domain::rules::ChecklistItem, selected: bool) -> Vec<Line<'static>> {
+fn item_lines(
+    app: &App,
+    file: &OpenFile,
+    item: &crate::domain::rules::ChecklistItem,
+    selected: bool,
+) -> Vec<Line<'static>> {
     let tick = file.intake().ticks.get(&item.id);
     let done = tick.is_some_and(|t| t.satisfies(&item.kind));
-    let mark = if done { "[✓]" } else if tick.is_some_and(|t| t.original_seen || t.copy_kept) { "[~]" } else { "[ ]" };
+    let mark = if done {
+        "[✓]"
+    } else if tick.is_some_and(|t| t.original_seen || t.copy_kept) {
+        "[~]"
+    } else {
+        "[ ]"
+    };
     let highlight = selected && app.overlay.is_none();
-    let style = if highlight { Style::new().add_modifier(Modifier::REVERSED) } else { Style::new() };
+    let style = if highlight {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new()
+    };
     let mut lines = vec![
         Line::from(vec![
             Span::from(format!("{mark} {} ×{}", item.title, item.copies)).bold(),
@@ -271,12 +440,21 @@ fn item_lines(app: &App, file: &OpenFile, item: &crate::domain::rules::Checklist
         lines.push(tick_line(app, tick));
     }
     if let Some(date) = item.valid_on {
-        lines.push(Line::from(format!("      {}{date}", strings::LICENCE_VALID_ON)).fg(Color::Yellow));
+        lines.push(
+            Line::from(format!("      {}{date}", strings::LICENCE_VALID_ON)).fg(Color::Yellow),
+        );
     }
     if selected {
-        lines.extend(item.note.iter().map(|n| Line::from(format!("      {n}")).fg(Color::Gray)));
+        lines.extend(
+            item.note
+                .iter()
+                .map(|n| Line::from(format!("      {n}")).fg(Color::Gray)),
+        );
     }
-    lines.extend(tick.and_then(|t| t.note.clone()).map(|n| Line::from(format!("      ⚠ {n}")).fg(Color::Yellow)));
+    lines.extend(
+        tick.and_then(|t| t.note.clone())
+            .map(|n| Line::from(format!("      ⚠ {n}")).fg(Color::Yellow)),
+    );
     lines
 }
 
@@ -296,15 +474,34 @@ fn tick_line(app: &App, tick: &crate::domain::intake::Tick) -> Line<'static> {
 fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
     let (title, lines, height): (String, Vec<Line>, u16) = match overlay {
         Overlay::Help => {
-            let lines = help_bindings(app).iter().map(|b| Line::from(format!("{:<12} {}", b.shown, tr(app, b.label)))).collect::<Vec<_>>();
+            let lines = help_bindings(app)
+                .iter()
+                .map(|b| Line::from(format!("{:<12} {}", b.shown, tr(app, b.label))))
+                .collect::<Vec<_>>();
             let h = lines.len() as u16 + 2;
             (tr(app, ui::HELP_TITLE).into(), lines, h)
         }
         Overlay::ConfirmAccept => {
-            let name = app.file.as_ref().map(|f| f.loaded.candidate.name.clone()).unwrap_or_default();
-            (tr(app, ui::K_ACCEPT).into(), vec![Line::from(format!("{} {name}", tr(app, ui::CONFIRM_ACCEPT))).bold(), Line::default(), Line::from(tr(app, ui::CONFIRM_HINT))], 5)
+            let name = app
+                .file
+                .as_ref()
+                .map(|f| f.loaded.candidate.name.clone())
+                .unwrap_or_default();
+            (
+                tr(app, ui::K_ACCEPT).into(),
+                vec![
+                    Line::from(format!("{} {name}", tr(app, ui::CONFIRM_ACCEPT))).bold(),
+                    Line::default(),
+                    Line::from(tr(app, ui::CONFIRM_HINT)),
+                ],
+                5,
+            )
         }
-        Overlay::Return { picked, cursor, other } => {
+        Overlay::Return {
+            picked,
+            cursor,
+            other,
+        } => {
             let mut lines: Vec<Line> = app
                 .reasons
                 .iter()
@@ -315,55 +512,119 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
                     if i == *cursor { line.reversed() } else { line }
                 })
                 .collect();
-            lines.push(Line::from(format!("{}：{other}▏", tr(app, ui::RETURN_OTHER))));
+            lines.push(Line::from(format!(
+                "{}：{other}▏",
+                tr(app, ui::RETURN_OTHER)
+            )));
             let h = lines.len() as u16 + 2;
             (tr(app, ui::RETURN_TITLE).into(), lines, h)
         }
-        Overlay::Note { text } => (tr(app, ui::NOTE_TITLE).into(), vec![Line::from(format!("{text}▏"))], 3),
+        Overlay::Note { text } => (
+            tr(app, ui::NOTE_TITLE).into(),
+            vec![Line::from(format!("{text}▏"))],
+            3,
+        ),
         Overlay::Approve(form) => {
             let lines = login_fields(app, form);
             let h = lines.len() as u16 + 2;
             (tr(app, ui::OVERRIDE_TITLE).into(), lines, h)
         }
-        Overlay::Search { query, results, cursor } => {
+        Overlay::Search {
+            query,
+            results,
+            cursor,
+        } => {
             let mut lines = vec![Line::from(format!("› {query}▏")).bold()];
-            lines.extend(list_lines(app, results.as_ref().map(|r| r.iter().map(|s| format!("{}  {}  {}  {}", s.exam_no, s.name, s.id_masked, s.major)).collect()), *cursor, ui::SEARCH_NONE));
+            lines.extend(list_lines(
+                app,
+                results.as_ref().map(|r| {
+                    r.iter()
+                        .map(|s| format!("{}  {}  {}  {}", s.exam_no, s.name, s.id_masked, s.major))
+                        .collect()
+                }),
+                *cursor,
+                ui::SEARCH_NONE,
+            ));
             (tr(app, ui::SEARCH_TITLE).into(), lines, 14)
         }
-        Overlay::Void { exam_no, reason, focus } => {
-            let form = [(ui::VOID_EXAM_NO, exam_no, Field::Id), (ui::VOID_REASON, reason, Field::Pin)];
+        Overlay::Void {
+            exam_no,
+            reason,
+            focus,
+        } => {
+            let form = [
+                (ui::VOID_EXAM_NO, exam_no, Field::Id),
+                (ui::VOID_REASON, reason, Field::Pin),
+            ];
             let lines = form
                 .iter()
                 .map(|(label, value, field)| {
                     let marker = if focus == field { "▶ " } else { "  " };
-                    Line::from(format!("{marker}{}：{value}{}", tr(app, *label), if focus == field { "▏" } else { "" }))
+                    Line::from(format!(
+                        "{marker}{}：{value}{}",
+                        tr(app, *label),
+                        if focus == field { "▏" } else { "" }
+                    ))
                 })
                 .collect();
             (tr(app, ui::VOID_TITLE).into(), lines, 4)
         }
-        Overlay::Unlock { id } => (tr(app, ui::UNLOCK_TITLE).into(), vec![Line::from(format!("{id}▏"))], 3),
+        Overlay::Unlock { id } => (
+            tr(app, ui::UNLOCK_TITLE).into(),
+            vec![Line::from(format!("{id}▏"))],
+            3,
+        ),
         Overlay::Today { rows, cursor } => {
             let items = rows.as_ref().map(|r| {
                 r.iter()
-                    .map(|t| format!("{}  {}  {}  {}", t.at.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M"), t.exam_no, t.name, strings::intake_state(t.state)))
+                    .map(|t| {
+                        format!(
+                            "{}  {}  {}  {}",
+                            t.at.with_timezone(&chrono_tz::Asia::Shanghai)
+                                .format("%H:%M"),
+                            t.exam_no,
+                            t.name,
+                            strings::intake_state(t.state)
+                        )
+                    })
                     .collect()
             });
-            (tr(app, ui::TODAY_TITLE).into(), list_lines(app, items, *cursor, ui::TODAY_NONE), 14)
+            (
+                tr(app, ui::TODAY_TITLE).into(),
+                list_lines(app, items, *cursor, ui::TODAY_NONE),
+                14,
+            )
         }
     };
     let popup = centered(area, 80, height.min(area.height));
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::bordered().title(format!(" {title} "))), popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {title} "))),
+        popup,
+    );
 }
 
-fn list_lines(app: &App, items: Option<Vec<String>>, cursor: usize, empty: ui::Tr) -> Vec<Line<'static>> {
+fn list_lines(
+    app: &App,
+    items: Option<Vec<String>>,
+    cursor: usize,
+    empty: ui::Tr,
+) -> Vec<Line<'static>> {
     match items {
         None => vec![Line::from(tr(app, ui::LOOKING_UP)).fg(Color::Yellow)],
         Some(items) if items.is_empty() => vec![Line::from(tr(app, empty)).fg(Color::DarkGray)],
         Some(items) => items
             .into_iter()
             .enumerate()
-            .map(|(i, text)| if i == cursor { Line::from(text).reversed() } else { Line::from(text) })
+            .map(|(i, text)| {
+                if i == cursor {
+                    Line::from(text).reversed()
+                } else {
+                    Line::from(text)
+                }
+            })
             .collect(),
     }
 }
@@ -371,5 +632,10 @@ fn list_lines(app: &App, items: Option<Vec<String>>, cursor: usize, empty: ui::T
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
-    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
 }

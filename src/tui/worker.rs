@@ -15,7 +15,11 @@ use crate::store::{Actor, Role};
 use crate::strings::ui;
 
 /// Carries out the effects that need the database, in the order `update` asked for them.
-pub fn run(mut counter: Counter, jobs: Receiver<(Effect, DateTime<Utc>)>, events: Sender<AppEvent>) {
+pub fn run(
+    mut counter: Counter,
+    jobs: Receiver<(Effect, DateTime<Utc>)>,
+    events: Sender<AppEvent>,
+) {
     for (effect, now) in jobs {
         let event = handle(&mut counter, effect, now);
         if let Some(event) = event
@@ -28,33 +32,74 @@ pub fn run(mut counter: Counter, jobs: Receiver<(Effect, DateTime<Utc>)>, events
 
 fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<AppEvent> {
     Some(match effect {
-        Effect::Login { id, pin } => AppEvent::LoggedIn(counter.store.login(&id, &pin, now).map_err(|e| e.to_string())),
+        Effect::Login { id, pin } => AppEvent::LoggedIn(
+            counter
+                .store
+                .login(&id, &pin, now)
+                .map_err(|e| e.to_string()),
+        ),
         Effect::Lookup { payload } => AppEvent::Loaded(lookup(counter, &payload, now)),
-        Effect::Save { intake, events, clerk_id, outcome } => {
-            let actor = Actor { counter_id: &counter.counter_id, clerk_id: &clerk_id, at: now };
+        Effect::Save {
+            intake,
+            events,
+            clerk_id,
+            outcome,
+        } => {
+            let actor = Actor {
+                counter_id: &counter.counter_id,
+                clerk_id: &clerk_id,
+                at: now,
+            };
             let result = counter.store.save_intake(&intake, &events, &actor);
             tracing::info!(exam_no = %intake.exam_no, state = intake.state.as_str(), ok = result.is_ok(), "save intake");
             AppEvent::Saved(result.map(|()| outcome).map_err(|e| e.to_string()))
         }
-        Effect::Approve { id, pin, exam_no, blockers } => AppEvent::Approved(approve(counter, &id, &pin, &exam_no, &blockers, now)),
+        Effect::Approve {
+            id,
+            pin,
+            exam_no,
+            blockers,
+        } => AppEvent::Approved(approve(counter, &id, &pin, &exam_no, &blockers, now)),
         Effect::Search { query } => AppEvent::Found(search(counter, &query).unwrap_or_default()),
         Effect::LoadToday => AppEvent::Today(today(counter, now).unwrap_or_default()),
-        Effect::Audit { actor, action, detail } => {
+        Effect::Audit {
+            actor,
+            action,
+            detail,
+        } => {
             if let Err(e) = counter.store.audit(now, &actor, action, &detail) {
                 tracing::error!(error = %e, "audit");
             }
             return None;
         }
-        Effect::Count { date } => {
-            AppEvent::Counted(counter.store.tally(date, counter.site_code.as_deref()).map_err(|e| e.to_string()))
-        }
-        Effect::Void { exam_no, reason, by } => {
-            let result = counter.store.void_intake(&exam_no, &reason, &by, &counter.counter_id, now);
-            AppEvent::Done(result.map(|_| (ui::VOIDED, exam_no)).map_err(|e| e.to_string()))
+        Effect::Count { date } => AppEvent::Counted(
+            counter
+                .store
+                .tally(date, counter.site_code.as_deref())
+                .map_err(|e| e.to_string()),
+        ),
+        Effect::Void {
+            exam_no,
+            reason,
+            by,
+        } => {
+            let result =
+                counter
+                    .store
+                    .void_intake(&exam_no, &reason, &by, &counter.counter_id, now);
+            AppEvent::Done(
+                result
+                    .map(|_| (ui::VOIDED, exam_no))
+                    .map_err(|e| e.to_string()),
+            )
         }
         Effect::Unlock { id, by } => {
             let result = counter.store.unlock_clerk(&id, &by, now);
-            AppEvent::Done(result.map(|()| (ui::UNLOCKED, id)).map_err(|e| e.to_string()))
+            AppEvent::Done(
+                result
+                    .map(|()| (ui::UNLOCKED, id))
+                    .map_err(|e| e.to_string()),
+            )
         }
         // The UI thread carries these out itself.
         Effect::Bell | Effect::Quit => return None,
@@ -62,15 +107,27 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
 }
 
 fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Loaded>, String> {
-    let checked = counter.check_full(payload, now).map_err(|e| e.to_string())?;
+    let checked = counter
+        .check_full(payload, now)
+        .map_err(|e| e.to_string())?;
     let exam_no = checked.candidate.exam_no.to_string();
     tracing::info!(exam_no = %exam_no, kind = ?checked.assessment.scan.kind, "scan");
     let intake = checked
         .intake
         .map(|r| r.intake)
         .unwrap_or_else(|| Intake::new(uuid::Uuid::now_v7().to_string(), exam_no.clone()));
-    let photo = counter.store.photo(&exam_no).ok().flatten().and_then(|jpeg| photo::to_cells(&jpeg));
-    Ok(Box::new(Loaded { assessment: checked.assessment, candidate: checked.candidate, intake, photo }))
+    let photo = counter
+        .store
+        .photo(&exam_no)
+        .ok()
+        .flatten()
+        .and_then(|jpeg| photo::to_cells(&jpeg));
+    Ok(Box::new(Loaded {
+        assessment: checked.assessment,
+        candidate: checked.candidate,
+        intake,
+        photo,
+    }))
 }
 
 /// A supervisor's PIN for a file that needs approval; the approval is audited.
@@ -82,10 +139,16 @@ fn approve(
     blockers: &[String],
     now: DateTime<Utc>,
 ) -> Result<crate::store::Clerk, String> {
-    let clerk = counter.store.login(id, pin, now).map_err(|e| e.to_string())?;
+    let clerk = counter
+        .store
+        .login(id, pin, now)
+        .map_err(|e| e.to_string())?;
     if clerk.role == Role::Supervisor {
         let detail = format!("{exam_no} {}", blockers.join(","));
-        counter.store.audit(now, id, "override", &detail).map_err(|e| e.to_string())?;
+        counter
+            .store
+            .audit(now, id, "override", &detail)
+            .map_err(|e| e.to_string())?;
     }
     Ok(clerk)
 }
@@ -98,18 +161,31 @@ fn search(counter: &Counter, query: &str) -> Result<Vec<SearchRow>, crate::store
     };
     Ok(found
         .into_iter()
-        .map(|c| SearchRow { exam_no: c.exam_no.to_string(), id_masked: c.id_masked(), major: c.major_name.clone(), name: c.name })
+        .map(|c| SearchRow {
+            exam_no: c.exam_no.to_string(),
+            id_masked: c.id_masked(),
+            major: c.major_name.clone(),
+            name: c.name,
+        })
         .collect())
 }
 
 fn today(counter: &Counter, now: DateTime<Utc>) -> Result<Vec<TodayRow>, crate::store::StoreError> {
     let local = now.with_timezone(&chrono_tz::Asia::Shanghai);
     let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
-    let since = midnight.and_local_timezone(chrono_tz::Asia::Shanghai).earliest().map_or(now, |t| t.with_timezone(&Utc));
+    let since = midnight
+        .and_local_timezone(chrono_tz::Asia::Shanghai)
+        .earliest()
+        .map_or(now, |t| t.with_timezone(&Utc));
     Ok(counter
         .store
         .intakes_changed_since(&counter.counter_id, since)?
         .into_iter()
-        .map(|r| TodayRow { exam_no: r.exam_no, name: r.name, state: r.state, at: r.updated_at })
+        .map(|r| TodayRow {
+            exam_no: r.exam_no,
+            name: r.name,
+            state: r.state,
+            at: r.updated_at,
+        })
         .collect())
 }

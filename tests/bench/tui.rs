@@ -29,7 +29,9 @@ const COUNT: usize = 200_000;
 const SAMPLES: usize = 2_000;
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).single().expect("fixed instant")
+    Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0)
+        .single()
+        .expect("fixed instant")
 }
 
 struct Fixture {
@@ -46,16 +48,28 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("counter.db");
     let key = SigningKey::from_bytes(&[9; 32]);
-    let roster: Vec<_> = demo::roster(COUNT, 11, now(), &key).expect("roster").into_iter().map(|(_, c)| c).collect();
+    let roster: Vec<_> = demo::roster(COUNT, 11, now(), &key)
+        .expect("roster")
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
     let mut store = Store::open(&db).expect("store");
     store.import_roster(&roster).expect("import");
     demo::refresh_window(&store, now()).expect("window");
-    store.add_clerk("c01", "演示柜员甲", Role::Clerk, "1111", "bench", now()).expect("clerk");
+    store
+        .add_clerk("c01", "演示柜员甲", Role::Clerk, "1111", "bench", now())
+        .expect("clerk");
     let step = COUNT / SAMPLES;
-    let payloads: Vec<String> = roster.iter().step_by(step).filter_map(|c| c.qr.clone()).collect();
+    let payloads: Vec<String> = roster
+        .iter()
+        .step_by(step)
+        .filter_map(|c| c.qr.clone())
+        .collect();
     for (i, c) in roster.iter().step_by(step).enumerate() {
         let photo = demo::photo::demo_photo(i as u64).expect("photo");
-        store.put_photo(c.exam_no.as_str(), &photo).expect("photo stored");
+        store
+            .put_photo(c.exam_no.as_str(), &photo)
+            .expect("photo stored");
     }
     let config = Config {
         site_code: Some(demo::DEMO_SITE.into()),
@@ -66,7 +80,13 @@ fn fixture() -> Fixture {
     };
     let config_path = dir.path().join("config.toml");
     config.write_new(&config_path).expect("config");
-    Fixture { _dir: dir, db, config, config_path, payloads }
+    Fixture {
+        _dir: dir,
+        db,
+        config,
+        config_path,
+        payloads,
+    }
 }
 
 fn ui_config(counter: &Counter) -> UiConfig {
@@ -84,7 +104,12 @@ fn ui_config(counter: &Counter) -> UiConfig {
 fn start_to_first_frame(fx: &Fixture) -> Duration {
     let start = Instant::now();
     let counter = Counter::open(&fx.config, &fx.db).expect("counter");
-    let app = App::new(ui_config(&counter), counter.schedule.clone(), tui::builtin_reasons().expect("reasons"), now());
+    let app = App::new(
+        ui_config(&counter),
+        counter.schedule.clone(),
+        tui::builtin_reasons().expect("reasons"),
+        now(),
+    );
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     terminal.draw(|f| tui::view(f, &app)).expect("draw");
     start.elapsed()
@@ -94,9 +119,22 @@ fn start_to_first_frame(fx: &Fixture) -> Duration {
 fn lookup(counter: &Counter, payload: &str) -> Box<Loaded> {
     let checked = counter.check_full(payload, now()).expect("known candidate");
     let exam_no = checked.candidate.exam_no.to_string();
-    let intake = checked.intake.map(|r| r.intake).unwrap_or_else(|| Intake::new("bench".into(), exam_no.clone()));
-    let photo = counter.store.photo(&exam_no).ok().flatten().and_then(|j| tui::photo::to_cells(&j));
-    Box::new(Loaded { assessment: checked.assessment, candidate: checked.candidate, intake, photo })
+    let intake = checked
+        .intake
+        .map(|r| r.intake)
+        .unwrap_or_else(|| Intake::new("bench".into(), exam_no.clone()));
+    let photo = counter
+        .store
+        .photo(&exam_no)
+        .ok()
+        .flatten()
+        .and_then(|j| tui::photo::to_cells(&j));
+    Box::new(Loaded {
+        assessment: checked.assessment,
+        candidate: checked.candidate,
+        intake,
+        photo,
+    })
 }
 
 fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
@@ -111,8 +149,18 @@ fn report(label: &str, samples: Vec<Duration>) {
 }
 
 fn logged_in(counter: &Counter) -> App {
-    let mut app = App::new(ui_config(counter), counter.schedule.clone(), tui::builtin_reasons().expect("reasons"), now());
-    app.clerk = Some(grad_intake::store::Clerk { id: "c01".into(), name: "演示".into(), role: Role::Clerk, disabled: false });
+    let mut app = App::new(
+        ui_config(counter),
+        counter.schedule.clone(),
+        tui::builtin_reasons().expect("reasons"),
+        now(),
+    );
+    app.clerk = Some(grad_intake::store::Clerk {
+        id: "c01".into(),
+        name: "演示".into(),
+        role: Role::Clerk,
+        disabled: false,
+    });
     app.screen = Screen::Counter;
     app
 }
@@ -120,7 +168,10 @@ fn logged_in(counter: &Counter) -> App {
 fn bench(c: &mut Criterion) {
     let fx = fixture();
     let starts: Vec<Duration> = (0..20).map(|_| start_to_first_frame(&fx)).collect();
-    report(&format!("start → first frame, {COUNT} candidates (20 runs)"), starts);
+    report(
+        &format!("start → first frame, {COUNT} candidates (20 runs)"),
+        starts,
+    );
 
     let counter = Counter::open(&fx.config, &fx.db).expect("counter");
     let mut app = logged_in(&counter);
@@ -137,7 +188,10 @@ fn bench(c: &mut Criterion) {
         full.push(start.elapsed());
     }
     report("scan event → update → frame (UI thread), 120×40", ui_only);
-    report("scan → lookup + photo (worker) → update → frame, 120×40", full);
+    report(
+        "scan → lookup + photo (worker) → update → frame, 120×40",
+        full,
+    );
 
     let payload = fx.payloads[0].clone();
     c.bench_function("scan → update → frame (UI thread)", |b| {
@@ -145,7 +199,9 @@ fn bench(c: &mut Criterion) {
             || lookup(&counter, &payload),
             |loaded| {
                 tui::update(&mut app, AppEvent::Loaded(Ok(loaded)), now());
-                terminal.draw(|f| tui::view(f, black_box(&app))).expect("draw");
+                terminal
+                    .draw(|f| tui::view(f, black_box(&app)))
+                    .expect("draw");
             },
             criterion::BatchSize::SmallInput,
         )
@@ -165,11 +221,27 @@ fn resident_memory(fx: &Fixture) {
         now().to_rfc3339()
     );
     let tmux = |args: &[&str]| Command::new("tmux").args(args).output();
-    if tmux(&["new-session", "-d", "-s", &name, "-x", "120", "-y", "40", &cmd]).is_err() {
+    if tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &cmd,
+    ])
+    .is_err()
+    {
         println!("resident memory: tmux not found, not measured");
         return;
     }
-    let screen = || tmux(&["capture-pane", "-p", "-t", &name]).map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let screen = || {
+        tmux(&["capture-pane", "-p", "-t", &name])
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    };
     let wait = |needle: &str| {
         let start = Instant::now();
         while !screen().contains(needle) && start.elapsed() < Duration::from_secs(30) {
@@ -184,13 +256,22 @@ fn resident_memory(fx: &Fixture) {
     let _ = tmux(&["send-keys", "-t", &name, "-l", &fx.payloads[0]]);
     let _ = tmux(&["send-keys", "-t", &name, "Enter"]);
     wait("二维码已验证");
-    let pid = tmux(&["list-panes", "-t", &name, "-F", "#{pane_pid}"]).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+    let pid = tmux(&["list-panes", "-t", &name, "-F", "#{pane_pid}"])
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let rss = status.lines().find(|l| l.starts_with("VmRSS")).unwrap_or("VmRSS: unknown");
-    let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap_or("VmHWM: unknown");
-    println!("resident memory of the counter after login and a scan, {COUNT} candidates: {rss}; peak {hwm}");
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap_or("VmRSS: unknown");
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("VmHWM: unknown");
+    println!(
+        "resident memory of the counter after login and a scan, {COUNT} candidates: {rss}; peak {hwm}"
+    );
     let _ = tmux(&["kill-session", "-t", &name]);
-
 }
 
 criterion_group! {

@@ -27,7 +27,11 @@ pub fn signing_key() -> SigningKey {
 }
 
 pub fn roster() -> Vec<Candidate> {
-    demo::roster(30, 1, now(), &signing_key()).unwrap().into_iter().map(|(_, c)| c).collect()
+    demo::roster(30, 1, now(), &signing_key())
+        .unwrap()
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect()
 }
 
 pub fn schedule() -> Schedule {
@@ -49,7 +53,12 @@ pub fn app() -> App {
 }
 
 pub fn clerk(id: &str, role: Role) -> Clerk {
-    Clerk { id: id.into(), name: format!("演示{id}"), role, disabled: false }
+    Clerk {
+        id: id.into(),
+        name: format!("演示{id}"),
+        role,
+        disabled: false,
+    }
 }
 
 pub fn logged_in() -> App {
@@ -66,11 +75,22 @@ pub fn loaded(index: usize, intake: Option<Intake>) -> Box<Loaded> {
     let scan = scan::parse(candidate.qr.as_deref().unwrap(), &keys).unwrap();
     let rules = Rules::builtin().unwrap();
     let schedule = schedule();
-    let ctx = Context { rules: &rules, schedule: &schedule, counter_site: Some(demo::DEMO_SITE), now: now() };
+    let ctx = Context {
+        rules: &rules,
+        schedule: &schedule,
+        counter_site: Some(demo::DEMO_SITE),
+        now: now(),
+    };
     let assessment = assess::assess(&ctx, &scan, &candidate, intake.as_ref());
-    let intake = intake.unwrap_or_else(|| Intake::new(format!("intake-{index}"), candidate.exam_no.to_string()));
+    let intake = intake
+        .unwrap_or_else(|| Intake::new(format!("intake-{index}"), candidate.exam_no.to_string()));
     let photo = tui::photo::to_cells(&demo::photo::demo_photo(index as u64).unwrap());
-    Box::new(Loaded { assessment, candidate, intake, photo })
+    Box::new(Loaded {
+        assessment,
+        candidate,
+        intake,
+        photo,
+    })
 }
 
 pub fn key(code: KeyCode) -> AppEvent {
