@@ -76,6 +76,12 @@ const STEPS: &[&str] = &[
 pub fn open(path: &Path) -> Result<Connection, PortalError> {
     create_owner_only(path)?;
     let mut conn = Connection::open(path)?;
+    let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+    if pages == 0 {
+        // Roster records are about 1.5 KB of JSON: 16 KB pages hold several each (as on the
+        // counter). Settable only before the first table, and before WAL.
+        conn.pragma_update(None, "page_size", 16_384)?;
+    }
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;

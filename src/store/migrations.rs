@@ -75,6 +75,14 @@ const STEPS: &[&str] = &[
     "CREATE TABLE schedule_docs (name TEXT PRIMARY KEY, toml TEXT NOT NULL);",
     // 4: sync finds the next pending events of a counter without scanning those already sent.
     "CREATE INDEX events_pending ON events(counter_id, seq) WHERE sync_state = 'pending';",
+    // 5: photos the roster pulled from the portal names and the counter does not hold yet, so
+    // sync fetches them without scanning every record.
+    "CREATE TABLE photo_wants (exam_no TEXT PRIMARY KEY, sha256 TEXT NOT NULL);
+     INSERT INTO photo_wants(exam_no, sha256)
+        SELECT c.exam_no, json_extract(c.record, '$.photo_sha256') FROM candidates c
+        WHERE json_extract(c.record, '$.photo_sha256') IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.exam_no = c.exam_no
+                          AND p.sha256 = json_extract(c.record, '$.photo_sha256'));",
 ];
 
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

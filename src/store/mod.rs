@@ -139,7 +139,10 @@ impl Store {
 /// POSIX lock this process holds on it, including those of other connections (the counter
 /// screen and the sync worker each have one).
 fn create_owner_only(path: &Path) -> Result<bool, StoreError> {
-    let err = |source| StoreError::Open { path: path.to_owned(), source };
+    let err = |source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
@@ -149,7 +152,11 @@ fn create_owner_only(path: &Path) -> Result<bool, StoreError> {
         if path.exists() {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
         } else {
-            let created = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path);
             match created {
                 // Another process may have created it in between: that file is just as good.
                 Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(err(e)),

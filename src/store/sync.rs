@@ -2,15 +2,13 @@
 //! the roster pulled from the portal with its cursor. Each method is one short transaction (or a
 //! plain read): the worker never keeps the database locked while it waits for the network.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::{Store, StoreError};
 use crate::domain::candidate::Candidate;
 
 /// The settings key holding the roster cursor of one site: `<portal_id> <cursor>`.
 const ROSTER_CURSOR_KEY: &str = "sync.roster_cursor.";
-/// The roster cursor at which every photo the roster names was last present.
-const PHOTOS_CHECKED_KEY: &str = "sync.photos_checked.";
 
 /// An event on its way to the portal, as the log holds it (`body` is its JSON text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,14 +139,15 @@ impl Store {
         Ok(value.and_then(|v| parse_position(&v)))
     }
 
-    /// Stores one page of the roster and the cursor after it in one transaction, so a pull
-    /// interrupted anywhere resumes exactly after the last page stored. Returns the number of
-    /// records written.
+    /// Stores pulled roster records and the cursor after them in one transaction, so a pull
+    /// interrupted anywhere resumes exactly after the last records stored. Each record is kept
+    /// as the portal sent it (`json`); a photo it names that the counter lacks is noted for
+    /// [`Store::photos_wanted`]. Returns the number of records written.
     pub fn apply_roster_page(
         &mut self,
         site: &str,
         portal_id: &str,
-        candidates: &[Candidate],
+        records: &[(Candidate, Box<str>)],
         next_cursor: i64,
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
@@ -160,9 +159,12 @@ impl Store {
                    site_code = excluded.site_code, batch = excluded.batch,
                    updated_at = excluded.updated_at, record = excluded.record",
             )?;
-            for c in candidates {
-                let record =
-                    serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let mut want = tx.prepare_cached(
+                "INSERT INTO photo_wants(exam_no, sha256) SELECT ?1, ?2
+                 WHERE NOT EXISTS (SELECT 1 FROM photos WHERE exam_no = ?1 AND sha256 = ?2)
+                 ON CONFLICT(exam_no) DO UPDATE SET sha256 = excluded.sha256",
+            )?;
+            for (c, json) in records {
                 upsert.execute(params![
                     c.exam_no.as_str(),
                     c.id_no,
@@ -170,8 +172,11 @@ impl Store {
                     c.site_code,
                     c.batch,
                     c.updated_at.to_rfc3339(),
-                    record
+                    &**json
                 ])?;
+                if let Some(sha) = &c.photo_sha256 {
+                    want.execute(params![c.exam_no.as_str(), sha])?;
+                }
             }
             tx.execute(
                 "INSERT INTO settings(key, value) VALUES (?1, ?2)
@@ -183,44 +188,30 @@ impl Store {
             )?;
         }
         tx.commit()?;
-        Ok(candidates.len())
+        Ok(records.len())
     }
 
-    /// The roster cursor at which the last photo pass found nothing missing (`None`: never).
-    pub fn photos_checked_at(
-        &self,
-        site: &str,
-        portal_id: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        self.cursor_setting(PHOTOS_CHECKED_KEY, site, portal_id)
-    }
-
-    pub fn set_photos_checked_at(
-        &self,
-        site: &str,
-        portal_id: &str,
-        cursor: i64,
-    ) -> Result<(), StoreError> {
-        self.set_setting(
-            &format!("{PHOTOS_CHECKED_KEY}{site}"),
-            &format!("{portal_id} {cursor}"),
-        )
-    }
-
-    /// Candidates of `site` after `after` (by exam number) whose roster record names a photo
-    /// the counter does not hold, or holds an older one of: (exam_no, wanted sha256, sha256 held).
+    /// Photos to fetch for candidates of `site`, after `after` by exam number: (exam_no, sha256
+    /// the roster names, sha256 held). Notes whose candidate no longer names that photo, or
+    /// whose photo has arrived, are dropped first.
     pub fn photos_wanted(
         &self,
         site: &str,
         after: &str,
         limit: usize,
     ) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+        self.conn.execute(
+            "DELETE FROM photo_wants WHERE exam_no > ?1 AND (
+                EXISTS (SELECT 1 FROM photos p WHERE p.exam_no = photo_wants.exam_no AND p.sha256 = photo_wants.sha256)
+                OR NOT EXISTS (SELECT 1 FROM candidates c WHERE c.exam_no = photo_wants.exam_no
+                    AND json_extract(c.record, '$.photo_sha256') = photo_wants.sha256))",
+            [after],
+        )?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.exam_no, json_extract(c.record, '$.photo_sha256') AS want, p.sha256
-             FROM candidates c LEFT JOIN photos p ON p.exam_no = c.exam_no
-             WHERE c.site_code = ?1 AND c.exam_no > ?2 AND want IS NOT NULL
-               AND (p.sha256 IS NULL OR p.sha256 <> want)
-             ORDER BY c.exam_no LIMIT ?3",
+            "SELECT w.exam_no, w.sha256, p.sha256 FROM photo_wants w
+             JOIN candidates c ON c.exam_no = w.exam_no
+             LEFT JOIN photos p ON p.exam_no = w.exam_no
+             WHERE c.site_code = ?1 AND w.exam_no > ?2 ORDER BY w.exam_no LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![site, after, limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -228,25 +219,17 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn cursor_setting(
-        &self,
-        prefix: &str,
-        site: &str,
-        portal_id: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        let value: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [format!("{prefix}{site}")],
-                |r| r.get(0),
-            )
-            .optional()?;
-        // A cursor from another portal (or a rebuilt one) means nothing here.
-        Ok(value
-            .and_then(|v| parse_position(&v))
-            .filter(|(id, _)| id == portal_id)
-            .map(|(_, c)| c))
+    /// A wanted photo arrived: stored and the note removed together.
+    pub fn store_wanted_photo(&mut self, exam_no: &str, jpeg: &[u8]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO photos(exam_no, sha256, jpeg) VALUES (?1, ?2, ?3)
+             ON CONFLICT(exam_no) DO UPDATE SET sha256 = excluded.sha256, jpeg = excluded.jpeg",
+            params![exam_no, super::sha256_hex(jpeg), jpeg],
+        )?;
+        tx.execute("DELETE FROM photo_wants WHERE exam_no = ?1", [exam_no])?;
+        tx.commit()?;
+        Ok(())
     }
 }
 

@@ -28,6 +28,15 @@ pub struct Endpoint {
     pub timeout: Duration,
 }
 
+/// A roster page with each record left as the portal sent it (see `RosterPage`).
+#[derive(Debug, serde::Deserialize)]
+pub struct RawRosterPage {
+    pub portal_id: String,
+    pub candidates: Vec<Box<serde_json::value::RawValue>>,
+    pub next_cursor: i64,
+    pub done: bool,
+}
+
 /// A photo request's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhotoFetch {
@@ -123,11 +132,19 @@ impl Client {
 
     /// `GET /v1/sites/{site}/roster`: the changes after `cursor`, at most `limit`.
     pub fn roster_page(&self, cursor: i64, limit: usize) -> Result<RosterPage, SyncError> {
-        let url = format!(
+        read_json(self.get(&self.roster_url(cursor, limit), None)?)
+    }
+
+    /// The same page with its records unparsed, for storing them as they came.
+    pub fn roster_page_raw(&self, cursor: i64, limit: usize) -> Result<RawRosterPage, SyncError> {
+        read_json(self.get(&self.roster_url(cursor, limit), None)?)
+    }
+
+    fn roster_url(&self, cursor: i64, limit: usize) -> String {
+        format!(
             "{}{API_PREFIX}/sites/{}/roster?cursor={cursor}&limit={limit}",
             self.base, self.endpoint.site_code
-        );
-        read_json(self.get(&url, None)?)
+        )
     }
 
     /// `GET /v1/photos/{exam_no}`, conditional on the photo the counter already has.

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-pub use client::{Client, Endpoint, PhotoFetch, check_portal_url};
+pub use client::{Client, Endpoint, PhotoFetch, RawRosterPage, check_portal_url};
 pub use planner::{Backoff, Failure};
 pub use worker::{
     Link, Progress, RoundReport, SyncSettings, SyncStatus, WorkerHandle, run_round, spawn_worker,

@@ -4,17 +4,18 @@
 //! the portal.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use super::SyncError;
-use super::client::{Client, Endpoint, PhotoFetch};
+use super::client::{Client, Endpoint, PhotoFetch, RawRosterPage};
 use super::planner::{Backoff, Outcome, Planner, Stage, Step, Verdict};
 use super::protocol::{Event, EventBatch, EventStatus};
 use crate::config::Config;
+use crate::domain::candidate::Candidate;
 use crate::store::{EventFate, OutgoingEvent, Store, sha256_hex};
 use crate::strings;
 
@@ -161,10 +162,12 @@ impl Engine<'_> {
         }
     }
 
-    fn run(&mut self, step: Step) -> Result<Outcome, SyncError> {
+    fn run(&mut self, step: Step, pace: &mut dyn Pace) -> Result<Outcome, SyncError> {
         match step {
             Step::Push { limit } => self.push(limit).map(|()| Outcome::Pushed),
-            Step::PullRoster => self.pull_roster().map(|done| Outcome::RosterPage { done }),
+            Step::PullRoster => self
+                .pull_roster(pace)
+                .map(|done| Outcome::RosterPage { done }),
             Step::PullPhotos => self.pull_photos().map(|()| Outcome::PhotosDone),
             Step::Wait(_) | Step::Done | Step::GiveUp => Ok(Outcome::Pushed),
         }
@@ -222,84 +225,180 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// One page from the saved cursor; the page and the cursor after it are stored together.
-    fn pull_roster(&mut self) -> Result<bool, SyncError> {
-        let site = self.settings.endpoint.site_code.clone();
-        let position = self.store.roster_position(&site)?;
-        let cursor = position.as_ref().map_or(0, |p| p.1);
-        let page = self.client.roster_page(cursor, self.settings.roster_page)?;
-        if position.is_some_and(|(id, c)| id != page.portal_id && c != 0) {
-            // Another portal database: its change numbers mean nothing here. Start over.
-            self.store
-                .apply_roster_page(&site, &page.portal_id, &[], 0)?;
-            return Ok(false);
-        }
-        for c in &page.candidates {
-            c.validate().map_err(|e| {
-                SyncError::BadRecord(format!("{} {}：{}", c.exam_no, e.field, e.message))
-            })?;
-        }
-        let n = self.store.apply_roster_page(
-            &site,
-            &page.portal_id,
-            &page.candidates,
-            page.next_cursor,
-        )?;
-        self.report.roster_received += n;
-        Ok(page.done)
+    /// Pages from the saved cursor until the portal says `done`. A second thread fetches and
+    /// checks pages while this one stores them; each store is one transaction holding records
+    /// and the cursor after them: it never waits on the network, and a pull interrupted
+    /// anywhere resumes after the last records stored.
+    fn pull_roster(&mut self, pace: &mut dyn Pace) -> Result<bool, SyncError> {
+        let position = self
+            .store
+            .roster_position(&self.settings.endpoint.site_code)?;
+        let start = position.as_ref().map_or(0, |p| p.1);
+        let (client, limit) = (self.client, self.settings.roster_page);
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::sync_channel(2);
+            scope.spawn(move || fetch_pages(client, start, limit, &tx));
+            self.store_pages(rx, position, pace)
+        })
     }
 
-    /// Photos the roster names and the counter lacks. Skipped when nothing changed since the
-    /// last pass that found every photo.
-    fn pull_photos(&mut self) -> Result<(), SyncError> {
+    /// Stores what `fetch_pages` sends, `ROSTER_WRITE` records or more at a time.
+    fn store_pages(
+        &mut self,
+        pages: Receiver<Result<RosterBatch, SyncError>>,
+        position: Option<(String, i64)>,
+        pace: &mut dyn Pace,
+    ) -> Result<bool, SyncError> {
         let site = self.settings.endpoint.site_code.clone();
-        let Some((portal_id, cursor)) = self.store.roster_position(&site)? else {
+        let mut buffer = Vec::new();
+        let mut at: Option<(String, i64)> = None;
+        for page in pages {
+            let page = match page {
+                Ok(page) => page,
+                Err(e) => {
+                    self.flush_roster(&site, &mut buffer, at.as_ref(), pace)?;
+                    return Err(e);
+                }
+            };
+            if position
+                .as_ref()
+                .is_some_and(|(id, c)| *id != page.portal_id && *c != 0)
+            {
+                // Another portal database: its change numbers mean nothing here. Start over.
+                self.store
+                    .apply_roster_page(&site, &page.portal_id, &[], 0)?;
+                return Ok(false);
+            }
+            buffer.extend(page.records);
+            at = Some((page.portal_id, page.next_cursor));
+            if buffer.len() >= ROSTER_WRITE || page.done {
+                self.flush_roster(&site, &mut buffer, at.as_ref(), pace)?;
+            }
+            if page.done {
+                return Ok(true);
+            }
+        }
+        self.flush_roster(&site, &mut buffer, at.as_ref(), pace)?;
+        Ok(false)
+    }
+
+    fn flush_roster(
+        &mut self,
+        site: &str,
+        buffer: &mut Vec<(Candidate, Box<str>)>,
+        at: Option<&(String, i64)>,
+        pace: &mut dyn Pace,
+    ) -> Result<(), SyncError> {
+        let Some((portal_id, cursor)) = at else {
             return Ok(());
         };
-        if self.store.photos_checked_at(&site, &portal_id)? == Some(cursor) {
-            return Ok(());
-        }
-        let mut after = String::new();
-        let mut complete = true;
-        loop {
-            let wanted = self.store.photos_wanted(&site, &after, 100)?;
-            let Some(last) = wanted.last().map(|w| w.0.clone()) else {
-                break;
-            };
-            for (exam_no, want, have) in wanted {
-                complete &= self.fetch_photo(&exam_no, &want, have.as_deref())?;
-            }
-            after = last;
-        }
-        if complete {
-            self.store
-                .set_photos_checked_at(&site, &portal_id, cursor)?;
-        }
+        self.report.roster_received += self
+            .store
+            .apply_roster_page(site, portal_id, buffer, *cursor)?;
+        buffer.clear();
+        pace.progress(&self.progress(Stage::Roster));
         Ok(())
     }
 
-    /// Fetches one photo; false when the portal has none that matches the roster (yet).
+    /// Photos the pulled roster names and the counter lacks. One the portal does not have (yet)
+    /// is asked for again next round.
+    fn pull_photos(&mut self) -> Result<(), SyncError> {
+        let site = self.settings.endpoint.site_code.clone();
+        let mut after = String::new();
+        loop {
+            let wanted = self.store.photos_wanted(&site, &after, 100)?;
+            let Some(last) = wanted.last().map(|w| w.0.clone()) else {
+                return Ok(());
+            };
+            for (exam_no, want, have) in wanted {
+                self.fetch_photo(&exam_no, &want, have.as_deref())?;
+            }
+            after = last;
+        }
+    }
+
     fn fetch_photo(
         &mut self,
         exam_no: &str,
         want: &str,
         have: Option<&str>,
-    ) -> Result<bool, SyncError> {
+    ) -> Result<(), SyncError> {
         match self.client.photo(exam_no, have) {
             Ok(PhotoFetch::Fetched { jpeg, .. }) if sha256_hex(&jpeg) == want => {
-                self.store.put_photo(exam_no, &jpeg)?;
+                self.store.store_wanted_photo(exam_no, &jpeg)?;
                 self.report.photos_received += 1;
-                Ok(true)
             }
-            Ok(_) => Ok(false),
+            // Not there yet, or not the photo the roster names: asked for again next round.
+            Ok(_) => {}
             // One candidate's photo the portal will not give does not stop the others.
-            Err(e) if !e.is_retryable() => {
-                tracing::warn!(exam_no, error = %e, "photo refused");
-                Ok(false)
-            }
-            Err(e) => Err(e),
+            Err(e) if !e.is_retryable() => tracing::warn!(exam_no, error = %e, "photo refused"),
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+}
+
+/// Records written per transaction while pulling the roster: a first pull of 200,000 candidates
+/// is ten transactions, and the clerks' own writes never wait long behind one.
+const ROSTER_WRITE: usize = 20_000;
+
+/// A checked roster page: each record parsed (and validated) and as the portal sent it.
+struct RosterBatch {
+    portal_id: String,
+    records: Vec<(Candidate, Box<str>)>,
+    next_cursor: i64,
+    done: bool,
+}
+
+/// Fetches pages from `cursor` on until the portal says `done`, the receiver hangs up, or a
+/// request fails (the failure is sent, then nothing more).
+fn fetch_pages(
+    client: &Client,
+    mut cursor: i64,
+    limit: usize,
+    out: &SyncSender<Result<RosterBatch, SyncError>>,
+) {
+    loop {
+        let batch = client
+            .roster_page_raw(cursor, limit)
+            .and_then(|page| check_page(page, cursor));
+        let last = batch.as_ref().map_or(true, |b| b.done);
+        if let Ok(b) = &batch {
+            cursor = b.next_cursor;
+        }
+        if out.send(batch).is_err() || last {
+            return;
         }
     }
+}
+
+/// Parses and validates every record; a page that does not move the cursor forward yet says
+/// there is more would loop forever, so it is an error.
+fn check_page(page: RawRosterPage, cursor: i64) -> Result<RosterBatch, SyncError> {
+    if !page.done && page.next_cursor <= cursor {
+        return Err(SyncError::BadResponse(format!(
+            "next_cursor {} <= {cursor}",
+            page.next_cursor
+        )));
+    }
+    let records = page
+        .candidates
+        .into_iter()
+        .map(|raw| {
+            let c: Candidate =
+                serde_json::from_str(raw.get()).map_err(|e| SyncError::BadRecord(e.to_string()))?;
+            c.validate().map_err(|e| {
+                SyncError::BadRecord(format!("{} {}：{}", c.exam_no, e.field, e.message))
+            })?;
+            Ok((c, raw.into()))
+        })
+        .collect::<Result<_, SyncError>>()?;
+    Ok(RosterBatch {
+        portal_id: page.portal_id,
+        records,
+        next_cursor: page.next_cursor,
+        done: page.done,
+    })
 }
 
 /// A log entry as it goes on the wire; the body is passed through untouched.
@@ -344,7 +443,7 @@ fn drive(
                 Wake::Elapsed => {}
             },
             _ => {
-                let outcome = match engine.run(step) {
+                let outcome = match engine.run(step, pace) {
                     Ok(outcome) => outcome,
                     Err(e) => {
                         tracing::warn!(error = %e, "sync step failed");
@@ -391,7 +490,7 @@ pub fn run_round(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<RoundReport, SyncError> {
     let client = Client::new(&settings.endpoint)?;
-    let mut store = Store::open(db)?;
+    let mut store = open_store(db)?;
     let mut planner = Planner::new(
         settings.batch_size,
         settings.backoff,
@@ -408,12 +507,28 @@ pub fn run_round(
     Ok(drive(&mut engine, &mut planner, &mut pace)?.unwrap_or_default())
 }
 
+/// The sync connection. A larger page cache, because a roster write touches index pages all
+/// over. `synchronous=NORMAL` (commits are not flushed one by one; checkpoints still are):
+/// what this connection writes can be lost only together with what came after it, and all of
+/// it is fetched or sent again (the cursor is stored with the records; a "sent" mark lost only
+/// means a duplicate the portal recognises). The clerks' own writes keep `FULL`.
+fn open_store(db: &Path) -> Result<Store, SyncError> {
+    let store = Store::open(db)?;
+    let conn = store.connection();
+    conn.pragma_update(None, "cache_size", -32_768)
+        .map_err(crate::store::StoreError::from)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(crate::store::StoreError::from)?;
+    Ok(store)
+}
+
 enum Command {
     SyncNow,
     Stop,
 }
 
-/// The background worker; dropping it stops the thread (after the request in flight).
+/// The background worker. Dropping the handle tells it to stop; [`WorkerHandle::stop`] also
+/// waits for it.
 pub struct WorkerHandle {
     commands: Sender<Command>,
     thread: Option<JoinHandle<()>>,
@@ -426,12 +541,8 @@ impl WorkerHandle {
         let _ = self.commands.send(Command::SyncNow);
     }
 
-    /// Stops the worker and waits for it.
+    /// Stops the worker and waits for it (at most until its request in flight times out).
     pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
         let _ = self.commands.send(Command::Stop);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -440,8 +551,11 @@ impl WorkerHandle {
 }
 
 impl Drop for WorkerHandle {
+    /// Tells the worker to stop without waiting: a screen that is closing must not hang on a
+    /// request in flight. Everything the worker writes is a short transaction of its own, so
+    /// being cut off at process exit loses nothing that the next round does not redo.
     fn drop(&mut self) {
-        self.shutdown();
+        let _ = self.commands.send(Command::Stop);
     }
 }
 
@@ -481,10 +595,10 @@ pub fn spawn_worker(
 /// The worker thread: rounds until told to stop.
 fn background(settings: &SyncSettings, client: &Client, db_path: &Path, mut reporter: Reporter) {
     let mut store = loop {
-        match Store::open(db_path) {
+        match open_store(db_path) {
             Ok(store) => break store,
             Err(e) => {
-                reporter.offline(&SyncError::Store(e), 0);
+                reporter.offline(&e, 0);
                 if let Wake::Stop = reporter.idle(None, settings.interval) {
                     return;
                 }

@@ -137,18 +137,39 @@ fn copy(from: &Path, dir: &Path, name: &str) -> PathBuf {
     to
 }
 
-/// One timed round against a fresh copy of both databases; returns (elapsed, report).
-fn timed_round(portal_db: &Path, counter_db: &Path, token: &str) -> (Duration, sync::RoundReport) {
+/// CPU time this process (every thread, the in-process portal included) has used, from
+/// /proc/self/stat (utime + stime, in clock ticks of 1/100 s); zero where there is no /proc.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<f64> = after_name
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // After the name: state (not a number, skipped by the filter), then ppid … utime is the 14th
+    // field of the line, i.e. index 10 of the numeric fields that follow the state.
+    fields
+        .get(10)
+        .zip(fields.get(11))
+        .map_or(0.0, |(u, s)| (u + s) / 100.0)
+}
+
+/// One timed round against a fresh copy of both databases; returns (elapsed, cpu, report).
+fn timed_round(
+    portal_db: &Path,
+    counter_db: &Path,
+    token: &str,
+) -> (Duration, f64, sync::RoundReport) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let portal_db = copy(portal_db, dir.path(), "portal.db");
     let counter_db = copy(counter_db, dir.path(), "counter.db");
     let server = portal::serve(&portal_db, "127.0.0.1:0", 4).expect("portal serves");
     let settings = settings(server.addr(), token);
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), cpu_seconds());
     let report = sync::run_round(&settings, &counter_db, &mut |_| {}).expect("round completes");
-    let elapsed = start.elapsed();
+    let (elapsed, cpu) = (start.elapsed(), cpu_seconds() - cpu);
     server.stop();
-    (elapsed, report)
+    (elapsed, cpu, report)
 }
 
 fn bench_push(c: &mut Criterion) {
@@ -178,12 +199,13 @@ fn bench_push(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let (elapsed, report) = timed_round(&portal_db, &counter_db, &token);
+                let (elapsed, cpu, report) = timed_round(&portal_db, &counter_db, &token);
                 assert_eq!(report.stored, EVENTS, "every event stored once");
                 run += 1;
                 let rate = EVENTS as f64 / elapsed.as_secs_f64();
                 println!(
-                    "push run {run}: {EVENTS} events in {:.3} s = {rate:.0} events/s",
+                    "push run {run}: {EVENTS} events in {:.3} s = {rate:.0} events/s \
+                     (CPU {cpu:.2} s, counter and portal)",
                     elapsed.as_secs_f64()
                 );
                 total += elapsed;
@@ -219,11 +241,11 @@ fn bench_pull(c: &mut Criterion) {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let (elapsed, report) = timed_round(&portal_db, &counter_db, &token);
+                let (elapsed, cpu, report) = timed_round(&portal_db, &counter_db, &token);
                 assert_eq!(report.roster_received, ROSTER, "the whole roster arrived");
                 run += 1;
                 println!(
-                    "pull run {run}: {ROSTER} candidates in {:.3} s",
+                    "pull run {run}: {ROSTER} candidates in {:.3} s (CPU {cpu:.2} s, counter and portal)",
                     elapsed.as_secs_f64()
                 );
                 total += elapsed;

@@ -313,7 +313,9 @@ pub fn record_events(
     count: usize,
     per_visit: usize,
 ) {
-    assert!(per_visit >= 2 && count % per_visit == 0 && count / per_visit <= exam_nos.len());
+    assert!(
+        per_visit >= 2 && count.is_multiple_of(per_visit) && count / per_visit <= exam_nos.len()
+    );
     for (i, exam_no) in exam_nos.iter().take(count / per_visit).enumerate() {
         accept(
             store,
