@@ -40,13 +40,7 @@ impl Store {
         {
             let mut existing =
                 tx.prepare_cached("SELECT record FROM candidates WHERE exam_no = ?1")?;
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO candidates(exam_no, id_no, name, site_code, batch, updated_at, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(exam_no) DO UPDATE SET id_no = excluded.id_no, name = excluded.name,
-                   site_code = excluded.site_code, batch = excluded.batch,
-                   updated_at = excluded.updated_at, record = excluded.record",
-            )?;
+            let mut upsert = tx.prepare_cached(UPSERT_CANDIDATE)?;
             for (c, record) in candidates.iter().zip(records) {
                 let old: Option<String> = existing
                     .query_row([c.exam_no.as_str()], |r| r.get(0))
@@ -59,15 +53,7 @@ impl Store {
                     Some(_) => report.updated += 1,
                     None => report.added += 1,
                 }
-                upsert.execute(params![
-                    c.exam_no.as_str(),
-                    id_key(c),
-                    c.name,
-                    c.site_code,
-                    c.batch,
-                    c.updated_at.to_rfc3339(),
-                    record
-                ])?;
+                upsert_candidate(&mut upsert, c, &record)?;
             }
         }
         tx.commit()?;
@@ -131,6 +117,33 @@ impl Store {
             )
             .optional()?)
     }
+}
+
+/// Adds a candidate or replaces the stored one with the same exam number.
+pub(super) const UPSERT_CANDIDATE: &str =
+    "INSERT INTO candidates(exam_no, id_no, name, site_code, batch, updated_at, record)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT(exam_no) DO UPDATE SET id_no = excluded.id_no, name = excluded.name,
+       site_code = excluded.site_code, batch = excluded.batch,
+       updated_at = excluded.updated_at, record = excluded.record";
+
+/// Runs `UPSERT_CANDIDATE` for one candidate whose serialised record is `record`: the one way
+/// roster rows are written (file import and portal pull alike).
+pub(super) fn upsert_candidate(
+    stmt: &mut rusqlite::CachedStatement,
+    c: &Candidate,
+    record: &str,
+) -> Result<(), StoreError> {
+    stmt.execute(params![
+        c.exam_no.as_str(),
+        id_key(c),
+        c.name,
+        c.site_code,
+        c.batch,
+        c.updated_at.to_rfc3339(),
+        record
+    ])?;
+    Ok(())
 }
 
 /// The ID number as lookups see it: a resident ID's check character `x` upper-cased, as scans

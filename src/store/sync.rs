@@ -4,7 +4,7 @@
 
 use rusqlite::params;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, roster};
 use crate::domain::candidate::Candidate;
 
 /// The settings key holding the roster cursor of one site: `<portal_id> <cursor>`.
@@ -152,28 +152,14 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO candidates(exam_no, id_no, name, site_code, batch, updated_at, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(exam_no) DO UPDATE SET id_no = excluded.id_no, name = excluded.name,
-                   site_code = excluded.site_code, batch = excluded.batch,
-                   updated_at = excluded.updated_at, record = excluded.record",
-            )?;
+            let mut upsert = tx.prepare_cached(roster::UPSERT_CANDIDATE)?;
             let mut want = tx.prepare_cached(
                 "INSERT INTO photo_wants(exam_no, sha256) SELECT ?1, ?2
                  WHERE NOT EXISTS (SELECT 1 FROM photos WHERE exam_no = ?1 AND sha256 = ?2)
                  ON CONFLICT(exam_no) DO UPDATE SET sha256 = excluded.sha256",
             )?;
             for (c, json) in records {
-                upsert.execute(params![
-                    c.exam_no.as_str(),
-                    c.id_no,
-                    c.name,
-                    c.site_code,
-                    c.batch,
-                    c.updated_at.to_rfc3339(),
-                    &**json
-                ])?;
+                roster::upsert_candidate(&mut upsert, c, json)?;
                 if let Some(sha) = &c.photo_sha256 {
                     want.execute(params![c.exam_no.as_str(), sha])?;
                 }
