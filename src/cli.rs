@@ -16,6 +16,7 @@ use grad_intake::scanner::{self, PortSpec, ReaderConfig, Terminator};
 use grad_intake::store::Store;
 use grad_intake::strings;
 use grad_intake::strings::ui::Lang;
+use grad_intake::sync::SyncSettings;
 use grad_intake::tui::{self, Clock, UiConfig};
 
 #[derive(Parser)]
@@ -538,9 +539,21 @@ fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>)
         lang,
         bell: config.bell.unwrap_or(true),
         idle_lock: chrono::Duration::minutes(i64::from(config.idle_lock_minutes.unwrap_or(10))),
+        portal: config.portal_url.is_some(),
     };
     let clock = setup.fixed_now.map_or(Clock::System, Clock::Fixed);
-    tui::run(counter, cfg, clock, reader_config(&config, scanner_port))?;
+    // A portal that is set up wrongly stops sync, never the counter: it works offline and the
+    // status bar says what is wrong.
+    let sync = config.portal_url.as_ref().map(|_| {
+        SyncSettings::from_config(&config)
+            .map(|s| (s, setup.db.clone()))
+            .map_err(|e| e.to_string())
+    });
+    let edges = tui::Edges {
+        scanner: reader_config(&config, scanner_port),
+        sync,
+    };
+    tui::run(counter, cfg, clock, edges)?;
     Ok(0)
 }
 

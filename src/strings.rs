@@ -425,6 +425,7 @@ pub mod ui {
     pub const T_RETURNED: Tr = tr("已退回", "returned");
     pub const T_IN_PROGRESS: Tr = tr("办理中", "in progress");
     pub const T_VOIDED: Tr = tr("已作废", "voided");
+    pub const T_VISITS: Tr = tr("来办理人次", "visits");
     pub const T_TOTAL: Tr = tr("合计", "total");
     pub const T_ROSTER: Tr = tr("本考点名单", "roster of this site");
     pub const T_SEEN: Tr = tr("已来办理", "came");
@@ -446,6 +447,16 @@ pub mod ui {
     pub const VOID_REASON: Tr = tr("原因", "Reason");
     pub const UNLOCK_TITLE: Tr = tr("解锁柜员：输入工号", "Unlock a clerk: id");
     pub const NONE_YET: Tr = tr("（无）", "(none)");
+    pub const K_SYNC_NOW: Tr = tr("立即同步", "sync now");
+    pub const NO_PORTAL_CONFIGURED: Tr = tr(
+        "未配置考试院（portal_url），无法同步",
+        "No portal configured (portal_url)",
+    );
+    pub const SYNCING_NOW: Tr = tr("正在与考试院同步…", "Syncing with the portal…");
+    pub const PENDING: Tr = tr("待发送 ", "pending ");
+    pub const LAST_SYNC: Tr = tr("上次 ", "last ");
+    pub const OFFICE_WIDE: Tr = tr("全考点（考试院数据）", "Whole office (from the portal)");
+    pub const NO_CONFLICTS: Tr = tr("无跨柜台冲突", "No cross-counter conflicts");
     pub const VOIDED: Tr = tr("已作废受理：", "Voided: ");
     pub const UNLOCKED: Tr = tr("已解锁柜员：", "Unlocked: ");
 

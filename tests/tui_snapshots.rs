@@ -121,7 +121,7 @@ fn supervisor_screen() {
     use grad_intake::domain::intake::IntakeState;
     use grad_intake::domain::tally::{self, RosterCount, TallyRow};
     use grad_intake::store::Role;
-    use grad_intake::tui::state::{Day, Screen};
+    use grad_intake::tui::state::{Day, Office, Screen};
     let mut app = logged_in();
     app.clerk = Some(clerk("s01", Role::Supervisor));
     let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
@@ -166,9 +166,43 @@ fn supervisor_screen() {
             seen: 8,
         },
     );
+    // The portal's view of the whole office: two counters, one candidate accepted at both.
+    use grad_intake::sync::protocol::{self as wire, Conflict, ConflictEntry, Conflicts};
+    app.cfg.portal = true;
+    let entry = |counter: &str, clerk: &str| ConflictEntry {
+        counter_id: counter.into(),
+        site_code: "9901".into(),
+        intake_id: None,
+        clerk_id: clerk.into(),
+        at: now(),
+    };
+    let office = Office {
+        tally: wire::Tally {
+            site_code: "9901".into(),
+            date: Some(date),
+            totals: wire::Outcomes {
+                opened: 19,
+                accepted: 11,
+                returned: 5,
+                voided: 1,
+            },
+            roster: 200,
+            not_seen: 183,
+            ..wire::Tally::default()
+        },
+        conflicts: Conflicts {
+            site_code: "9901".into(),
+            conflicts: vec![Conflict {
+                exam_no: "990126200007".into(),
+                name: "演示林静".into(),
+                counters: vec![entry("demo-01", "c01"), entry("demo-02", "c02")],
+            }],
+        },
+    };
     app.screen = Screen::Supervisor(Day {
         date,
         tally: Some(Ok(tally)),
+        office: Some(Ok(Box::new(office))),
     });
     insta::assert_snapshot!(draw(&app, 120, 40));
 }

@@ -475,3 +475,39 @@ fn supervisor_counts_days_voids_and_unlocks() {
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Counter);
 }
+
+#[test]
+fn portal_slot_and_sync_now() {
+    use grad_intake::sync::{Link, SyncStatus};
+    let mut app = logged_in();
+    assert_eq!(
+        press(&mut app, KeyCode::F(9)),
+        [Effect::Bell],
+        "no portal configured"
+    );
+    app.cfg.portal = true;
+    assert_eq!(press(&mut app, KeyCode::F(9)), [Effect::SyncNow]);
+    let status = SyncStatus {
+        link: Link::Offline,
+        pending: 3,
+        rejected: 0,
+        last_success: Some(now() - chrono::Duration::minutes(5)),
+        last_error: Some("无法连接考试院".into()),
+    };
+    update(&mut app, AppEvent::Sync(status));
+    assert_eq!(
+        app.slots.portal.as_deref(),
+        Some("离线 · 待发送 3 · 上次 09:55 · 无法连接考试院")
+    );
+    // With a portal, the supervisor's day also asks for the office's numbers.
+    app.clerk = Some(clerk("s01", Role::Supervisor));
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    assert_eq!(
+        press(&mut app, KeyCode::F(8)),
+        [Effect::Count { date }, Effect::FetchOffice { date }]
+    );
+    update(&mut app, AppEvent::Office(Err("考试院未响应".into())));
+    assert!(
+        matches!(&app.screen, Screen::Supervisor(day) if day.office == Some(Err("考试院未响应".into())))
+    );
+}

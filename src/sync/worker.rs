@@ -111,6 +111,17 @@ pub struct SyncStatus {
 }
 
 impl SyncStatus {
+    /// Before any round: offline, with why (a portal configuration that cannot be used).
+    pub fn offline(error: String) -> Self {
+        SyncStatus {
+            link: Link::Offline,
+            pending: 0,
+            rejected: 0,
+            last_success: None,
+            last_error: Some(error),
+        }
+    }
+
     /// 在线 / 离线 / 同步中.
     pub fn label(&self) -> &'static str {
         match self.link {

@@ -29,6 +29,7 @@ pub enum Action {
     Refresh,
     Void,
     Unlock,
+    SyncNow,
 }
 
 pub struct Binding {
@@ -129,6 +130,13 @@ const COUNTER: &[Binding] = &[
         ui::K_SUPERVISOR,
         true,
     ),
+    bind(
+        &[KeyCode::F(9)],
+        "F9",
+        Action::SyncNow,
+        ui::K_SYNC_NOW,
+        true,
+    ),
     CLOSE,
     HELP,
     QUIT,
@@ -146,6 +154,13 @@ const SUPERVISOR: &[Binding] = &[
     bind(&[KeyCode::F(3)], "F3", Action::Void, ui::K_VOID, true),
     bind(&[KeyCode::F(4)], "F4", Action::Unlock, ui::K_UNLOCK, true),
     bind(&[KeyCode::F(5)], "F5", Action::Refresh, ui::K_REFRESH, true),
+    bind(
+        &[KeyCode::F(9)],
+        "F9",
+        Action::SyncNow,
+        ui::K_SYNC_NOW,
+        true,
+    ),
     bind(&[KeyCode::F(7)], "F7", Action::Lock, ui::K_LOCK, true),
     bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_BACK, true),
     HELP,

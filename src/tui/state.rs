@@ -24,6 +24,8 @@ pub struct UiConfig {
     pub bell: bool,
     /// Lock the screen after this long without a key.
     pub idle_lock: Duration,
+    /// A portal is configured: sync runs and the supervisor sees office-wide numbers.
+    pub portal: bool,
 }
 
 /// A return reason offered in the pick list (`data/return_reasons.toml`).
@@ -139,6 +141,16 @@ pub enum Screen {
 pub struct Day {
     pub date: NaiveDate,
     pub tally: Option<Result<Tally, String>>,
+    /// The portal's numbers for the whole office, when a portal is configured.
+    pub office: Option<Result<Box<Office>, String>>,
+}
+
+/// What the portal knows of the whole office: every counter's numbers, and candidates accepted
+/// at two counters while they were offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Office {
+    pub tally: crate::sync::protocol::Tally,
+    pub conflicts: crate::sync::protocol::Conflicts,
 }
 
 /// One candidate in the search results.
@@ -276,6 +288,9 @@ pub enum AppEvent {
     Found(Vec<SearchRow>),
     Today(Vec<TodayRow>),
     Counted(Result<Tally, String>),
+    Office(Result<Box<Office>, String>),
+    /// The sync worker's state, for the portal slot of the status bar.
+    Sync(crate::sync::SyncStatus),
     /// A supervisor action finished: what was done (and to what), or why not.
     Done(Result<(crate::strings::ui::Tr, String), String>),
 }
@@ -314,6 +329,10 @@ pub enum Effect {
         query: String,
     },
     LoadToday,
+    FetchOffice {
+        date: NaiveDate,
+    },
+    SyncNow,
     Count {
         date: NaiveDate,
     },

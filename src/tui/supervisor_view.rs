@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App, day: &Day, area: Rect) {
     let [totals, body, conflicts] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(0),
-        Constraint::Length(3),
+        Constraint::Length(6),
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(total_lines(app, tally)), totals);
@@ -64,19 +64,59 @@ pub fn draw(frame: &mut Frame, app: &App, day: &Day, area: Rect) {
         section(app, ui::TOP_REASONS, reason_lines(app, tally)),
         reasons,
     );
-    let note = app
-        .slots
-        .portal
-        .clone()
-        .unwrap_or_else(|| tr(app, ui::NO_PORTAL).to_owned());
     frame.render_widget(
-        section(
-            app,
-            ui::CONFLICTS,
-            vec![Line::from(note).fg(Color::DarkGray)],
-        ),
+        section(app, ui::OFFICE_WIDE, office_lines(app, day)),
         conflicts,
     );
+}
+
+/// The portal's numbers for the whole office and its cross-counter conflicts, or why there are
+/// none to show.
+fn office_lines(app: &App, day: &Day) -> Vec<Line<'static>> {
+    let office = match &day.office {
+        None if !app.cfg.portal => {
+            return vec![Line::from(tr(app, ui::NO_PORTAL)).fg(Color::DarkGray)];
+        }
+        None => return vec![Line::from(tr(app, ui::COUNTING)).fg(Color::Yellow)],
+        Some(Err(e)) => return vec![Line::from(e.clone()).fg(Color::Red)],
+        Some(Ok(office)) => office,
+    };
+    let o = &office.tally.totals;
+    let mut lines = vec![Line::from(format!(
+        "{} {}   {} {}   {} {}   {} {}   {} {}   {} {}",
+        tr(app, ui::T_VISITS),
+        o.opened,
+        tr(app, ui::T_ACCEPTED),
+        o.accepted,
+        tr(app, ui::T_RETURNED),
+        o.returned,
+        tr(app, ui::T_VOIDED),
+        o.voided,
+        tr(app, ui::T_ROSTER),
+        office.tally.roster,
+        tr(app, ui::T_NOT_YET),
+        office.tally.not_seen
+    ))];
+    if office.conflicts.conflicts.is_empty() {
+        lines.push(Line::from(tr(app, ui::NO_CONFLICTS)).fg(Color::Green));
+    }
+    for c in &office.conflicts.conflicts {
+        let counters: Vec<String> = c
+            .counters
+            .iter()
+            .map(|e| format!("{}/{}", e.counter_id, e.clerk_id))
+            .collect();
+        lines.push(
+            Line::from(format!(
+                "⚠ {} {}：{}",
+                c.exam_no,
+                c.name,
+                counters.join("、")
+            ))
+            .fg(Color::Red),
+        );
+    }
+    lines
 }
 
 fn section(app: &App, title: Tr, lines: Vec<Line<'static>>) -> Paragraph<'static> {

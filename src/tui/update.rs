@@ -49,6 +49,16 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
             }
             Vec::new()
         }
+        AppEvent::Office(result) => {
+            if let Screen::Supervisor(day) = &mut app.screen {
+                day.office = Some(result);
+            }
+            Vec::new()
+        }
+        AppEvent::Sync(status) => {
+            app.slots.portal = Some(portal_slot(app, &status));
+            Vec::new()
+        }
         AppEvent::Counted(result) => {
             if let Screen::Supervisor(day) = &mut app.screen {
                 day.tally = Some(result);
@@ -196,6 +206,7 @@ fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effe
             Vec::new()
         }
         Some(Action::Supervisor) => open_supervisor(app),
+        Some(Action::SyncNow) => sync_now(app),
         Some(Action::Close) => {
             if app.scan_line.is_empty() {
                 app.file = None;
@@ -223,8 +234,43 @@ fn open_supervisor(app: &mut App) -> Vec<Effect> {
         .now
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive();
-    app.screen = Screen::Supervisor(Day { date, tally: None });
-    vec![Effect::Count { date }]
+    app.screen = Screen::Supervisor(Day {
+        date,
+        tally: None,
+        office: None,
+    });
+    recount(app)
+}
+
+fn sync_now(app: &mut App) -> Vec<Effect> {
+    if !app.cfg.portal {
+        let text = t(app, ui::NO_PORTAL_CONFIGURED).to_owned();
+        return refuse(app, text);
+    }
+    say(app, Level::Info, t(app, ui::SYNCING_NOW));
+    vec![Effect::SyncNow]
+}
+
+/// "在线 · 待发送 3 · 上次 10:42", with the last error when there is one.
+fn portal_slot(app: &App, status: &crate::sync::SyncStatus) -> String {
+    let mut text = format!(
+        "{} · {}{}",
+        status.label(),
+        t(app, ui::PENDING),
+        status.pending
+    );
+    if let Some(at) = status.last_success {
+        let local = at.with_timezone(&chrono_tz::Asia::Shanghai);
+        text.push_str(&format!(
+            " · {}{}",
+            t(app, ui::LAST_SYNC),
+            local.format("%H:%M")
+        ));
+    }
+    if let Some(error) = &status.last_error {
+        text.push_str(&format!(" · {error}"));
+    }
+    text
 }
 
 fn is_supervisor(app: &App) -> bool {
@@ -241,6 +287,7 @@ fn supervisor_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         Some(Action::PrevDay) => day.date = day.date.pred_opt().unwrap_or(day.date),
         Some(Action::NextDay) => day.date = day.date.succ_opt().unwrap_or(day.date),
         Some(Action::Refresh) => {}
+        Some(Action::SyncNow) => return sync_now(app),
         Some(Action::Void) => {
             app.overlay = Some(Overlay::Void {
                 exam_no: String::new(),
@@ -267,13 +314,20 @@ fn supervisor_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     recount(app)
 }
 
-/// Counts the supervisor's day again (after a change of date or an action).
+/// Counts the supervisor's day again (after a change of date or an action), and asks the portal
+/// for the office's numbers when there is one.
 fn recount(app: &mut App) -> Vec<Effect> {
+    let portal = app.cfg.portal;
     let Screen::Supervisor(day) = &mut app.screen else {
         return Vec::new();
     };
     day.tally = None;
-    vec![Effect::Count { date: day.date }]
+    day.office = None;
+    let mut effects = vec![Effect::Count { date: day.date }];
+    if portal {
+        effects.push(Effect::FetchOffice { date: day.date });
+    }
+    effects
 }
 
 fn submit_scan(app: &mut App) -> Vec<Effect> {

@@ -102,7 +102,9 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
             )
         }
         // The UI thread carries these out itself.
-        Effect::Bell | Effect::Quit => return None,
+        // The UI thread carries these out itself (the portal's numbers come over the network,
+        // so they are not fetched here, where saves wait).
+        Effect::Bell | Effect::Quit | Effect::SyncNow | Effect::FetchOffice { .. } => return None,
     })
 }
 

@@ -97,6 +97,7 @@ fn ui_config(counter: &Counter) -> UiConfig {
         lang: Lang::Zh,
         bell: false,
         idle_lock: chrono::Duration::minutes(10),
+        portal: false,
     }
 }
 

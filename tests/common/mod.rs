@@ -48,6 +48,7 @@ pub fn app() -> App {
         lang: Lang::Zh,
         bell: true,
         idle_lock: chrono::Duration::minutes(10),
+        portal: false,
     };
     App::new(cfg, schedule(), tui::builtin_reasons().unwrap(), now())
 }
