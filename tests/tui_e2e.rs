@@ -218,6 +218,14 @@ fn clerk_scans_ticks_accepts_and_quits() {
     }
     assert!(!screen.alive(), "F10 quits");
     assert_eq!(office.state_of(&exam_no), "accepted");
+    // The log of the whole run holds no full ID number of any candidate.
+    let log = std::fs::read_to_string(office.path("grad-intake.log")).unwrap();
+    assert!(log.contains(&exam_no), "the run is logged (by exam number)");
+    let conn = rusqlite::Connection::open(office.path("counter.db")).unwrap();
+    let mut stmt = conn.prepare("SELECT id_no FROM candidates").unwrap();
+    for id_no in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+        assert!(!log.contains(&id_no.unwrap()), "full ID number in the log");
+    }
     assert_eq!(
         office.event_kinds(),
         ["intake_opened", "item_ticked", "accepted"]
