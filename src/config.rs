@@ -149,15 +149,7 @@ impl Config {
             source,
         };
         let text = toml::to_string(self).map_err(|e| err(std::io::Error::other(e)))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(err)?;
-        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(err)
+        crate::owner_only::write_new(path, text.as_bytes()).map_err(err)
     }
 }
 

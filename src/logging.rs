@@ -7,13 +7,8 @@ use std::sync::Mutex;
 /// Starts logging to `grad-intake.log` in `dir`, owner-only. Failing to log never stops the
 /// counter: the error is returned for the caller to mention, and work goes on.
 pub fn init(dir: &Path) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
     let path = dir.join("grad-intake.log");
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options.open(&path)?;
+    let file = crate::owner_only::append(&path)?;
     let filter = std::env::var("GRAD_INTAKE_LOG")
         .ok()
         .and_then(|l| l.parse().ok())

@@ -487,19 +487,12 @@ pub fn load_or_create_key(db: &Path) -> Result<SigningKey, DemoError> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = SigningKey::generate(&mut rand::rngs::OsRng);
-            write_owner_only(&path, STANDARD.encode(key.to_bytes()).as_bytes()).map_err(err)?;
+            crate::owner_only::write_new(&path, STANDARD.encode(key.to_bytes()).as_bytes())
+                .map_err(err)?;
             Ok(key)
         }
         Err(e) => Err(err(e)),
     }
-}
-
-fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path)?, bytes)
 }
 
 /// What `install` did.

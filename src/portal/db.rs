@@ -74,7 +74,10 @@ const STEPS: &[&str] = &[
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.
 pub fn open(path: &Path) -> Result<Connection, PortalError> {
-    create_owner_only(path)?;
+    crate::owner_only::prepare_database(path).map_err(|source| PortalError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
     let mut conn = Connection::open(path)?;
     let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
     if pages == 0 {
@@ -139,37 +142,4 @@ pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>, PortalError>
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
-}
-
-/// Creates the file owner-only before SQLite first opens it. An existing file is never opened
-/// here: closing any descriptor of a database file drops every POSIX lock this process holds on
-/// it, and other workers' connections would lose theirs (SQLite's "posix locks cancelled by
-/// close()" corruption), so an existing file only has its mode tightened.
-fn create_owner_only(path: &Path) -> Result<(), PortalError> {
-    let err = |source| PortalError::Open {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
-        } else {
-            let created = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path);
-            match created {
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(err(e)),
-            }
-        }
-    }
-    Ok(())
 }

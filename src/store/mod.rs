@@ -56,7 +56,11 @@ impl Store {
 
     /// Opens and migrates only up to `version`: lets tests build databases of earlier versions.
     pub fn open_at_version(path: &Path, version: i64) -> Result<Self, StoreError> {
-        let new_file = create_owner_only(path)?;
+        let new_file =
+            crate::owner_only::prepare_database(path).map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
         let mut conn = Connection::open(path)?;
         if new_file {
             // Roster records are about 1.5 KB of JSON: 16 KB pages hold several of them, where
@@ -129,40 +133,4 @@ impl Store {
         )?;
         Ok(())
     }
-}
-
-/// Creates the file with mode 0600 before SQLite opens it (SQLite gives its -wal and -shm files
-/// the database file's mode), and tightens an existing file that is more open. Says whether the
-/// file is new (empty).
-///
-/// An existing file is never opened here: closing any descriptor of a SQLite file drops every
-/// POSIX lock this process holds on it, including those of other connections (the counter
-/// screen and the sync worker each have one).
-fn create_owner_only(path: &Path) -> Result<bool, StoreError> {
-    let err = |source| StoreError::Open {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(err)?;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        if path.exists() {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
-        } else {
-            let created = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path);
-            match created {
-                // Another process may have created it in between: that file is just as good.
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(err(e)),
-                _ => {}
-            }
-        }
-    }
-    Ok(std::fs::metadata(path).map_err(err)?.len() == 0)
 }

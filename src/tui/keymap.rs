@@ -67,6 +67,27 @@ const QUIT: Binding = bind(
 );
 const HELP: Binding = bind(&[KeyCode::F(1)], "F1/?", Action::Help, ui::K_HELP, true);
 const CLOSE: Binding = bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_CLOSE, true);
+const CONFIRM_ENTER: Binding = bind(
+    &[KeyCode::Enter],
+    "Enter",
+    Action::Submit,
+    ui::K_CONFIRM,
+    true,
+);
+const SPACE_TICK: Binding = bind(
+    &[KeyCode::Char(' ')],
+    "Space",
+    Action::Toggle,
+    ui::K_TICK,
+    true,
+);
+const NEXT_FIELD: Binding = bind(
+    &[KeyCode::Tab, KeyCode::BackTab],
+    "Tab",
+    Action::NextField,
+    ui::K_FIELD,
+    true,
+);
 const MOVE: Binding = bind(
     &[KeyCode::Up, KeyCode::Down],
     "↑↓",
@@ -83,13 +104,7 @@ const LOGIN: &[Binding] = &[
         ui::K_LOGIN,
         true,
     ),
-    bind(
-        &[KeyCode::Tab, KeyCode::BackTab],
-        "Tab",
-        Action::NextField,
-        ui::K_FIELD,
-        true,
-    ),
+    NEXT_FIELD,
     HELP,
     QUIT,
 ];
@@ -103,13 +118,7 @@ const COUNTER: &[Binding] = &[
         true,
     ),
     MOVE,
-    bind(
-        &[KeyCode::Char(' ')],
-        "Space",
-        Action::Toggle,
-        ui::K_TICK,
-        true,
-    ),
+    SPACE_TICK,
     bind(
         &[KeyCode::Right, KeyCode::Left],
         "←→",
@@ -167,68 +176,13 @@ const SUPERVISOR: &[Binding] = &[
     QUIT,
 ];
 
-const CONFIRM: &[Binding] = &[
-    bind(
-        &[KeyCode::Enter],
-        "Enter",
-        Action::Submit,
-        ui::K_CONFIRM,
-        true,
-    ),
-    CLOSE,
-    QUIT,
-];
+const CONFIRM: &[Binding] = &[CONFIRM_ENTER, CLOSE, QUIT];
 
-const PICK_LIST: &[Binding] = &[
-    bind(
-        &[KeyCode::Enter],
-        "Enter",
-        Action::Submit,
-        ui::K_CONFIRM,
-        true,
-    ),
-    MOVE,
-    bind(
-        &[KeyCode::Char(' ')],
-        "Space",
-        Action::Toggle,
-        ui::K_TICK,
-        true,
-    ),
-    CLOSE,
-    QUIT,
-];
+const PICK_LIST: &[Binding] = &[CONFIRM_ENTER, MOVE, SPACE_TICK, CLOSE, QUIT];
 
-const TEXT_INPUT: &[Binding] = &[
-    bind(
-        &[KeyCode::Enter],
-        "Enter",
-        Action::Submit,
-        ui::K_CONFIRM,
-        true,
-    ),
-    CLOSE,
-    QUIT,
-];
+const TEXT_INPUT: &[Binding] = &[CONFIRM_ENTER, CLOSE, QUIT];
 
-const FORM: &[Binding] = &[
-    bind(
-        &[KeyCode::Enter],
-        "Enter",
-        Action::Submit,
-        ui::K_CONFIRM,
-        true,
-    ),
-    bind(
-        &[KeyCode::Tab, KeyCode::BackTab],
-        "Tab",
-        Action::NextField,
-        ui::K_FIELD,
-        true,
-    ),
-    CLOSE,
-    QUIT,
-];
+const FORM: &[Binding] = &[CONFIRM_ENTER, NEXT_FIELD, CLOSE, QUIT];
 
 const LIST: &[Binding] = &[
     bind(&[KeyCode::Enter], "Enter", Action::Submit, ui::K_OPEN, true),
