@@ -511,3 +511,21 @@ fn portal_slot_and_sync_now() {
         matches!(&app.screen, Screen::Supervisor(day) if day.office == Some(Err("考试院未响应".into())))
     );
 }
+
+#[test]
+fn pick_list_cursor_stays_inside_the_list() {
+    let mut app = scanned(0);
+    press(&mut app, KeyCode::F(3));
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char(' '));
+    let Some(Overlay::Return { picked, cursor, .. }) = &app.overlay else {
+        panic!("return dialog")
+    };
+    assert_eq!((*cursor, picked[0], picked[1]), (1, false, true));
+    let last = picked.len() - 1;
+    for _ in 0..picked.len() + 3 {
+        press(&mut app, KeyCode::Down);
+    }
+    assert!(matches!(&app.overlay, Some(Overlay::Return { cursor, .. }) if *cursor == last));
+}

@@ -665,8 +665,7 @@ fn return_key(
     mut other: String,
 ) -> Vec<Effect> {
     match action {
-        Some(Action::Up) => cursor = cursor.saturating_sub(1),
-        Some(Action::Down) => cursor = (cursor + 1).min(picked.len().saturating_sub(1)),
+        Some(Action::Up | Action::Down) => cursor = step(cursor, action, picked.len()),
         Some(Action::Toggle) => {
             if let Some(p) = picked.get_mut(cursor) {
                 *p = !*p;
@@ -770,6 +769,15 @@ fn approve_key(
     keep(app, Overlay::Approve(form))
 }
 
+/// Moves a pick-list cursor one row up or down, staying inside a list of `len` rows.
+fn step(cursor: usize, action: Option<Action>, len: usize) -> usize {
+    match action {
+        Some(Action::Up) => cursor.saturating_sub(1),
+        Some(Action::Down) => (cursor + 1).min(len.saturating_sub(1)),
+        _ => cursor,
+    }
+}
+
 fn search_key(
     app: &mut App,
     key: KeyEvent,
@@ -780,8 +788,7 @@ fn search_key(
 ) -> Vec<Effect> {
     let count = results.as_ref().map_or(0, Vec::len);
     match action {
-        Some(Action::Up) => cursor = cursor.saturating_sub(1),
-        Some(Action::Down) => cursor = (cursor + 1).min(count.saturating_sub(1)),
+        Some(Action::Up | Action::Down) => cursor = step(cursor, action, count),
         Some(Action::Submit) => {
             if let Some(row) = results.as_ref().and_then(|r| r.get(cursor)) {
                 return on_scan(app, row.exam_no.clone());
@@ -827,8 +834,7 @@ fn today_key(
 ) -> Vec<Effect> {
     let count = rows.as_ref().map_or(0, Vec::len);
     match action {
-        Some(Action::Up) => cursor = cursor.saturating_sub(1),
-        Some(Action::Down) => cursor = (cursor + 1).min(count.saturating_sub(1)),
+        Some(Action::Up | Action::Down) => cursor = step(cursor, action, count),
         Some(Action::Submit) => {
             if let Some(row) = rows.as_ref().and_then(|r| r.get(cursor)) {
                 return on_scan(app, row.exam_no.clone());
