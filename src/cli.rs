@@ -896,10 +896,12 @@ fn read_hidden(prompt: &str) -> Result<String> {
             let _ = terminal::disable_raw_mode();
         }
     }
-    eprint!("{prompt}");
-    std::io::stderr().flush()?;
+    // Echo goes off before the prompt shows: a PIN typed the moment the prompt appears must not
+    // be echoed by the terminal.
     terminal::enable_raw_mode().context(strings::PIN_TERMINAL)?;
     let raw = RawMode;
+    eprint!("{prompt}");
+    std::io::stderr().flush()?;
     let mut pin = String::new();
     let cancelled = loop {
         let Event::Key(key) = event::read().context(strings::PIN_TERMINAL)? else {
