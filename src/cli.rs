@@ -67,6 +67,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// 打印：补打《毕业生登记表》（A4双面）、受理回执 (print the registration form or a receipt)
+    #[command(subcommand)]
+    Print(PrintCommand),
     /// 与考试院同步：上传本柜台的事件，下载名单和照片 (sync with the portal)
     Sync {
         /// 只同步一轮后退出；不加则持续同步，Ctrl-C 停止
@@ -96,6 +99,40 @@ enum Command {
     /// 审计日志：校验哈希链、显示最近条目
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum PrintCommand {
+    /// 补打考生的《毕业生登记表》（可一次多名；份数默认按材料规则：社会考生2份、公开学院3份）
+    Form {
+        /// 准考证号（可多个）
+        #[arg(required = true)]
+        exam_nos: Vec<String>,
+        #[command(flatten)]
+        to: PrintTo,
+        /// 每名考生打印的份数；默认按材料规则
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=9))]
+        copies: Option<u32>,
+        /// 使用另一份表格定义（TOML，格式见 forms/registration-form.toml）
+        #[arg(long, value_name = "FILE.toml")]
+        form: Option<PathBuf>,
+    },
+    /// 打印一次受理的回执（受理编号见回执二维码、F6 今日列表或 check --json）
+    Receipt {
+        intake_id: String,
+        #[command(flatten)]
+        to: PrintTo,
+    },
+}
+
+#[derive(clap::Args)]
+struct PrintTo {
+    /// 不送打印机，写入这个PDF文件（文件须尚不存在）
+    #[arg(long, value_name = "FILE.pdf")]
+    out: Option<PathBuf>,
+    /// 打印机的 IPP 地址，如 ipp://127.0.0.1:631/printers/duplex；默认取配置 printer
+    #[arg(long, value_name = "URI")]
+    printer: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -235,6 +272,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Demo { candidates, seed }) => demo_command(&setup, candidates, seed),
         Some(Command::Sync { once }) => sync_command(&setup, once),
+        Some(Command::Print(command)) => print_command(&setup, command),
         Some(Command::Scanner(ScannerCommand::List)) => scanner_list(),
         Some(Command::Clerk(command)) => clerk_command(&setup, command),
         Some(Command::Tally { date, csv, json }) => {
@@ -341,9 +379,10 @@ fn print_assessment(out: &mut impl Write, a: &Assessment) -> Result<()> {
 }
 
 fn roster_import(setup: &Setup, file: &Path, format: Option<Format>) -> Result<i32> {
-    let candidates = roster_file::read(file, format)?;
+    let (text, format) = roster_file::read_text(file, format)?;
     let mut store = Store::open(&setup.db)?;
-    let report = store.import_roster(&candidates)?;
+    // Parsed and stored at once (one transaction): nothing is stored unless all of it is.
+    let report = roster_file::import(&mut store, &text, format)?;
     tracing::info!(
         added = report.added,
         updated = report.updated,
@@ -355,7 +394,7 @@ fn roster_import(setup: &Setup, file: &Path, format: Option<Format>) -> Result<i
         report.added,
         report.updated,
         report.unchanged,
-        candidates.len()
+        report.added + report.updated + report.unchanged
     );
     Ok(0)
 }
@@ -539,7 +578,9 @@ fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>)
         lang,
         bell: config.bell.unwrap_or(true),
         idle_lock: chrono::Duration::minutes(i64::from(config.idle_lock_minutes.unwrap_or(10))),
+        override_ttl: config.override_ttl(),
         portal: config.portal_url.is_some(),
+        printer: config.printer.is_some(),
     };
     let clock = setup.fixed_now.map_or(Clock::System, Clock::Fixed);
     // A portal that is set up wrongly stops sync, never the counter: it works offline and the
@@ -549,9 +590,18 @@ fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>)
             .map(|s| (s, setup.db.clone()))
             .map_err(|e| e.to_string())
     });
+    let printer = match &config.printer {
+        Some(uri) => Some(tui::PrintEdge {
+            uri: uri.clone(),
+            fonts: grad_intake::print::configured_fonts(config.print_fallback_font.as_deref())?,
+            counter: Counter::open(&config, &setup.db)?,
+        }),
+        None => None,
+    };
     let edges = tui::Edges {
         scanner: reader_config(&config, scanner_port),
         sync,
+        printer,
     };
     tui::run(counter, cfg, clock, edges)?;
     Ok(0)
@@ -1015,7 +1065,10 @@ fn clerk_command(setup: &Setup, command: ClerkCommand) -> Result<i32> {
             println!("{}{id}", strings::CLERK_ENABLED_DONE);
         }
         ClerkCommand::Unlock { id, by } => {
-            store.unlock_clerk(&id, &need_by(by)?, now)?;
+            // Logged under this counter's id, as the counter screen does, so sync sends it.
+            let counter_id = setup.config.counter_id.as_deref();
+            let counter_id = counter_id.unwrap_or(grad_intake::counter::DEFAULT_COUNTER_ID);
+            store.unlock_clerk(&id, &need_by(by)?, counter_id, now)?;
             println!("{}{id}", strings::CLERK_UNLOCKED);
         }
     }
@@ -1102,4 +1155,58 @@ fn audit_command(setup: &Setup, command: AuditCommand) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn print_command(setup: &Setup, command: PrintCommand) -> Result<i32> {
+    use grad_intake::print::{self, Destination, layout::FormDef};
+    let counter = setup.counter()?;
+    let fonts = print::configured_fonts(setup.config.print_fallback_font.as_deref())?;
+    let printer = |to: &PrintTo| -> Result<Destination> {
+        match (&to.out, &to.printer, &setup.config.printer) {
+            (Some(path), _, _) => Ok(Destination::File(path.clone())),
+            (None, Some(uri), _) | (None, None, Some(uri)) => Ok(Destination::Printer(uri.clone())),
+            (None, None, None) => anyhow::bail!(strings::PRINT_NO_PRINTER),
+        }
+    };
+    let clerk = format!("os:{}", os_user());
+    let mut counter = counter;
+    match command {
+        PrintCommand::Form {
+            exam_nos,
+            to,
+            copies,
+            form,
+        } => {
+            let dest = printer(&to)?;
+            let form = match form {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).with_context(|| {
+                        format!("{}{}", strings::PRINT_FORM_READ, path.display())
+                    })?;
+                    FormDef::from_toml(&text, &path.display().to_string())?
+                }
+                None => FormDef::builtin("registration-form")?,
+            };
+            let jobs = print::registration_forms(&counter, &exam_nos, setup.now)?;
+            for batch in print::batches_by_copies(jobs, copies) {
+                let done = print::print_forms(
+                    &mut counter,
+                    &form,
+                    &batch,
+                    &fonts,
+                    &dest,
+                    &clerk,
+                    setup.now,
+                )?;
+                println!("{done}");
+            }
+        }
+        PrintCommand::Receipt { intake_id, to } => {
+            let dest = printer(&to)?;
+            let done =
+                print::print_receipt(&mut counter, &intake_id, &fonts, &dest, &clerk, setup.now)?;
+            println!("{done}");
+        }
+    }
+    Ok(0)
 }

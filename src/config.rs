@@ -35,9 +35,17 @@ pub struct Config {
     /// IPP URI of the printer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub printer: Option<String>,
+    /// A system font (TTF/OTF) for characters the shipped Noto Sans CJK SC lacks; without it such
+    /// a character is an error before printing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub print_fallback_font: Option<std::path::PathBuf>,
     /// Lock the counter screen after this many minutes without a key (default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_lock_minutes: Option<u32>,
+    /// How many minutes a supervisor's approval of a candidate (wrong site, outside the window)
+    /// lasts at this counter (default 15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_minutes: Option<u32>,
     /// Ring the terminal bell on a bad scan or a refused action (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bell: Option<bool>,
@@ -124,6 +132,9 @@ impl Config {
         {
             return Err(bad("idle_lock_minutes", strings::CONFIG_IDLE_LOCK));
         }
+        if self.override_minutes.is_some_and(|m| m == 0 || m > 24 * 60) {
+            return Err(bad("override_minutes", strings::CONFIG_OVERRIDE_MINUTES));
+        }
         PublicKeys::from_base64(&self.portal_public_keys).map_err(|e| {
             bad(
                 &format!("portal_public_keys[{}]", e.index),
@@ -135,6 +146,14 @@ impl Config {
             return Err(bad("scanner.terminator", strings::CONFIG_TERMINATOR));
         }
         Ok(())
+    }
+
+    /// How long a supervisor's approval lasts (`override_minutes`, default 15).
+    pub fn override_ttl(&self) -> chrono::Duration {
+        let minutes = self
+            .override_minutes
+            .unwrap_or(crate::domain::supervision::DEFAULT_OVERRIDE_MINUTES);
+        chrono::Duration::minutes(i64::from(minutes))
     }
 
     pub fn public_keys(&self) -> PublicKeys {
@@ -209,7 +228,14 @@ terminator = "CRLF"
 "#;
         let config = Config::parse(text).unwrap();
         assert_eq!(config.site_code.as_deref(), Some("0104"));
+        assert_eq!(
+            config.override_ttl(),
+            chrono::Duration::minutes(15),
+            "default"
+        );
         assert_eq!(config.scanner.unwrap().baud, Some(9600));
+        let config = Config::parse("override_minutes = 5").unwrap();
+        assert_eq!(config.override_ttl(), chrono::Duration::minutes(5));
     }
 
     #[test]
@@ -219,6 +245,7 @@ terminator = "CRLF"
             ("sit_code = \"0104\"", "sit_code"),
             ("counter_id = \"a b\"", "counter_id"),
             ("lang = \"fr\"", "lang"),
+            ("override_minutes = 0", "override_minutes"),
             ("portal_public_keys = [\"abc\"]", "portal_public_keys[0]"),
             ("[scanner]\nport = \"auto\"\nbaud = \"fast\"", "baud"),
             (

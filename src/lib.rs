@@ -9,6 +9,7 @@ pub mod logging;
 pub mod owner_only;
 pub mod parallel;
 pub mod portal;
+pub mod print;
 pub mod roster_file;
 pub mod scanner;
 pub mod store;

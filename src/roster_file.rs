@@ -9,7 +9,8 @@ use std::path::Path;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use crate::domain::candidate::{Candidate, FieldError};
+use crate::domain::candidate::{Candidate, CanonicalRecord, FieldError};
+use crate::store::{ImportReport, RosterRow, Store, StoreError};
 use crate::strings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -83,31 +84,87 @@ impl ImportError {
     }
 }
 
+/// A roster import that did not happen: a bad file, or the database failed. Either way nothing
+/// was stored.
+#[derive(Debug, Error)]
+pub enum RosterImportError {
+    #[error(transparent)]
+    File(#[from] ImportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Reads and parses a roster file; the format comes from `format` or else the file name.
 pub fn read(path: &Path, format: Option<Format>) -> Result<Vec<Candidate>, ImportError> {
+    let (text, format) = read_text(path, format)?;
+    parse(&text, format)
+}
+
+/// Reads a roster file into memory and settles its format (from `format` or else the file
+/// name); nothing is parsed yet.
+pub fn read_text(path: &Path, format: Option<Format>) -> Result<(String, Format), ImportError> {
     let format = format
         .or_else(|| Format::from_path(path))
         .ok_or_else(|| ImportError::file(strings::IMPORT_UNKNOWN_FORMAT))?;
     let bytes = std::fs::read(path)
         .map_err(|e| ImportError::file(format!("{}{e}", strings::IMPORT_READ)))?;
     let text = String::from_utf8(bytes).map_err(|_| ImportError::file(strings::IMPORT_NOT_UTF8))?;
-    parse(&text, format)
+    Ok((text, format))
 }
 
 pub fn parse(text: &str, format: Format) -> Result<Vec<Candidate>, ImportError> {
-    // Files saved by Excel and Notepad start with a byte-order mark.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = without_bom(text);
     let candidates = match format {
-        Format::Json => parse_json_array(text)?,
-        Format::Jsonl => parse_json_lines(text)?,
+        Format::Json => collect_unique(parse_records(json_array_records(text)?)?)?,
+        Format::Jsonl => collect_unique(parse_records(json_lines(text))?)?,
         Format::Csv => parse_csv(text)?,
     };
     Ok(candidates.into_iter().map(|(_, c)| c).collect())
 }
 
+/// Parses `text` and stores its records in `store` (`Store::import_rows`: one transaction),
+/// storing while the rest is still being parsed. All or nothing, and the same error as
+/// [`parse`] when the file is bad: the first bad record in file order, else the first exam
+/// number given twice.
+pub fn import(
+    store: &mut Store,
+    text: &str,
+    format: Format,
+) -> Result<ImportReport, RosterImportError> {
+    let text = without_bom(text);
+    let records = match format {
+        Format::Json => json_array_records(text)?,
+        Format::Jsonl => json_lines(text),
+        Format::Csv => {
+            let candidates: Vec<Candidate> = parse_csv(text)?.into_iter().map(|(_, c)| c).collect();
+            return Ok(store.import_roster(&candidates)?);
+        }
+    };
+    let expected = records.len();
+    crate::parallel::stream(&records, IMPORT_CHUNK, parse_row, |rows| {
+        let rows = Unique {
+            rows,
+            locations: records.iter(),
+            seen: HashSet::with_capacity(expected),
+            seen_text: HashSet::new(),
+            duplicate: None,
+        };
+        store.import_rows(rows, expected)
+    })
+}
+
+/// Records a parsing worker takes at a time (a few hundred kilobytes of JSON).
+const IMPORT_CHUNK: usize = 256;
+
+/// Files saved by Excel and Notepad start with a byte-order mark.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 type Located = Vec<(Location, Candidate)>;
 
-fn parse_json_array(text: &str) -> Result<Located, ImportError> {
+/// The elements of a JSON array, each with its place.
+fn json_array_records(text: &str) -> Result<Vec<(Location, &str)>, ImportError> {
     let records: Vec<&serde_json::value::RawValue> =
         serde_json::from_str(text).map_err(|e| ImportError {
             location: Location::Line(e.line()),
@@ -115,22 +172,20 @@ fn parse_json_array(text: &str) -> Result<Located, ImportError> {
             field: String::new(),
             message: format!("{}{e}", strings::IMPORT_NOT_JSON_ARRAY),
         })?;
-    let records = records
+    Ok(records
         .iter()
         .enumerate()
         .map(|(i, raw)| (Location::Record(i + 1), raw.get()))
-        .collect();
-    collect_unique(parse_records(records)?)
+        .collect())
 }
 
-fn parse_json_lines(text: &str) -> Result<Located, ImportError> {
-    let records = text
-        .lines()
+/// The non-blank lines of JSON Lines, each with its line number.
+fn json_lines(text: &str) -> Vec<(Location, &str)> {
+    text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| (Location::Line(i + 1), line))
-        .collect();
-    collect_unique(parse_records(records)?)
+        .collect()
 }
 
 /// Parses JSON records on every core: the roster of a whole city is hundreds of megabytes. The
@@ -139,12 +194,79 @@ fn parse_records(
     records: Vec<(Location, &str)>,
 ) -> Result<Vec<(Location, Candidate)>, ImportError> {
     crate::parallel::map(&records, |(location, text)| {
-        Candidate::from_json_str(text)
-            .map(|c| (location.clone(), c))
-            .map_err(|e| ImportError::at(location.clone(), exam_no_in_json(text), e))
+        parse_record(location, text).map(|c| (location.clone(), c))
     })
     .into_iter()
     .collect()
+}
+
+fn parse_record(location: &Location, text: &str) -> Result<Candidate, ImportError> {
+    Candidate::from_json_str(text)
+        .map_err(|e| ImportError::at(location.clone(), exam_no_in_json(text), e))
+}
+
+/// One record of an import, parsed and made into its table row (on a parsing worker). A
+/// canonical record (files this program or the portal wrote hold nothing else) is read in place.
+fn parse_row<'a>(
+    (location, text): &(Location, &'a str),
+) -> Result<RosterRow<'a>, RosterImportError> {
+    if let Some(record) = CanonicalRecord::parse(text) {
+        return Ok(RosterRow::from_canonical(&record));
+    }
+    let candidate = parse_record(location, text)?;
+    Ok(RosterRow::from_raw(&candidate, text)?)
+}
+
+/// The rows of an import in file order, refusing an exam number given twice as
+/// `collect_unique` does. A bad record anywhere in the file is reported before a duplicate (as
+/// [`parse`] does), so after a duplicate the rest is still parsed, no longer stored, and the
+/// duplicate is the iterator's last item.
+struct Unique<'r, 'a, I> {
+    rows: I,
+    locations: std::slice::Iter<'r, (Location, &'a str)>,
+    seen: HashSet<u64>,
+    seen_text: HashSet<String>,
+    duplicate: Option<ImportError>,
+}
+
+impl<'a, I> Iterator for Unique<'_, 'a, I>
+where
+    I: Iterator<Item = Result<RosterRow<'a>, RosterImportError>>,
+{
+    type Item = Result<RosterRow<'a>, RosterImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let Some(row) = self.rows.next() else {
+                return self.duplicate.take().map(|e| Err(e.into()));
+            };
+            let location = self.locations.next().map(|(l, _)| l);
+            let row = match row {
+                Ok(row) => row,
+                Err(e) => return Some(Err(e)),
+            };
+            if self.duplicate.is_some() {
+                continue;
+            }
+            // An exam number is 12 digits (`ExamNo`): as a number it is its own key.
+            let exam_no = row.exam_no();
+            let first = match exam_no.parse::<u64>() {
+                Ok(key) if exam_no.len() == 12 && exam_no.bytes().all(|b| b.is_ascii_digit()) => {
+                    self.seen.insert(key)
+                }
+                _ => self.seen_text.insert(exam_no.to_owned()),
+            };
+            if first {
+                return Some(Ok(row));
+            }
+            self.duplicate = Some(ImportError {
+                location: location.cloned().unwrap_or(Location::File),
+                exam_no: Some(row.exam_no().to_owned()),
+                field: "exam_no".into(),
+                message: strings::IMPORT_DUPLICATE.into(),
+            });
+        }
+    }
 }
 
 /// Best effort: the exam number of a record that failed, to name it in the error.

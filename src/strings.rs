@@ -143,6 +143,7 @@ pub const CONFIG_LANG: &str = "语言只能是 zh 或 en";
 pub const CONFIG_KEY: &str = "不是有效的公钥（应为32字节Ed25519公钥的base64），请向考试院核对";
 pub const CONFIG_TERMINATOR: &str = "结束符只能是 CR、LF、CRLF 或 Tab";
 pub const CONFIG_IDLE_LOCK: &str = "自动锁屏分钟数应在1到1440之间";
+pub const CONFIG_OVERRIDE_MINUTES: &str = "主管授权的有效分钟数应在1到1440之间";
 
 // ---- counter blockers ----------------------------------------------------------------------
 pub const BLOCKER_WRONG_SITE: &str =
@@ -358,7 +359,15 @@ pub mod ui {
         "需要主管授权（主管工号 + PIN）",
         "Supervisor approval needed (id + PIN)",
     );
-    pub const OVERRIDE_DONE: Tr = tr("主管已授权，可继续办理", "Approved by supervisor: continue");
+    pub const OVERRIDE_DONE: Tr = tr(
+        "主管已授权，可继续办理。授权有效至 ",
+        "Approved by supervisor: continue. The approval is valid until ",
+    );
+    pub const OVERRIDE_EXPIRED: Tr = tr(
+        "主管授权已过期，须主管重新授权后才能继续办理。原授权有效至 ",
+        "The supervisor's approval has run out: a supervisor must approve again. It was valid until ",
+    );
+    pub const OVERRIDE_VALID: Tr = tr("主管已授权，有效至 ", "Approved by supervisor until ");
     pub const OVERRIDE_NOT_SUPERVISOR: Tr =
         tr("该工号不是主管，不能授权", "That id is not a supervisor");
     pub const SEARCH_TITLE: Tr = tr(
@@ -453,6 +462,26 @@ pub mod ui {
         "No portal configured (portal_url)",
     );
     pub const SYNCING_NOW: Tr = tr("正在与考试院同步…", "Syncing with the portal…");
+    // Short: the counter's footer must fit in 100 columns with 退出 still on it.
+    pub const K_PRINT_FORM: Tr = tr("登记表", "form");
+    pub const K_PRINT_RECEIPT: Tr = tr("回执", "receipt");
+    pub const NO_PRINTER_CONFIGURED: Tr = tr(
+        "未配置打印机（config.toml 的 printer），无法打印",
+        "No printer configured (printer in config.toml)",
+    );
+    pub const RECEIPT_NEEDS_DECISION: Tr = tr(
+        "请先受理（F2）或退回（F3），再打印回执",
+        "Accept (F2) or return (F3) the file before printing its receipt",
+    );
+    pub const PRINTING: Tr = tr("打印中…", "printing…");
+    pub const PRINTING_FORM: Tr = tr("正在打印登记表…", "Printing the registration form…");
+    pub const PRINTING_RECEIPT: Tr = tr("正在打印回执…", "Printing the receipt…");
+    pub const PRINTER_READY: Tr = tr("就绪", "ready");
+    pub const PRINTER_ERROR: Tr = tr("出错", "error");
+    pub const PRINT_BUSY: Tr = tr(
+        "上一份还在打印，请等它完成后再打印",
+        "Still printing the last job; wait for it to finish",
+    );
     pub const PENDING: Tr = tr("待发送 ", "pending ");
     pub const LAST_SYNC: Tr = tr("上次 ", "last ");
     pub const OFFICE_WIDE: Tr = tr("全考点（考试院数据）", "Whole office (from the portal)");
@@ -536,6 +565,9 @@ pub const PORTAL_EVENT_UNKNOWN_KIND: &str = "未知的事件类型：";
 pub const PORTAL_EVENT_KIND_MISMATCH: &str = "事件类型与内容不符：";
 pub const PORTAL_EVENT_INTAKE_MISMATCH: &str = "事件的 intake_id 与内容不符";
 pub const PORTAL_EVENT_EXAM_MISMATCH: &str = "事件的准考证号与内容不符";
+pub const PORTAL_EVENT_ACTOR_MISMATCH: &str = "事件的操作人（clerk_id）与内容中的主管工号不符";
+pub const PORTAL_EVENT_BAD_SUPERVISOR_ACT: &str =
+    "主管授权须至少解除一项、且只能解除 wrong_site 或 outside_window；解锁须写明柜员工号";
 pub const PORTAL_EVENT_SEQ_TAKEN: &str =
     "本柜台的该序号已用于另一事件（柜台数据库可能被重建过），序号：";
 pub const PORTAL_EVENT_INTAKE_OTHER: &str = "该办理记录属于另一名考生或另一柜台";
@@ -588,3 +620,164 @@ pub const AUDIT_EDITED: &str = "审计日志被改动：这一条的内容被修
 pub const AUDIT_REMOVED: &str = "审计日志被改动：从这一条起有条目被删除或调换了顺序。";
 pub const AUDIT_ENTRY: &str = "条目序号：";
 pub const AUDIT_EMPTY: &str = "审计日志中还没有条目";
+
+// ---- printing: forms, fonts, receipts ----------------------------------------------------------
+pub fn print_missing_glyph(ch: char, field: &str) -> String {
+    format!(
+        "字库中没有“{ch}”（U+{:04X}）这个字，出现在“{field}”中。未打印任何内容。\
+         请在 config.toml 的 print_fallback_font 中配置含有此字的系统字体后重试",
+        u32::from(ch)
+    )
+}
+pub fn print_font_unreadable(path: &str) -> String {
+    format!(
+        "无法读取备用字体文件 {path}（应为 TTF/OTF 字体），请检查 config.toml 的 print_fallback_font"
+    )
+}
+pub fn print_font_subset(detail: &str) -> String {
+    format!("字体处理失败，未打印任何内容，请联系维护人员（{detail}）")
+}
+pub fn print_form_invalid(form: &str, detail: &str) -> String {
+    format!("表格定义 {form} 有误，请联系维护人员修正：{detail}")
+}
+pub const PRINT_NO_SUCH_FORM: &str = "没有这个表格，可用的有 registration-form 和 receipt";
+pub fn print_unknown_key(key: &str) -> String {
+    format!("表格定义引用了不存在的数据项“{key}”，未打印任何内容，请联系维护人员修正表格定义")
+}
+pub fn print_table_overflow(table: &str, rows: usize, have: usize) -> String {
+    format!(
+        "表格“{table}”只有 {rows} 行，而该考生有 {have} 条，放不下；未打印任何内容，请联系维护人员"
+    )
+}
+pub fn print_text_too_long(field: &str) -> String {
+    format!("“{field}”的内容太长，登记表上放不下；未打印任何内容，请核对名单中的这项数据")
+}
+pub fn print_qr_too_long(field: &str) -> String {
+    format!("“{field}”的内容太长，无法生成二维码；未打印任何内容")
+}
+pub const PRINT_NO_PHOTO: &str =
+    "本柜台还没有该考生的照片，不能打印登记表：请先同步（F9 或 grad-intake sync --once）后重试";
+pub const PRINT_BAD_PHOTO: &str =
+    "该考生的照片文件已损坏（不是有效的 JPEG），不能打印登记表：请重新同步照片或联系考试院";
+pub fn print_unknown_exam_no(exam_no: &str) -> String {
+    format!("名单中没有准考证号 {exam_no}，请核对后重试，或先同步名单")
+}
+pub fn print_unknown_intake(intake_id: &str) -> String {
+    format!("本柜台没有编号为 {intake_id} 的受理记录，请核对回执编号")
+}
+pub fn print_no_signed_payload(exam_no: &str) -> String {
+    format!("考生 {exam_no} 的名单记录中没有考试院签名的二维码，不能打印登记表：请先同步名单后重试")
+}
+pub const RECEIPT_ORIGINAL_AND_COPY: &str = "原件已核验退回，复印件留存";
+pub const RECEIPT_COPY_KEPT: &str = "已留存";
+pub const RECEIPT_ORIGINAL_SEEN: &str = "原件已核验并退回";
+pub const RECEIPT_NOT_RECEIVED: &str = "未收到";
+pub const RECEIPT_IN_PROGRESS: &str = "办理中（尚未受理）";
+pub const RECEIPT_ACCEPTED: &str = "已受理";
+pub const RECEIPT_RETURNED: &str = "已退回，请按退回原因补齐后再来";
+pub const RECEIPT_VOIDED: &str = "已作废";
+pub const PRINT_NO_PRINTER: &str = "没有配置打印机：请在 config.toml 中填写 printer = \"ipp://…\"，\
+     或用 --printer 指定，或用 --out 文件.pdf 只生成PDF";
+pub const PRINT_FORM_READ: &str = "无法读取表格定义文件：";
+pub fn print_write_failed(path: &str, detail: &str) -> String {
+    format!("无法写入PDF文件 {path}（{detail}）。若文件已存在，请换一个文件名")
+}
+pub fn print_job_not_completed(job_id: i32, outcome: &str) -> String {
+    format!("打印作业 {job_id} 没有完成（{outcome}），请检查打印机（缺纸、卡纸、离线）后重新打印")
+}
+pub fn print_written(path: &str, forms: usize, pages: usize) -> String {
+    format!("已写入 {path}：{forms} 份，共 {pages} 页（A4）")
+}
+pub fn print_done(job_id: i32, forms: usize, pages: usize, copies: u32) -> String {
+    format!("已打印：作业 {job_id} 完成，{forms} 份表格，共 {pages} 页，每份 {copies} 份")
+}
+
+// ---- printing: IPP (the printer and the job) ----------------------------------------------------
+pub fn print_ipp_bad_uri(uri: &str, reason: &str) -> String {
+    format!(
+        "打印机地址“{uri}”无效（{reason}）：请在 config.toml 的 printer 中填写 \
+         ipp://主机:端口/路径 或 ipps://…，例如 ipp://192.168.1.20:631/printers/duplex"
+    )
+}
+pub fn print_ipp_unreachable(uri: &str, detail: &str) -> String {
+    format!(
+        "连接不上打印机 {uri}，未打印任何内容：请检查打印机（或打印服务器）是否开机、网线是否连好、\
+         config.toml 中的地址是否正确，然后重试（{detail}）"
+    )
+}
+pub fn print_ipp_tls(uri: &str, detail: &str) -> String {
+    format!(
+        "无法与打印机 {uri} 建立加密连接（证书不被信任或不匹配），未打印任何内容：请让管理员把打印机的\
+         证书加入本机信任的证书，或在内网中改用 ipp:// 地址（{detail}）"
+    )
+}
+pub fn print_ipp_not_found(uri: &str) -> String {
+    format!(
+        "打印机上没有这个打印队列：{uri}，未打印任何内容。请核对 config.toml 中 printer 地址的路径\
+         （CUPS 的队列形如 /printers/队列名）"
+    )
+}
+pub fn print_ipp_no_duplex(uri: &str, supported: &str) -> String {
+    format!(
+        "打印机 {uri} 不能双面打印（长边翻转），登记表必须双面打印，未打印任何内容：\
+         请换用支持双面的打印机，或在打印服务器上为该打印机启用双面单元后重试。\
+         打印机报告的单双面能力：{supported}"
+    )
+}
+pub const PRINT_IPP_SIDES_NOT_REPORTED: &str = "（打印机未报告）";
+pub fn print_ipp_refused(uri: &str, status: &str, detail: &str) -> String {
+    format!("打印机 {uri} 拒绝了请求（{status}），未打印任何内容。{detail}")
+}
+pub const PRINT_IPP_HINT_AUTH: &str =
+    "打印机要求登录或不允许本机打印：请让管理员在打印机或打印服务器上允许本柜台打印";
+pub const PRINT_IPP_HINT_NEEDS_TLS: &str =
+    "打印机只接受加密连接：请把 config.toml 中的地址改为 ipps:// 开头";
+pub const PRINT_IPP_HINT_NO_PDF: &str =
+    "该打印机不能直接打印PDF：请换用能打印PDF的打印机，或通过 CUPS 打印服务器连接它";
+pub const PRINT_IPP_HINT_UNSUPPORTED: &str = "打印机不支持要求的设置（A4、双面或份数），为免打错没有打印：请换用支持这些设置的打印机。不支持的设置：";
+pub const PRINT_IPP_HINT_NOT_ACCEPTING: &str =
+    "打印机已暂停接收任务：请在打印机或打印服务器上恢复接收任务后重试";
+pub const PRINT_IPP_HINT_BUSY: &str = "打印机正忙或暂时无法服务：请稍后重试";
+pub const PRINT_IPP_HINT_OTHER: &str = "请查看打印机上的提示，处理后重试。打印机的说明：";
+pub fn print_ipp_send_failed(uri: &str, detail: &str) -> String {
+    format!(
+        "向打印机 {uri} 发送文件时连接中断：打印机可能已经收到、也可能没有收到这份任务。\
+         请先看打印机是否在打印或队列中是否有任务，再决定是否重新打印（{detail}）"
+    )
+}
+pub fn print_ipp_timeout(uri: &str, job_id: i32, state: &str) -> String {
+    format!(
+        "打印机 {uri} 上的任务 {job_id} 在规定时间内没有打印完（当前状态：{state}）。任务仍在打印机队列中，\
+         打印机恢复后会继续打印：请查看打印机是否缺纸、卡纸或暂停，不要重复打印"
+    )
+}
+pub fn print_ipp_job_lost(uri: &str, job_id: i32) -> String {
+    format!(
+        "打印机 {uri} 已不再报告任务 {job_id} 的状态（有的打印机不保留已结束的任务）：\
+         请到打印机出纸处核对是否已打印完整，再决定是否重新打印"
+    )
+}
+pub fn print_ipp_bad_response(uri: &str, detail: &str) -> String {
+    format!(
+        "打印机 {uri} 的应答无法识别（该地址可能不是 IPP 打印机），请核对 config.toml 中的地址；\
+         如地址无误请联系维护人员（{detail}）"
+    )
+}
+pub fn print_ipp_bad_copies(copies: u32) -> String {
+    format!("份数应为1至99，现为 {copies}，未打印任何内容")
+}
+pub const PRINT_IPP_COMPLETED: &str = "打印完成";
+pub fn print_ipp_aborted(reason: &str) -> String {
+    format!(
+        "打印机中止了任务，可能没有打印完整：请查看打印机（缺纸、卡纸、缺墨粉等），处理后重新打印。\
+         打印机的说明：{reason}"
+    )
+}
+pub const PRINT_IPP_CANCELED: &str =
+    "任务已在打印机或打印服务器上被取消，可能没有打印完整：如仍需要，请重新打印";
+pub const PRINT_IPP_STATE_PENDING: &str = "排队等待";
+pub const PRINT_IPP_STATE_HELD: &str = "被挂起";
+pub const PRINT_IPP_STATE_PROCESSING: &str = "正在打印";
+pub const PRINT_IPP_STATE_STOPPED: &str = "打印机已停止";
+pub const PRINT_IPP_STATE_UNKNOWN: &str = "未知";
+pub const PRINT_IPP_PRINTER_SAYS: &str = "打印机：";

@@ -1,78 +1,41 @@
 //! End-to-end tests of the real binary: demo set-up, `check` (DESIGN §8), roster import,
 //! configuration errors, and what the log file may not hold.
 
-use std::path::PathBuf;
+mod common;
 
 use assert_cmd::Command;
+use common::office::Office;
 use serde_json::Value;
 
-const NOW: &str = "2026-11-20T10:00:00+08:00";
-
-struct Office {
-    dir: tempfile::TempDir,
+/// `grad-intake check PAYLOAD --json EXTRA...`: (exit code, the JSON it printed).
+fn check(office: &Office, payload: &str, extra: &[&str]) -> (i32, Value) {
+    let out = office
+        .cmd()
+        .arg("check")
+        .arg(payload)
+        .arg("--json")
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout));
+    });
+    (out.status.code().unwrap(), json)
 }
 
-impl Office {
-    /// A demo office set up at `NOW` in a fresh directory.
-    fn new() -> Self {
-        let office = Self {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let out = office
-            .cmd()
-            .args(["demo", "--candidates", "30"])
-            .assert()
-            .success();
-        let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-        assert!(
-            text.contains("c01 / 1111"),
-            "demo prints its clerks: {text}"
-        );
-        office
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("grad-intake").unwrap();
-        cmd.env_clear()
-            .env("GRAD_INTAKE_CONFIG", self.path("config.toml"))
-            .env("GRAD_INTAKE_DB", self.path("counter.db"))
-            .env("GRAD_INTAKE_NOW", NOW);
-        cmd
-    }
-
-    fn check(&self, payload: &str, extra: &[&str]) -> (i32, Value) {
-        let out = self
-            .cmd()
-            .arg("check")
-            .arg(payload)
-            .arg("--json")
-            .args(extra)
-            .output()
-            .unwrap();
-        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout));
-        });
-        (out.status.code().unwrap(), json)
-    }
-
-    /// (exam_no, qr, id_no) of the demo candidate at `index` (0-based), read from the database.
-    fn candidate(&self, index: usize) -> (String, String, String) {
-        let conn = rusqlite::Connection::open(self.path("counter.db")).unwrap();
-        let record: String = conn
-            .query_row(
-                "SELECT record FROM candidates ORDER BY exam_no LIMIT 1 OFFSET ?1",
-                [index as i64],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let v: Value = serde_json::from_str(&record).unwrap();
-        let text = |k: &str| v[k].as_str().unwrap().to_owned();
-        (text("exam_no"), text("qr"), text("id_no"))
-    }
+/// (exam_no, qr, id_no) of the demo candidate at `index` (0-based), read from the database.
+fn candidate(office: &Office, index: usize) -> (String, String, String) {
+    let conn = rusqlite::Connection::open(office.db()).unwrap();
+    let record: String = conn
+        .query_row(
+            "SELECT record FROM candidates ORDER BY exam_no LIMIT 1 OFFSET ?1",
+            [index as i64],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let v: Value = serde_json::from_str(&record).unwrap();
+    let text = |k: &str| v[k].as_str().unwrap().to_owned();
+    (text("exam_no"), text("qr"), text("id_no"))
 }
 
 fn blocker_ids(v: &Value) -> Vec<String> {
@@ -86,14 +49,24 @@ fn blocker_ids(v: &Value) -> Vec<String> {
 
 #[test]
 fn demo_then_check_a_signed_form() {
-    let office = Office::new();
+    let office = Office::empty();
+    let out = office
+        .cmd()
+        .args(["demo", "--candidates", "30"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("c01 / 1111"),
+        "demo prints its clerks: {text}"
+    );
     let config = std::fs::read_to_string(office.path("config.toml")).unwrap();
     assert!(
         config.contains("site_code = \"9901\"") && config.contains("portal_public_keys"),
         "{config}"
     );
-    let (_, qr, _) = office.candidate(0);
-    let (code, v) = office.check(&qr, &[]);
+    let (_, qr, _) = candidate(&office, 0);
+    let (code, v) = check(&office, &qr, &[]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(
         v["scan"],
@@ -117,9 +90,9 @@ fn demo_then_check_a_signed_form() {
 
 #[test]
 fn check_by_exam_number_and_id_number_is_unsigned() {
-    let office = Office::new();
-    let (exam_no, _, id_no) = office.candidate(0);
-    let (code, v) = office.check(&exam_no, &[]);
+    let office = Office::demo();
+    let (exam_no, _, id_no) = candidate(&office, 0);
+    let (code, v) = check(&office, &exam_no, &[]);
     assert_eq!(
         (
             code,
@@ -128,15 +101,15 @@ fn check_by_exam_number_and_id_number_is_unsigned() {
         ),
         (0, "exam_no".into(), false.into())
     );
-    let (code, v) = office.check(&id_no, &[]);
+    let (code, v) = check(&office, &id_no, &[]);
     assert_eq!((code, v["scan"]["kind"].clone()), (0, "id_no".into()));
     assert_eq!(v["candidate"]["exam_no"], exam_no.as_str());
 }
 
 #[test]
 fn every_error_kind_exits_1_with_json() {
-    let office = Office::new();
-    let (_, qr, id_no) = office.candidate(0);
+    let office = Office::demo();
+    let (_, qr, id_no) = candidate(&office, 0);
     let forged = qr.replacen("|9901|", "|9902|", 1);
     let mut bad_id = id_no.clone();
     let last = bad_id.pop().unwrap();
@@ -148,7 +121,7 @@ fn every_error_kind_exits_1_with_json() {
         ("990199900001", "unknown_candidate"),
     ];
     for (payload, kind) in cases {
-        let (code, v) = office.check(payload, &[]);
+        let (code, v) = check(&office, payload, &[]);
         assert_eq!(code, 1, "{payload}");
         assert_eq!(v["error"]["kind"], kind, "{payload}: {v}");
         assert!(!v["error"]["message"].as_str().unwrap().is_empty());
@@ -164,18 +137,18 @@ fn every_error_kind_exits_1_with_json() {
 
 #[test]
 fn blockers_for_the_rules_cases_and_the_window() {
-    let office = Office::new();
+    let office = Office::demo();
     // Demo case 14 (index 13): graduation prediction not passed.
-    let (_, qr, _) = office.candidate(13);
-    let (_, v) = office.check(&qr, &[]);
+    let (_, qr, _) = candidate(&office, 13);
+    let (_, v) = check(&office, &qr, &[]);
     assert_eq!(blocker_ids(&v), ["prediction_not_passed"]);
     // Case 18 (index 17) belongs to another site: wrong_site at this counter.
-    let (_, qr, _) = office.candidate(17);
-    let (_, v) = office.check(&qr, &[]);
+    let (_, qr, _) = candidate(&office, 17);
+    let (_, v) = check(&office, &qr, &[]);
     assert!(blocker_ids(&v).contains(&"wrong_site".to_owned()), "{v}");
     // A month later the demo window is over.
-    let (_, qr, _) = office.candidate(0);
-    let (code, v) = office.check(&qr, &["--now", "2026-12-20T10:00:00+08:00"]);
+    let (_, qr, _) = candidate(&office, 0);
+    let (code, v) = check(&office, &qr, &["--now", "2026-12-20T10:00:00+08:00"]);
     assert_eq!(code, 0);
     assert_eq!(v["window"]["status"], "window_over");
     assert_eq!(blocker_ids(&v), ["outside_window"]);
@@ -183,8 +156,8 @@ fn blockers_for_the_rules_cases_and_the_window() {
 
 #[test]
 fn flags_win_over_environment() {
-    let office = Office::new();
-    let (exam_no, _, _) = office.candidate(0);
+    let office = Office::demo();
+    let (exam_no, _, _) = candidate(&office, 0);
     let other = office.path("other.db");
     // The flag points at an empty database, so the candidate is unknown there.
     let out = office
@@ -195,13 +168,13 @@ fn flags_win_over_environment() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("unknown_candidate"));
-    let (code, _) = office.check(&exam_no, &[]);
+    let (code, _) = check(&office, &exam_no, &[]);
     assert_eq!(code, 0);
 }
 
 #[test]
 fn bad_now_is_a_usage_error() {
-    let office = Office::new();
+    let office = Office::demo();
     office
         .cmd()
         .args(["check", "x", "--now", "yesterday"])
@@ -238,7 +211,7 @@ fn bad_config_names_the_key() {
 }
 
 fn roster_lines(office: &Office) -> Vec<String> {
-    let conn = rusqlite::Connection::open(office.path("counter.db")).unwrap();
+    let conn = rusqlite::Connection::open(office.db()).unwrap();
     let mut stmt = conn
         .prepare("SELECT record FROM candidates ORDER BY exam_no")
         .unwrap();
@@ -250,7 +223,7 @@ fn roster_lines(office: &Office) -> Vec<String> {
 
 #[test]
 fn roster_import_is_all_or_nothing_and_reports_changes() {
-    let office = Office::new();
+    let office = Office::demo();
     let before = roster_lines(&office);
     let mut lines = before.clone();
     // Change one record, keep the others: 1 updated, 29 unchanged.
@@ -287,8 +260,8 @@ use predicates::prelude::PredicateBooleanExt;
 
 #[test]
 fn roster_show_masks_the_id_number() {
-    let office = Office::new();
-    let (exam_no, _, id_no) = office.candidate(0);
+    let office = Office::demo();
+    let (exam_no, _, id_no) = candidate(&office, 0);
     let out = office
         .cmd()
         .args(["roster", "show", &exam_no, "--json"])
@@ -309,17 +282,17 @@ fn roster_show_masks_the_id_number() {
 
 #[test]
 fn log_never_holds_a_full_id_number() {
-    let office = Office::new();
+    let office = Office::demo();
     for i in 0..5 {
-        let (exam_no, qr, id_no) = office.candidate(i);
-        office.check(&qr, &[]);
-        office.check(&id_no, &[]);
-        office.check(&exam_no, &[]);
+        let (exam_no, qr, id_no) = candidate(&office, i);
+        check(&office, &qr, &[]);
+        check(&office, &id_no, &[]);
+        check(&office, &exam_no, &[]);
     }
     let log = std::fs::read_to_string(office.path("grad-intake.log")).unwrap_or_default();
     assert!(log.contains("check"), "the log is written: {log}");
     for i in 0..5 {
-        let (_, _, id_no) = office.candidate(i);
+        let (_, _, id_no) = candidate(&office, i);
         assert!(!log.contains(&id_no), "full ID in the log");
     }
 }
@@ -327,7 +300,7 @@ fn log_never_holds_a_full_id_number() {
 #[test]
 fn files_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
-    let office = Office::new();
+    let office = Office::demo();
     for name in [
         "counter.db",
         "config.toml",
@@ -345,7 +318,7 @@ fn files_are_owner_only() {
 
 #[test]
 fn schedule_import_adds_a_batch_and_refuses_a_bad_file() {
-    let office = Office::new();
+    let office = Office::demo();
     let good = office.path("2023H2.toml");
     std::fs::write(&good, "batch = \"2023H2\"\n[[window]]\nsite = \"0201\"\ndates = [\"2023-12-11\"]\nsource = \"test\"\n").unwrap();
     office

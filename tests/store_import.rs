@@ -11,12 +11,12 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use grad_intake::demo;
-use grad_intake::domain::candidate::Candidate;
+use grad_intake::domain::candidate::{Candidate, IdType};
 use grad_intake::domain::ids::check_char;
 use grad_intake::domain::intake::{Decision, Intake, IntakeEvent, IntakeState, Tick};
 use grad_intake::domain::rules::{ChecklistItem, ItemKind};
 use grad_intake::domain::scan::{self, PublicKeys, Scan};
-use grad_intake::roster_file::{self, Format, Location};
+use grad_intake::roster_file::{self, Format, Location, RosterImportError};
 use grad_intake::store::{
     Actor, ClerkError, ImportReport, LATEST_VERSION, LoginError, Role, Store, StoreError,
 };
@@ -303,6 +303,213 @@ fn id_number_with_lower_case_x_in_the_roster_is_found_by_scan() {
         Some(c.exam_no),
         "scanned {} finds nobody",
         id.as_str()
+    );
+}
+
+// ---- large imports: parsed while stored ------------------------------------------------------
+
+/// `text` with the record of line `line` (1-based) given a gender the roster does not know.
+fn with_bad_gender(text: &str, line: usize) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut v: Value = serde_json::from_str(&lines[line - 1]).unwrap();
+    v["gender"] = Value::String("M".into());
+    lines[line - 1] = v.to_string();
+    lines.join("\n") + "\n"
+}
+
+fn journal_mode(store: &Store) -> String {
+    store
+        .connection()
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_large_import_is_all_or_nothing_and_leaves_the_file_in_wal_mode() {
+    let dir = TempDir::new().unwrap();
+    let db = db_in(&dir, "counter.db");
+    let mut store = Store::open(&db).unwrap();
+    store.import_roster(&roster(300, 1)).unwrap();
+    let before = snapshot(&store);
+
+    // 12,000 records (enough for the bulk way), the very last one bad.
+    let big = roster(12_000, 6);
+    let text = jsonl(&big);
+    let err = roster_file::import(&mut store, &with_bad_gender(&text, 12_000), Format::Jsonl)
+        .unwrap_err();
+    let RosterImportError::File(err) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (err.location, err.field.as_str()),
+        (Location::Line(12_000), "gender")
+    );
+    assert_eq!(snapshot(&store), before);
+    assert_eq!(journal_mode(&store), "wal");
+    let journal = PathBuf::from(format!("{}-journal", db.display()));
+    assert!(!journal.exists(), "no journal left behind");
+
+    // Fixed, it is stored whole: the 300 earlier exam numbers are among the 12,000.
+    let report = roster_file::import(&mut store, &text, Format::Jsonl).unwrap();
+    assert_eq!(report.added, 11_700);
+    assert_eq!(report.updated + report.unchanged, 300);
+    assert_eq!(store.roster_count().unwrap(), 12_000);
+    assert_eq!(journal_mode(&store), "wal");
+    assert!(!journal.exists(), "no journal left behind");
+    for c in [&big[0], &big[5_000], &big[11_999]] {
+        assert_eq!(
+            store.candidate(c.exam_no.as_str()).unwrap().as_ref(),
+            Some(c)
+        );
+        assert_eq!(
+            store.candidate_by_id_no(&c.id_no).unwrap().as_ref(),
+            Some(c)
+        );
+    }
+    // The records are the candidates' canonical JSON, as the lines of the file were.
+    let stored = snapshot(&store);
+    assert_eq!(stored.len(), 12_000);
+    assert!(
+        stored.iter().map(|(_, r)| r.as_str()).eq(text.lines()),
+        "the records are the lines of the file"
+    );
+    // Again: nothing changes.
+    let again = roster_file::import(&mut store, &text, Format::Jsonl).unwrap();
+    assert_eq!(
+        again,
+        ImportReport {
+            added: 0,
+            updated: 0,
+            unchanged: 12_000
+        }
+    );
+    drop(store);
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.roster_count().unwrap(), 12_000);
+}
+
+#[test]
+fn a_large_import_while_the_counter_has_the_file_open_goes_through_the_wal() {
+    let dir = TempDir::new().unwrap();
+    let db = db_in(&dir, "counter.db");
+    let screen = Store::open(&db).unwrap();
+    let mut store = Store::open(&db).unwrap();
+    let big = roster(12_000, 6);
+    let report = roster_file::import(&mut store, &jsonl(&big), Format::Jsonl).unwrap();
+    assert_eq!(report.added, 12_000);
+    assert_eq!(screen.roster_count().unwrap(), 12_000);
+    assert_eq!(journal_mode(&store), "wal");
+    assert_eq!(journal_mode(&screen), "wal");
+    assert_eq!(
+        screen.candidate(big[7].exam_no.as_str()).unwrap().as_ref(),
+        Some(&big[7])
+    );
+}
+
+#[test]
+fn any_layout_of_the_file_is_stored_as_the_canonical_record() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&db_in(&dir, "counter.db")).unwrap();
+    let mut candidates = roster(40, 8);
+    candidates[3].id_type = IdType::ResidentCard;
+    candidates[3].id_no = "11010519491231002x".into();
+    // A pretty-printed JSON array with an unknown field: stored as `serde_json::to_string`
+    // of the parsed candidate (the ID number's `x` upper-cased, the unknown field gone).
+    let mut values: Vec<Value> = candidates
+        .iter()
+        .map(|c| serde_json::to_value(c).unwrap())
+        .collect();
+    values[5]["extra"] = Value::from("ignored");
+    let pretty = serde_json::to_string_pretty(&values).unwrap();
+    let report = roster_file::import(&mut store, &pretty, Format::Json).unwrap();
+    assert_eq!(report.added, 40);
+    candidates[3].id_no = "11010519491231002X".into();
+    let stored = snapshot(&store);
+    assert_eq!(stored.len(), 40);
+    for (c, (exam_no, record)) in candidates.iter().zip(&stored) {
+        assert_eq!(exam_no, c.exam_no.as_str());
+        assert!(
+            *record == serde_json::to_string(c).unwrap(),
+            "{exam_no} stored as {record}"
+        );
+    }
+    // The same roster as JSON Lines and as CSV changes nothing.
+    let unchanged = ImportReport {
+        added: 0,
+        updated: 0,
+        unchanged: 40,
+    };
+    assert_eq!(
+        roster_file::import(&mut store, &jsonl(&candidates), Format::Jsonl).unwrap(),
+        unchanged
+    );
+    let mut csv = Vec::new();
+    roster_file::write_csv(&candidates, &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert_eq!(
+        roster_file::import(&mut store, &csv, Format::Csv).unwrap(),
+        unchanged
+    );
+}
+
+#[test]
+fn import_reports_file_errors_as_parse_does() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&db_in(&dir, "counter.db")).unwrap();
+    let candidates = roster(60, 9);
+    let mut twice = candidates.clone();
+    twice[20] = twice[4].clone();
+    let text = jsonl(&twice);
+    // A duplicate alone: named at its second line.
+    let err = roster_file::import(&mut store, &text, Format::Jsonl).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        roster_file::parse(&text, Format::Jsonl)
+            .unwrap_err()
+            .to_string()
+    );
+    let RosterImportError::File(err) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (err.location, err.field.as_str()),
+        (Location::Line(21), "exam_no")
+    );
+    // A bad record further on wins over an earlier duplicate, as with `parse`.
+    let text = with_bad_gender(&text, 50);
+    let RosterImportError::File(err) =
+        roster_file::import(&mut store, &text, Format::Jsonl).unwrap_err()
+    else {
+        panic!("not a file error")
+    };
+    assert_eq!(
+        (err.location, err.field.as_str()),
+        (Location::Line(50), "gender")
+    );
+    assert_eq!(store.roster_count().unwrap(), 0);
+}
+
+#[test]
+fn the_same_exam_number_twice_in_one_import_into_an_empty_roster() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&db_in(&dir, "counter.db")).unwrap();
+    let first = roster(20, 3).remove(0);
+    let mut second = first.clone();
+    second.name = "演示改名".into();
+    let report = store
+        .import_roster(&[first.clone(), second.clone(), second.clone()])
+        .unwrap();
+    assert_eq!(
+        report,
+        ImportReport {
+            added: 1,
+            updated: 1,
+            unchanged: 1
+        }
+    );
+    assert_eq!(
+        store.candidate(first.exam_no.as_str()).unwrap(),
+        Some(second)
     );
 }
 

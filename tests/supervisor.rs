@@ -1,21 +1,24 @@
 //! Supervisor work (issue 7) on real SQLite files: clerk commands of the real binary and who may
 //! run them, lockout on a fixed clock, the audit chain against rows edited, deleted and
-//! reordered in SQLite, the day's tally (text, JSON, CSV for Excel) of a constructed day, and
-//! voiding a file.
+//! reordered in SQLite, the day's tally (text, JSON, CSV for Excel) of a constructed day,
+//! voiding a file, and the supervisor's acts (approval, unlock, void) written to the event log
+//! for sync in one transaction with their audit entries.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
-use assert_cmd::Command;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use grad_intake::domain::intake::{Decision, Intake, IntakeError, IntakeState};
+use grad_intake::domain::supervision::Override;
 use grad_intake::domain::tally::{Outcomes, Tally};
 use grad_intake::store::{Actor, ClerkError, LoginError, Role, Store, VoidError};
 use rusqlite::Connection;
 
-const NOW: &str = "2026-11-20T10:00:00+08:00";
+use common::office::{NOW, Office};
+
 const BIN: &str = env!("CARGO_BIN_EXE_grad-intake");
 
 /// Local 2026-11-20 `h:m` in Shanghai.
@@ -30,84 +33,28 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
 }
 
-struct Office {
-    dir: tempfile::TempDir,
+fn sql(office: &Office) -> Connection {
+    Connection::open(office.db()).unwrap()
 }
 
-impl Office {
-    /// An empty counter database: no roster, no clerks.
-    fn empty() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
+fn audit_actions(office: &Office) -> Vec<(String, String, String)> {
+    office
+        .store()
+        .audit_entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.actor, e.action, e.detail))
+        .collect()
+}
 
-    /// The demo office at `NOW`: 30 candidates of site 9901, clerks c01/1111, c02/2222,
-    /// supervisor s01/9999, configuration with site 9901 and counter demo-01.
-    fn demo() -> Self {
-        let office = Self::empty();
-        office
-            .cmd()
-            .args(["demo", "--candidates", "30"])
-            .assert()
-            .success();
-        office
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn db(&self) -> PathBuf {
-        self.path("counter.db")
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("grad-intake").unwrap();
-        cmd.env_clear()
-            .env("GRAD_INTAKE_CONFIG", self.path("config.toml"))
-            .env("GRAD_INTAKE_DB", self.db())
-            .env("GRAD_INTAKE_NOW", NOW)
-            .env("USER", "admin");
-        cmd
-    }
-
-    /// Runs the binary with `args` and `stdin`; (exit code, stdout, stderr).
-    fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let out = self.cmd().args(args).write_stdin(stdin).output().unwrap();
-        (
-            out.status.code().unwrap(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.db()).unwrap()
-    }
-
-    fn sql(&self) -> Connection {
-        Connection::open(self.db()).unwrap()
-    }
-
-    fn audit_actions(&self) -> Vec<(String, String, String)> {
-        self.store()
-            .audit_entries()
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.actor, e.action, e.detail))
-            .collect()
-    }
-
-    /// Every full ID number on the roster: none may appear in any output.
-    fn id_numbers(&self) -> Vec<String> {
-        let conn = self.sql();
-        let mut stmt = conn.prepare("SELECT id_no FROM candidates").unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    }
+/// Every full ID number on the roster: none may appear in any output.
+fn id_numbers(office: &Office) -> Vec<String> {
+    let conn = sql(office);
+    let mut stmt = conn.prepare("SELECT id_no FROM candidates").unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 #[test]
@@ -146,7 +93,7 @@ fn clerk_commands_and_who_may_run_them() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("已添加：s01 主管甲（主管）"), "{out}");
-    assert!(office.audit_actions().contains(&(
+    assert!(audit_actions(&office).contains(&(
         "os:admin".into(),
         "clerk_added".into(),
         "s01 supervisor".into()
@@ -255,8 +202,7 @@ fn clerk_commands_and_who_may_run_them() {
         assert!(err.contains("只有在用的主管"), "{args:?}: {err}");
         assert_eq!(office.store().clerks().unwrap(), before, "{args:?}");
     }
-    let refusals = office
-        .audit_actions()
+    let refusals = audit_actions(&office)
         .iter()
         .filter(|(_, action, _)| action == "role_action_refused")
         .count();
@@ -323,8 +269,7 @@ fn clerk_commands_and_who_may_run_them() {
         "{err}"
     );
 
-    let actions: Vec<String> = office
-        .audit_actions()
+    let actions: Vec<String> = audit_actions(&office)
         .into_iter()
         .map(|(_, a, _)| a)
         .collect();
@@ -383,23 +328,31 @@ fn unlock_clears_a_lockout() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("已解锁"), "{out}");
     assert_eq!(office.store().login("c01", "1111", t).unwrap().id, "c01");
-    assert!(office.audit_actions().contains(&(
+    assert!(audit_actions(&office).contains(&(
         "s01".into(),
         "clerk_unlocked".into(),
         "c01".into()
     )));
+    // ...and logged for sync under the configured counter id.
+    let unlocked = office.store().events_after("demo-01", 0, 10).unwrap();
+    assert!(
+        unlocked
+            .iter()
+            .any(|e| e.kind == "clerk_unlocked" && e.body["clerk_id"] == "c01"),
+        "{unlocked:?}"
+    );
 
     // The store function the supervisor screen calls.
     let mut store = office.store();
     assert!(matches!(
-        store.unlock_clerk("c01", "c02", t),
+        store.unlock_clerk("c01", "c02", "demo-01", t),
         Err(ClerkError::NotSupervisor(_))
     ));
     assert!(matches!(
-        store.unlock_clerk("nobody", "s01", t),
+        store.unlock_clerk("nobody", "s01", "demo-01", t),
         Err(ClerkError::NotFound(_))
     ));
-    store.unlock_clerk("c02", "s01", t).unwrap();
+    store.unlock_clerk("c02", "s01", "demo-01", t).unwrap();
 }
 
 #[test]
@@ -476,7 +429,7 @@ fn audit_verify_finds_edited_deleted_and_reordered_entries() {
         "{out}"
     );
 
-    let sql = office.sql();
+    let sql = sql(&office);
     // Edit one field of entry 5.
     sql.execute("UPDATE audit SET detail = 'entry X' WHERE seq = 5", [])
         .unwrap();
@@ -639,7 +592,7 @@ impl Day<'_> {
 /// - and a candidate of another site accepted today at demo-01 (counted, but not in the roster).
 fn constructed_day(office: &Office) -> Vec<String> {
     let exam: Vec<String> = {
-        let conn = office.sql();
+        let conn = sql(office);
         let mut stmt = conn
             .prepare(
                 "SELECT exam_no FROM candidates WHERE site_code = '9901' ORDER BY exam_no LIMIT 8",
@@ -650,8 +603,7 @@ fn constructed_day(office: &Office) -> Vec<String> {
             .map(Result::unwrap)
             .collect()
     };
-    let other_site: String = office
-        .sql()
+    let other_site: String = sql(office)
         .query_row(
             "SELECT exam_no FROM candidates WHERE site_code <> '9901' LIMIT 1",
             [],
@@ -702,8 +654,7 @@ fn tally_of_a_constructed_day() {
     let office = Office::demo();
     constructed_day(&office);
     let store = office.store();
-    let roster: u64 = office
-        .sql()
+    let roster: u64 = sql(&office)
         .query_row(
             "SELECT COUNT(*) FROM candidates WHERE site_code = '9901'",
             [],
@@ -797,7 +748,7 @@ fn tally_of_a_constructed_day() {
         text.contains(&format!("尚未前来 {} 人", roster - 8)),
         "{text}"
     );
-    for id in office.id_numbers() {
+    for id in id_numbers(&office) {
         assert!(!text.contains(&id) && !out.contains(&id));
     }
     let (code, _, err) = office.run(&["tally", "--date", "2026-13-01"], "");
@@ -931,8 +882,7 @@ fn supervisor_voids_an_accepted_file() {
         store.void_intake(&exam[1], "again", "s01", "demo-01", at(16, 30)),
         Err(VoidError::Intake(IntakeError::AlreadyVoided))
     ));
-    let unseen: String = office
-        .sql()
+    let unseen: String = sql(&office)
         .query_row(
             "SELECT exam_no FROM candidates WHERE exam_no NOT IN (SELECT exam_no FROM intakes) LIMIT 1",
             [],
@@ -962,6 +912,166 @@ fn supervisor_voids_an_accepted_file() {
     assert!(intake.open().unwrap().is_some());
     drop(store);
     assert_eq!(verify(&office).0, 0);
+}
+
+// ---- supervisor acts in the event log (for sync) ----
+
+/// Makes every insert into `table` whose `column` is `value` fail, as a full disk would, until
+/// `heal`. The trigger lives in the database file, so the store's own connection meets it.
+fn break_inserts(office: &Office, table: &str, column: &str, value: &str) {
+    sql(office)
+        .execute_batch(&format!(
+            "CREATE TRIGGER broken BEFORE INSERT ON {table} WHEN NEW.{column} = '{value}'
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END;"
+        ))
+        .unwrap();
+}
+
+fn heal(office: &Office) {
+    sql(office).execute_batch("DROP TRIGGER broken").unwrap();
+}
+
+fn event_count(office: &Office) -> i64 {
+    sql(office)
+        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// An approval of candidate `exam_no` by `by` from `at`, for 15 minutes.
+fn grant(exam_no: &str, by: &str, at: DateTime<Utc>) -> Override {
+    Override::grant(
+        exam_no.into(),
+        by.into(),
+        vec!["wrong_site".into(), "outside_window".into()],
+        at,
+        Duration::minutes(15),
+    )
+}
+
+#[test]
+fn override_unlock_and_void_write_their_event_with_their_audit_entry() {
+    let office = Office::demo();
+    let exam = constructed_day(&office);
+    let t = at(16, 30);
+    {
+        let mut store = office.store();
+        for _ in 0..5 {
+            assert!(store.login("c01", "0000", t).is_err());
+        }
+    }
+    type Act = fn(&mut Store, &[String], DateTime<Utc>) -> bool;
+    let acts: [(&str, &str, Act); 3] = [
+        ("override_granted", "override", |store, exam, t| {
+            store
+                .record_override(&grant(&exam[7], "s01", t), "intake-o", "demo-01", t)
+                .is_ok()
+        }),
+        ("clerk_unlocked", "clerk_unlocked", |store, _, t| {
+            store.unlock_clerk("c01", "s01", "demo-01", t).is_ok()
+        }),
+        ("voided", "voided", |store, exam, t| {
+            store
+                .void_intake(&exam[2], "重复受理", "s01", "demo-01", t)
+                .is_ok()
+        }),
+    ];
+    for (kind, action, act) in acts {
+        // Either write failing leaves nothing of the other: they are one transaction.
+        for (table, column, value) in [("events", "kind", kind), ("audit", "action", action)] {
+            let (events, audit) = (event_count(&office), audit_actions(&office).len());
+            break_inserts(&office, table, column, value);
+            assert!(
+                !act(&mut office.store(), &exam, t),
+                "{kind}: {table} broken"
+            );
+            heal(&office);
+            assert_eq!(event_count(&office), events, "{kind}: {table} broken");
+            assert_eq!(
+                audit_actions(&office).len(),
+                audit,
+                "{kind}: {table} broken"
+            );
+        }
+        assert!(act(&mut office.store(), &exam, t), "{kind}");
+        let store = office.store();
+        let event = store
+            .events_after("demo-01", 0, 1000)
+            .unwrap()
+            .pop()
+            .unwrap();
+        let entry = store.audit_entries().unwrap().pop().unwrap();
+        assert_eq!(
+            (event.kind.as_str(), event.clerk_id.as_str(), event.at),
+            (kind, "s01", t)
+        );
+        assert_eq!(event.sync_state, "pending", "{kind}: queued for the portal");
+        assert_eq!(
+            (
+                entry.actor.as_str(),
+                entry.action.as_str(),
+                entry.at.as_str()
+            ),
+            ("s01", action, t.to_rfc3339().as_str())
+        );
+    }
+    // Nothing half-done stood in between: the lockout and the file changed only on success.
+    let mut store = office.store();
+    assert_eq!(store.login("c01", "1111", t).unwrap().id, "c01");
+    assert_eq!(
+        store.intake(&exam[2]).unwrap().unwrap().intake.state,
+        IntakeState::Voided
+    );
+    let events = store.events_after("demo-01", 0, 1000).unwrap();
+    // The newest of each kind (constructed_day voided a file before).
+    let body = |kind: &str| {
+        events
+            .iter()
+            .rev()
+            .find(|e| e.kind == kind)
+            .map(|e| (e.intake_id.clone(), e.body.clone()))
+            .unwrap()
+    };
+    let (intake_id, approval) = body("override_granted");
+    assert_eq!(intake_id.as_deref(), Some("intake-o"));
+    assert_eq!(approval["exam_no"], exam[7].as_str());
+    assert_eq!(approval["supervisor_id"], "s01");
+    assert_eq!(
+        approval["reasons"],
+        serde_json::json!(["wrong_site", "outside_window"])
+    );
+    assert_eq!(
+        approval["expires_at"],
+        serde_json::json!(t + Duration::minutes(15))
+    );
+    let (intake_id, unlock) = body("clerk_unlocked");
+    assert_eq!(intake_id, None, "about no candidate");
+    assert_eq!(
+        unlock,
+        serde_json::json!({"type": "clerk_unlocked", "clerk_id": "c01", "supervisor_id": "s01"})
+    );
+    assert_eq!(body("voided").1["reason"], "重复受理");
+    drop(store);
+    assert_eq!(verify(&office).0, 0);
+}
+
+#[test]
+fn only_a_supervisor_approval_is_recorded() {
+    let office = Office::demo();
+    let exam = constructed_day(&office);
+    let t = at(16, 30);
+    let events = event_count(&office);
+    let mut store = office.store();
+    assert!(matches!(
+        store.record_override(&grant(&exam[7], "c01", t), "intake-o", "demo-01", t),
+        Err(ClerkError::NotSupervisor(_))
+    ));
+    assert_eq!(event_count(&office), events);
+    let last = store.audit_entries().unwrap().pop().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str()),
+        ("c01", "role_action_refused")
+    );
+    assert!(last.detail.contains(&exam[7]), "{}", last.detail);
 }
 
 /// A tmux session running one command, kept open after it ends so its screen can be read.

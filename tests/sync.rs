@@ -3,6 +3,8 @@
 
 mod sync_support;
 
+use std::path::Path;
+use std::process::Output;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -14,8 +16,28 @@ fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary directory")
 }
 
-fn counter_db(dir: &std::path::Path, name: &str) -> Store {
+fn counter_db(dir: &Path, name: &str) -> Store {
     Store::open(&dir.join(format!("{name}.db"))).expect("counter db opens")
+}
+
+/// A portal serving `candidates` on a free port, with one counter, "c1" at `SITE`, let in:
+/// (its directory, the portal, c1's token, the process). Bound in this order, the process is
+/// stopped before the directory is removed.
+fn portal_with_c1(candidates: usize) -> (tempfile::TempDir, PortalSetup, String, PortalProcess) {
+    let dir = tempdir();
+    let portal = PortalSetup::new(dir.path(), candidates);
+    let token = portal.add_counter(SITE, "c1");
+    let server = PortalProcess::start(&portal, 0);
+    (dir, portal, token, server)
+}
+
+/// `grad-intake --db DB sync --once` with the configuration file `cfg`.
+fn sync_once(dir: &Path, cfg: &Path, db: &Path) -> Output {
+    cmd(dir)
+        .env("GRAD_INTAKE_CONFIG", cfg)
+        .args(["--db", db.to_str().unwrap(), "sync", "--once"])
+        .output()
+        .expect("sync runs")
 }
 
 fn sync_states(store: &Store) -> Vec<(String, i64)> {
@@ -41,14 +63,7 @@ fn two_offline_counters_accept_the_same_candidate_and_both_see_the_conflict() {
     let (cfg1, cfg2) = (dir.path().join("c1.toml"), dir.path().join("c2.toml"));
     write_config(&cfg1, &server.url(), &t1, SITE, "c1");
     write_config(&cfg2, &server.url(), &t2, SITE, "c2");
-    let sync_cli = |cfg: &std::path::Path, db: &str| {
-        let db = dir.path().join(db);
-        cmd(dir.path())
-            .env("GRAD_INTAKE_CONFIG", cfg)
-            .args(["--db", db.to_str().unwrap(), "sync", "--once"])
-            .output()
-            .expect("sync runs")
-    };
+    let sync_cli = |cfg: &Path, db: &str| sync_once(dir.path(), cfg, &dir.path().join(db));
     // Both counters get the roster while online...
     for (cfg, db) in [(&cfg1, "c1.db"), (&cfg2, "c2.db")] {
         let out = sync_cli(cfg, db);
@@ -144,10 +159,7 @@ fn faulty(n: usize) -> Fault {
 #[test]
 fn ten_thousand_events_through_a_faulty_network_arrive_exactly_once() {
     let started = Instant::now();
-    let dir = tempdir();
-    let portal = PortalSetup::new(dir.path(), 1_100);
-    let token = portal.add_counter(SITE, "c1");
-    let server = PortalProcess::start(&portal, 0);
+    let (dir, portal, token, server) = portal_with_c1(1_100);
     let events_seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = std::sync::Arc::clone(&events_seen);
     let proxy = Proxy::start(server.addr, move |method, path, _, _| {
@@ -223,10 +235,7 @@ fn ten_thousand_events_through_a_faulty_network_arrive_exactly_once() {
 
 #[test]
 fn portal_killed_and_restarted_mid_sync_loses_and_doubles_nothing() {
-    let dir = tempdir();
-    let portal = PortalSetup::new(dir.path(), 1_100);
-    let token = portal.add_counter(SITE, "c1");
-    let server = PortalProcess::start(&portal, 0);
+    let (dir, portal, token, server) = portal_with_c1(1_100);
     let addr = server.addr;
     let mut store = counter_db(dir.path(), "c1");
     record_events(&mut store, "c1", &portal.site_exam_nos(), 6_000, 6);
@@ -260,10 +269,7 @@ fn portal_killed_and_restarted_mid_sync_loses_and_doubles_nothing() {
 
 #[test]
 fn a_rejected_event_does_not_stop_the_others() {
-    let dir = tempdir();
-    let portal = PortalSetup::new(dir.path(), 30);
-    let token = portal.add_counter(SITE, "c1");
-    let server = PortalProcess::start(&portal, 0);
+    let (dir, portal, token, server) = portal_with_c1(30);
     let exam = portal.site_exam_nos();
     let mut store = counter_db(dir.path(), "c1");
     accept(&mut store, "c1", &exam[0], 2, now());
@@ -272,16 +278,7 @@ fn a_rejected_event_does_not_stop_the_others() {
     accept(&mut store, "c1", &exam[1], 2, now());
     let cfg = dir.path().join("c1.toml");
     write_config(&cfg, &server.url(), &token, SITE, "c1");
-    let out = cmd(dir.path())
-        .env("GRAD_INTAKE_CONFIG", &cfg)
-        .args([
-            "--db",
-            dir.path().join("c1.db").to_str().unwrap(),
-            "sync",
-            "--once",
-        ])
-        .output()
-        .unwrap();
+    let out = sync_once(dir.path(), &cfg, &dir.path().join("c1.db"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -317,10 +314,7 @@ fn a_rejected_event_does_not_stop_the_others() {
 
 #[test]
 fn a_batch_refused_as_a_whole_is_split_until_the_bad_event_is_alone() {
-    let dir = tempdir();
-    let portal = PortalSetup::new(dir.path(), 100);
-    let token = portal.add_counter(SITE, "c1");
-    let server = PortalProcess::start(&portal, 0);
+    let (dir, portal, token, server) = portal_with_c1(100);
     let mut store = counter_db(dir.path(), "c1");
     record_events(&mut store, "c1", &portal.site_exam_nos(), 400, 5);
     let poison: String = store
@@ -355,10 +349,7 @@ fn a_batch_refused_as_a_whole_is_split_until_the_bad_event_is_alone() {
 
 #[test]
 fn an_interrupted_roster_pull_resumes_from_its_cursor_and_changes_arrive() {
-    let dir = tempdir();
-    let mut portal = PortalSetup::new(dir.path(), 1_000);
-    let token = portal.add_counter(SITE, "c1");
-    let server = PortalProcess::start(&portal, 0);
+    let (dir, mut portal, token, server) = portal_with_c1(1_000);
     let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let cut2 = std::sync::Arc::clone(&cut);
     let roster_requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -474,11 +465,7 @@ fn wrong_token_other_site_and_plain_http_are_refused() {
     assert!(t.elapsed() < Duration::from_millis(200));
     let cfg = dir.path().join("insecure.toml");
     write_config(&cfg, "http://192.0.2.1:8080", &token, SITE, "c1");
-    let out = cmd(dir.path())
-        .env("GRAD_INTAKE_CONFIG", &cfg)
-        .args(["--db", db.to_str().unwrap(), "sync", "--once"])
-        .output()
-        .unwrap();
+    let out = sync_once(dir.path(), &cfg, &db);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -503,6 +490,106 @@ fn wrong_token_other_site_and_plain_http_are_refused() {
     assert_eq!(report.stored, 2);
 }
 
+#[test]
+fn supervisor_acts_reach_the_portal_and_count_as_no_visit() {
+    use grad_intake::domain::intake::Intake;
+    use grad_intake::domain::supervision::Override;
+    use grad_intake::store::{Actor, Role};
+    let (dir, portal, token, server) = portal_with_c1(30);
+    let exam = portal.site_exam_nos();
+    let mut store = counter_db(dir.path(), "c1");
+    store
+        .add_clerk(
+            "s01",
+            "演示主管",
+            Role::Supervisor,
+            "9999",
+            "os:test",
+            now(),
+        )
+        .unwrap();
+    store
+        .add_clerk("c01", "演示柜员", Role::Clerk, "1111", "s01", now())
+        .unwrap();
+    let approval = |exam_no: &str| {
+        Override::grant(
+            exam_no.to_owned(),
+            "s01".into(),
+            vec!["outside_window".into()],
+            now(),
+            chrono::Duration::minutes(15),
+        )
+    };
+    // As the counter screen does: the approval is logged, then the file it was given for opens.
+    let intake_id = uuid::Uuid::now_v7().to_string();
+    store
+        .record_override(&approval(&exam[0]), &intake_id, "c1", now())
+        .unwrap();
+    let mut intake = Intake::new(intake_id, exam[0].clone());
+    let opened = intake.open().unwrap().into_iter().collect::<Vec<_>>();
+    let clerk = Actor {
+        counter_id: "c1",
+        clerk_id: "c01",
+        at: now(),
+    };
+    store.save_intake(&intake, &opened, &clerk).unwrap();
+    // An approval whose file was never saved: the candidate comes from the event's body.
+    let unsaved = uuid::Uuid::now_v7().to_string();
+    store
+        .record_override(&approval(&exam[1]), &unsaved, "c1", now())
+        .unwrap();
+    // About no candidate at all.
+    store.unlock_clerk("c01", "s01", "c1", now()).unwrap();
+
+    let s = settings(&server.url(), &token, SITE, "c1");
+    let report = sync::run_round(&s, &dir.path().join("c1.db"), &mut |_| {}).unwrap();
+    assert_eq!((report.stored, report.rejected), (4, 0), "{report:?}");
+    assert_eq!(sync_states(&store), [("sent".to_owned(), 4)]);
+    let conn = portal.conn();
+    let mut stmt = conn
+        .prepare(
+            "SELECT kind, exam_no, clerk_id, body FROM events WHERE counter_id = 'c1' ORDER BY seq",
+        )
+        .unwrap();
+    let stored: Vec<(String, Option<String>, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let kinds: Vec<(&str, Option<&str>, &str)> = stored
+        .iter()
+        .map(|(k, e, c, _)| (k.as_str(), e.as_deref(), c.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("override_granted", Some(exam[0].as_str()), "s01"),
+            ("intake_opened", Some(exam[0].as_str()), "c01"),
+            ("override_granted", Some(exam[1].as_str()), "s01"),
+            ("clerk_unlocked", None, "s01"),
+        ]
+    );
+    let body: serde_json::Value = serde_json::from_str(&stored[0].3).unwrap();
+    assert_eq!(body["reasons"], serde_json::json!(["outside_window"]));
+    assert_eq!(body["expires_at"], "2026-11-20T02:15:00Z");
+    // Approvals and unlocks are kept, not counted: the office's numbers show one visit.
+    let client = Client::new(&s.endpoint).unwrap();
+    let tally = client
+        .tally(Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()))
+        .unwrap();
+    assert_eq!(
+        (
+            tally.totals.opened,
+            tally.totals.accepted,
+            tally.by_clerk.len()
+        ),
+        (1, 0, 1)
+    );
+    // Sent once: the next round has nothing to push.
+    let report = sync::run_round(&s, &dir.path().join("c1.db"), &mut |_| {}).unwrap();
+    assert_eq!(report.stored + report.duplicates, 0);
+}
+
 /// Waits (bounded) for a status that satisfies `want`.
 fn wait_for(rx: &mpsc::Receiver<SyncStatus>, want: impl Fn(&SyncStatus) -> bool) -> SyncStatus {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -517,10 +604,7 @@ fn wait_for(rx: &mpsc::Receiver<SyncStatus>, want: impl Fn(&SyncStatus) -> bool)
 
 #[test]
 fn background_worker_reports_status_and_syncs_on_demand() {
-    let dir = tempdir();
-    let portal = PortalSetup::new(dir.path(), 30);
-    let token = portal.add_counter(SITE, "c1");
-    let server = PortalProcess::start(&portal, 0);
+    let (dir, portal, token, server) = portal_with_c1(30);
     let exam = portal.site_exam_nos();
     let db = dir.path().join("c1.db");
     let mut store = Store::open(&db).unwrap();

@@ -2,89 +2,51 @@
 //! tick, accept, quit; the decision is in the database, also when the process is killed right
 //! after the screen said it was saved.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const NOW: &str = "2026-11-20T10:00:00+08:00";
+use common::office::{NOW, Office};
+
 const BIN: &str = env!("CARGO_BIN_EXE_grad-intake");
 
-struct Office {
-    dir: tempfile::TempDir,
+/// (exam_no, qr) of the first demo candidate: 专科, one item (the form).
+fn first_candidate(office: &Office) -> (String, String) {
+    let conn = rusqlite::Connection::open(office.db()).unwrap();
+    let record: String = conn
+        .query_row(
+            "SELECT record FROM candidates ORDER BY exam_no LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&record).unwrap();
+    (
+        v["exam_no"].as_str().unwrap().to_owned(),
+        v["qr"].as_str().unwrap().to_owned(),
+    )
 }
 
-impl Office {
-    fn new() -> Self {
-        let office = Office {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let status = office
-            .command()
-            .args(["demo", "--candidates", "30"])
-            .output()
-            .unwrap();
-        assert!(
-            status.status.success(),
-            "{}",
-            String::from_utf8_lossy(&status.stderr)
-        );
-        office
-    }
+fn state_of(office: &Office, exam_no: &str) -> String {
+    let out = office
+        .cmd()
+        .args(["check", exam_no, "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["intake"]["state"].as_str().unwrap().to_owned()
+}
 
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn env(&self) -> Vec<(&'static str, PathBuf)> {
-        vec![
-            ("GRAD_INTAKE_CONFIG", self.path("config.toml")),
-            ("GRAD_INTAKE_DB", self.path("counter.db")),
-        ]
-    }
-
-    fn command(&self) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.envs(self.env()).env("GRAD_INTAKE_NOW", NOW);
-        cmd
-    }
-
-    /// (exam_no, qr) of the first demo candidate: 专科, one item (the form).
-    fn first_candidate(&self) -> (String, String) {
-        let conn = rusqlite::Connection::open(self.path("counter.db")).unwrap();
-        let record: String = conn
-            .query_row(
-                "SELECT record FROM candidates ORDER BY exam_no LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_str(&record).unwrap();
-        (
-            v["exam_no"].as_str().unwrap().to_owned(),
-            v["qr"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    fn state_of(&self, exam_no: &str) -> String {
-        let out = self
-            .command()
-            .args(["check", exam_no, "--json"])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["intake"]["state"].as_str().unwrap().to_owned()
-    }
-
-    fn event_kinds(&self) -> Vec<String> {
-        let conn = rusqlite::Connection::open(self.path("counter.db")).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT kind FROM events ORDER BY seq")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    }
+fn event_kinds(office: &Office) -> Vec<String> {
+    let conn = rusqlite::Connection::open(office.db()).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT kind FROM events ORDER BY seq")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// A tmux session running the counter screen; killed when dropped.
@@ -94,13 +56,18 @@ struct Screen {
 
 impl Screen {
     fn start(office: &Office, name: &str) -> Self {
+        Self::start_with(office, name, &[])
+    }
+
+    /// The counter screen run with extra command-line `args`.
+    fn start_with(office: &Office, name: &str, args: &[&str]) -> Self {
         let name = format!("{name}-{}", std::process::id());
-        let env: Vec<String> = office
-            .env()
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.display()))
-            .collect();
-        let cmd = format!("env {} GRAD_INTAKE_NOW={NOW} {BIN}", env.join(" "));
+        let cmd = format!(
+            "env GRAD_INTAKE_CONFIG={} GRAD_INTAKE_DB={} GRAD_INTAKE_NOW={NOW} {BIN} {}",
+            office.path("config.toml").display(),
+            office.db().display(),
+            args.join(" ")
+        );
         let status = Command::new("tmux")
             .args([
                 "new-session",
@@ -207,8 +174,8 @@ fn log_in_and_accept(screen: &Screen, qr: &str) {
 
 #[test]
 fn clerk_scans_ticks_accepts_and_quits() {
-    let office = Office::new();
-    let (exam_no, qr) = office.first_candidate();
+    let office = Office::demo();
+    let (exam_no, qr) = first_candidate(&office);
     let screen = Screen::start(&office, "gi-accept");
     log_in_and_accept(&screen, &qr);
     screen.keys(&["F10"]);
@@ -217,25 +184,25 @@ fn clerk_scans_ticks_accepts_and_quits() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(!screen.alive(), "F10 quits");
-    assert_eq!(office.state_of(&exam_no), "accepted");
+    assert_eq!(state_of(&office, &exam_no), "accepted");
     // The log of the whole run holds no full ID number of any candidate.
     let log = std::fs::read_to_string(office.path("grad-intake.log")).unwrap();
     assert!(log.contains(&exam_no), "the run is logged (by exam number)");
-    let conn = rusqlite::Connection::open(office.path("counter.db")).unwrap();
+    let conn = rusqlite::Connection::open(office.db()).unwrap();
     let mut stmt = conn.prepare("SELECT id_no FROM candidates").unwrap();
     for id_no in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
         assert!(!log.contains(&id_no.unwrap()), "full ID number in the log");
     }
     assert_eq!(
-        office.event_kinds(),
+        event_kinds(&office),
         ["intake_opened", "item_ticked", "accepted"]
     );
 }
 
 #[test]
 fn decision_survives_sigkill_right_after_accept() {
-    let office = Office::new();
-    let (exam_no, qr) = office.first_candidate();
+    let office = Office::demo();
+    let (exam_no, qr) = first_candidate(&office);
     let screen = Screen::start(&office, "gi-kill");
     log_in_and_accept(&screen, &qr);
     let pid = screen.pid();
@@ -247,7 +214,7 @@ fn decision_survives_sigkill_right_after_accept() {
             .success()
     );
     drop(screen);
-    assert_eq!(office.state_of(&exam_no), "accepted");
+    assert_eq!(state_of(&office, &exam_no), "accepted");
     // The counter starts again and shows the file as accepted, refusing a second accept.
     let screen = Screen::start(&office, "gi-restart");
     screen.wait_for("柜员登录");
@@ -267,41 +234,14 @@ fn decision_survives_sigkill_right_after_accept() {
 fn serial_reader_scan_opens_the_candidate() {
     use serialport::{SerialPort, TTYPort};
     use std::io::Write;
-    let office = Office::new();
-    let (_, qr) = office.first_candidate();
+    let office = Office::demo();
+    let (_, qr) = first_candidate(&office);
     let (master, slave) = TTYPort::pair().expect("a pseudo-terminal pair");
     let path = slave.name().expect("the slave has a path");
     // Our own handles are duplicated close-on-exec, so tmux's child does not inherit them.
     let mut master = master.try_clone_native().unwrap();
     let _slave = slave.try_clone_native().unwrap();
-    let name = format!("gi-serial-{}", std::process::id());
-    let env: Vec<String> = office
-        .env()
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.display()))
-        .collect();
-    let cmd = format!(
-        "env {} GRAD_INTAKE_NOW={NOW} {BIN} --scanner {path}",
-        env.join(" ")
-    );
-    assert!(
-        Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                &cmd
-            ])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let screen = Screen { name };
+    let screen = Screen::start_with(&office, "gi-serial", &["--scanner", &path]);
     screen.wait_for("柜员登录");
     screen.type_line("c01");
     screen.type_line("1111");
@@ -316,7 +256,7 @@ fn serial_reader_scan_opens_the_candidate() {
 
 #[test]
 fn only_a_supervisor_reaches_the_supervisor_screen() {
-    let office = Office::new();
+    let office = Office::demo();
     let screen = Screen::start(&office, "gi-roles");
     screen.wait_for("柜员登录");
     screen.type_line("c01");
@@ -343,4 +283,27 @@ fn only_a_supervisor_reaches_the_supervisor_screen() {
     screen.wait_for("受理统计");
     // 30 demo candidates, one of them of another site.
     screen.wait_for("本考点名单 29");
+}
+
+#[test]
+fn the_counter_prints_the_receipt_and_the_form_on_a_real_cups() {
+    let cups = common::cups::Cups::start();
+    cups.add_queue("duplex", "duplex.ppd");
+    let office = Office::demo();
+    // A top-level key goes before the first [table] of the demo's configuration.
+    let config = std::fs::read_to_string(office.path("config.toml")).unwrap();
+    let printer = format!("printer = \"{}\"\n", cups.uri("duplex"));
+    std::fs::write(office.path("config.toml"), printer + &config).unwrap();
+    let (_, qr) = first_candidate(&office);
+    let screen = Screen::start(&office, "gi-print");
+    log_in_and_accept(&screen, &qr);
+    screen.wait_for("就绪");
+    screen.keys(&["F12"]);
+    screen.wait_for("已打印");
+    screen.keys(&["F11"]);
+    screen.wait_for("每份 2 份");
+    let kinds = event_kinds(&office);
+    assert_eq!(kinds[kinds.len() - 2..], ["printed", "printed"], "{kinds:?}");
+    let output = std::fs::read(cups.output("duplex")).unwrap();
+    assert!(output.starts_with(b"%PDF"));
 }

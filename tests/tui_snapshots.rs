@@ -93,6 +93,39 @@ fn search() {
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 
+/// Case 18 (index 17), another site's candidate, approved by s01 at `now()` for 15 minutes.
+fn approved_candidate() -> App {
+    use grad_intake::store::Role;
+    let mut app = logged_in();
+    tui::update(&mut app, AppEvent::Loaded(Ok(loaded(17, None))), now());
+    press(&mut app, KeyCode::F(2));
+    type_line(&mut app, "s01");
+    type_line(&mut app, "9999");
+    let supervisor = AppEvent::Approved(Ok(clerk("s01", Role::Supervisor)));
+    tui::update(&mut app, supervisor, now());
+    tui::update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)), now());
+    app
+}
+
+#[test]
+fn approval_shows_until_when_it_holds() {
+    let screen = draw(&approved_candidate(), 120, 40);
+    assert!(
+        screen.contains("主管已授权，有效至 10:15（s01）"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn expired_approval() {
+    // At the limit the clerk ticks: the box asks for a supervisor again and the screen says why.
+    let mut app = approved_candidate();
+    let limit = now() + chrono::Duration::minutes(15);
+    tui::update(&mut app, key(KeyCode::Char(' ')), limit);
+    assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
 #[test]
 fn smallest_supported_terminal() {
     insta::assert_snapshot!(draw(&with_candidate(3), 100, 30));

@@ -2,8 +2,10 @@
 
 mod common;
 
+use chrono::{DateTime, Duration, Utc};
 use common::*;
 use grad_intake::domain::intake::{Decision, IntakeEvent, IntakeState, Tick};
+use grad_intake::domain::supervision::Override;
 use grad_intake::store::Role;
 use grad_intake::tui::state::{Level, Overlay, SaveOutcome, Screen};
 use grad_intake::tui::{self, AppEvent, Effect};
@@ -253,29 +255,236 @@ fn another_sites_candidate_needs_a_supervisor() {
     assert!(effects.is_empty(), "no file is opened before approval");
     assert_eq!(press(&mut app, KeyCode::F(2)), []);
     assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
-    type_line(&mut app, "c02");
-    let effects = type_line(&mut app, "2222");
-    let Some(Effect::Approve { id, blockers, .. }) = effects.first() else {
-        panic!("{effects:?}")
-    };
+    type_line(&mut app, "s01");
     assert_eq!(
-        (id.as_str(), blockers.as_slice()),
-        ("c02", ["wrong_site".to_owned()].as_slice())
+        type_line(&mut app, "9999"),
+        [Effect::Approve {
+            id: "s01".into(),
+            pin: "9999".into()
+        }]
     );
-    // A clerk's PIN does not approve.
-    update(&mut app, AppEvent::Approved(Ok(clerk("c02", Role::Clerk))));
-    assert!(matches!(&app.overlay, Some(Overlay::Approve(form)) if form.error.is_some()));
-    assert!(app.file.as_ref().unwrap().approved_by.is_none());
     let effects = update(
         &mut app,
         AppEvent::Approved(Ok(clerk("s01", Role::Supervisor))),
     );
-    assert_eq!(saved_events(&effects), ["intake_opened"]);
+    // The approval is recorded (audit and sync) before the file's opening.
+    let expected = Override {
+        exam_no: roster()[17].exam_no.to_string(),
+        supervisor_id: "s01".into(),
+        blockers: vec!["wrong_site".into()],
+        expires_at: now() + Duration::minutes(15),
+    };
     assert_eq!(
-        app.file.as_ref().unwrap().approved_by.as_deref(),
-        Some("s01")
+        effects.first(),
+        Some(&Effect::RecordOverride {
+            grant: expected.clone(),
+            intake_id: "intake-17".into()
+        })
     );
-    assert!(app.file.as_ref().unwrap().standing_blockers().is_empty());
+    assert_eq!(saved_events(&effects), ["intake_opened"]);
+    let file = app.file.as_ref().unwrap();
+    assert_eq!(file.approval.as_ref(), Some(&expected));
+    assert!(file.standing_blockers(now()).is_empty());
+    assert!(app.message.as_ref().unwrap().text.contains("10:15"));
+}
+
+/// Candidate 17 (another site's) approved by s01 at `now()` for `ttl` (`override_minutes`),
+/// the open-file save confirmed.
+fn approved(ttl: Duration) -> grad_intake::tui::App {
+    let mut app = logged_in();
+    app.cfg.override_ttl = ttl;
+    update(&mut app, AppEvent::Loaded(Ok(loaded(17, None))));
+    press(&mut app, KeyCode::F(2));
+    supervisor_approves(&mut app, now());
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
+    app
+}
+
+/// s01 types id and PIN into the open approval box at `at`, and the PIN checks out; returns the
+/// effects of the answer.
+fn supervisor_approves(app: &mut grad_intake::tui::App, at: DateTime<Utc>) -> Vec<Effect> {
+    assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
+    for c in "s01".chars() {
+        press_at(app, KeyCode::Char(c), at);
+    }
+    press_at(app, KeyCode::Enter, at);
+    for c in "9999".chars() {
+        press_at(app, KeyCode::Char(c), at);
+    }
+    assert!(matches!(
+        &press_at(app, KeyCode::Enter, at)[..],
+        [Effect::Approve { .. }]
+    ));
+    let supervisor = AppEvent::Approved(Ok(clerk("s01", Role::Supervisor)));
+    tui::update(app, supervisor, at)
+}
+
+fn press_at(app: &mut grad_intake::tui::App, code: KeyCode, at: DateTime<Utc>) -> Vec<Effect> {
+    tui::update(app, key(code), at)
+}
+
+#[test]
+fn a_clerk_cannot_approve() {
+    let mut app = logged_in();
+    update(&mut app, AppEvent::Loaded(Ok(loaded(17, None))));
+    press(&mut app, KeyCode::F(2));
+    type_line(&mut app, "c02");
+    assert!(matches!(
+        &type_line(&mut app, "2222")[..],
+        [Effect::Approve { .. }]
+    ));
+    // The PIN is right, but it is a clerk's: nothing is recorded, opened or lifted.
+    let effects = update(&mut app, AppEvent::Approved(Ok(clerk("c02", Role::Clerk))));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Approve(form)) if form.error.as_deref().is_some_and(|e| e.contains("不是主管")))
+    );
+    let file = app.file.as_ref().unwrap();
+    assert_eq!(file.approval, None);
+    assert_eq!(file.needs_approval(now()), ["wrong_site"]);
+    assert_eq!(file.intake().state, IntakeState::New);
+    // A wrong PIN neither.
+    update(&mut app, AppEvent::Approved(Err("工号或PIN不正确".into())));
+    assert_eq!(app.file.as_ref().unwrap().approval, None);
+    // Closing the box and trying again asks again.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(press(&mut app, KeyCode::Char(' ')), []);
+    assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
+}
+
+#[test]
+fn an_approval_expires_at_exactly_its_limit() {
+    let mut app = approved(Duration::minutes(15));
+    let limit = now() + Duration::minutes(15);
+    let just_before = limit - Duration::seconds(1);
+    // Valid up to the last second: ticking works without asking.
+    assert_eq!(
+        saved_events(&press_at(&mut app, KeyCode::Char(' '), just_before)),
+        ["item_ticked"]
+    );
+    assert!(
+        app.file
+            .as_ref()
+            .unwrap()
+            .standing_blockers(just_before)
+            .is_empty()
+    );
+    // At the limit: no save, the approval box, and the screen says why.
+    assert_eq!(press_at(&mut app, KeyCode::Char(' '), limit), []);
+    assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
+    let message = app.message.as_ref().unwrap();
+    assert_eq!(message.level, Level::Error);
+    assert!(
+        message.text.contains("过期") && message.text.contains("10:15"),
+        "{}",
+        message.text
+    );
+    let file = app.file.as_ref().unwrap();
+    assert!(
+        !file.approval.as_ref().unwrap().is_valid(limit),
+        "kept, run out"
+    );
+    assert_eq!(file.needs_approval(limit), ["wrong_site"]);
+    let standing: Vec<String> = file
+        .standing_blockers(limit)
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    assert_eq!(standing, ["wrong_site"]);
+
+    // A new approval: recorded again from its own time, the file is not opened twice.
+    let later = limit + Duration::minutes(1);
+    let effects = supervisor_approves(&mut app, later);
+    let [Effect::RecordOverride { grant, .. }] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(grant.expires_at, later + Duration::minutes(15));
+    let effects = press_at(&mut app, KeyCode::Char(' '), later);
+    assert_eq!(saved_events(&effects).len(), 1, "{effects:?}");
+}
+
+#[test]
+fn an_approval_that_runs_out_during_the_confirmation_is_asked_again() {
+    let mut app = approved(Duration::minutes(5));
+    let grant = app.file.as_ref().unwrap().approval.clone().unwrap();
+    assert_eq!(
+        grant.expires_at,
+        now() + Duration::minutes(5),
+        "override_minutes"
+    );
+    let items = app.file.as_ref().unwrap().loaded.assessment.checklist.len();
+    for _ in 0..items {
+        press(&mut app, KeyCode::Char(' '));
+    }
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(app.overlay, Some(Overlay::ConfirmAccept));
+    let effects = press_at(&mut app, KeyCode::Enter, now() + Duration::minutes(5));
+    assert!(saved_events(&effects).is_empty(), "{effects:?}");
+    assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
+    assert_ne!(
+        app.file.as_ref().unwrap().intake().state,
+        IntakeState::Accepted
+    );
+}
+
+#[test]
+fn an_approval_stays_with_its_candidate_at_this_counter() {
+    let mut app = approved(Duration::minutes(15));
+    let intake = app.file.as_ref().unwrap().intake().clone();
+    // Scanned again (or reloaded after a failed save) while valid: no new approval.
+    let effects = update(
+        &mut app,
+        AppEvent::Loaded(Ok(loaded(17, Some(intake.clone())))),
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(app.file.as_ref().unwrap().approval.is_some());
+    assert_eq!(
+        saved_events(&press(&mut app, KeyCode::Char(' '))),
+        ["item_ticked"]
+    );
+    // Another candidate does not inherit it, and coming back to the first needs a new one.
+    update(&mut app, AppEvent::Loaded(Ok(loaded(0, None))));
+    assert_eq!(app.file.as_ref().unwrap().approval, None);
+    update(&mut app, AppEvent::Loaded(Ok(loaded(17, Some(intake)))));
+    assert_eq!(
+        app.file.as_ref().unwrap().needs_approval(now()),
+        ["wrong_site"]
+    );
+}
+
+#[test]
+fn a_late_pin_answer_does_not_approve_the_next_candidate() {
+    let mut app = logged_in();
+    update(&mut app, AppEvent::Loaded(Ok(loaded(17, None))));
+    press(&mut app, KeyCode::F(2));
+    type_line(&mut app, "s01");
+    type_line(&mut app, "9999");
+    // Another candidate is scanned before the PIN check answers.
+    update(&mut app, AppEvent::Loaded(Ok(loaded(0, None))));
+    let effects = update(
+        &mut app,
+        AppEvent::Approved(Ok(clerk("s01", Role::Supervisor))),
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(app.file.as_ref().unwrap().approval, None);
+    assert_ne!(app.message.as_ref().map(|m| m.level), Some(Level::Success));
+}
+
+#[test]
+fn an_approval_that_cannot_be_recorded_does_not_hold() {
+    let mut app = approved(Duration::minutes(15));
+    let grant = app.file.as_ref().unwrap().approval.clone().unwrap();
+    let effects = update(
+        &mut app,
+        AppEvent::OverrideRecorded {
+            grant,
+            result: Err("数据库操作失败".into()),
+        },
+    );
+    assert_eq!(effects, [Effect::Bell]);
+    assert_eq!(app.file.as_ref().unwrap().approval, None);
+    assert_eq!(press(&mut app, KeyCode::Char(' ')), []);
+    assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
 }
 
 #[test]
@@ -528,4 +737,77 @@ fn pick_list_cursor_stays_inside_the_list() {
         press(&mut app, KeyCode::Down);
     }
     assert!(matches!(&app.overlay, Some(Overlay::Return { cursor, .. }) if *cursor == last));
+}
+
+// ---- printing ----------------------------------------------------------------------------------
+
+fn with_printer(mut app: grad_intake::tui::App) -> grad_intake::tui::App {
+    app.cfg.printer = true;
+    app
+}
+
+#[test]
+fn without_a_printer_the_print_keys_say_so_and_do_nothing() {
+    let mut app = scanned(0);
+    assert_eq!(press(&mut app, KeyCode::F(11)), [Effect::Bell]);
+    assert!(app.message.as_ref().unwrap().text.contains("printer"));
+    assert_eq!(app.slots.printer, None, "status bar keeps 未配置");
+}
+
+#[test]
+fn reprinting_a_form_goes_to_the_print_worker_one_job_at_a_time() {
+    let mut app = with_printer(scanned(0));
+    let exam_no = roster()[0].exam_no.to_string();
+    let effects = press(&mut app, KeyCode::F(11));
+    assert!(
+        matches!(&effects[..], [Effect::Print { request: tui::PrintRequest::Form { exam_no: e }, clerk_id }]
+            if *e == exam_no && clerk_id == "c01"),
+        "{effects:?}"
+    );
+    assert_eq!(app.slots.printer.as_deref(), Some("打印中…"));
+    assert_eq!(press(&mut app, KeyCode::F(11)), [Effect::Bell], "busy");
+
+    update(
+        &mut app,
+        AppEvent::Printed(Ok("已打印：作业 7 完成".into())),
+    );
+    assert_eq!(app.slots.printer.as_deref(), Some("就绪"));
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Success);
+
+    press(&mut app, KeyCode::F(11));
+    let effects = update(&mut app, AppEvent::Printed(Err("连接不上打印机".into())));
+    assert_eq!(effects, [Effect::Bell]);
+    assert_eq!(app.slots.printer.as_deref(), Some("出错"));
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("连接不上打印机")
+    );
+    assert_eq!(
+        app.file.as_ref().unwrap().intake().state,
+        IntakeState::InProgress,
+        "a print changes nothing in the file"
+    );
+}
+
+#[test]
+fn a_receipt_only_for_a_decided_file() {
+    let mut app = with_printer(scanned(0));
+    assert_eq!(press(&mut app, KeyCode::F(12)), [Effect::Bell]);
+    assert!(app.message.as_ref().unwrap().text.contains("F2"));
+    assert!(!app.printing);
+
+    press(&mut app, KeyCode::Char(' '));
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
+    press(&mut app, KeyCode::F(2));
+    press(&mut app, KeyCode::Enter);
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Accepted)));
+    let intake_id = app.file.as_ref().unwrap().intake().id.clone();
+    let effects = press(&mut app, KeyCode::F(12));
+    assert!(
+        matches!(&effects[..], [Effect::Print { request: tui::PrintRequest::Receipt { intake_id: i }, .. }] if *i == intake_id),
+        "{effects:?}"
+    );
 }

@@ -205,11 +205,58 @@ impl Candidate {
 
     /// Checks what the field types do not: the ID checksum, shapes of codes, non-empty names.
     pub fn validate(&self) -> Result<(), FieldError> {
+        Checked {
+            name: &self.name,
+            major_code: &self.major_code,
+            major_name: &self.major_name,
+            exam_school: &self.exam_school,
+            id_type: self.id_type,
+            id_no: &self.id_no,
+            batch: &self.batch,
+            site_code: &self.site_code,
+            photo_sha256: self.photo_sha256.as_deref(),
+        }
+        .check(
+            self.courses
+                .iter()
+                .map(|c| (c.code.as_str(), c.name.as_str())),
+        )
+    }
+
+    /// The ID number as any screen or log may show it.
+    pub fn id_masked(&self) -> String {
+        mask(&self.id_no)
+    }
+
+    pub fn took_any_course(&self, codes: &[String]) -> bool {
+        self.courses.iter().any(|c| codes.contains(&c.code))
+    }
+}
+
+/// What [`Candidate::validate`] checks, from a `Candidate` or a [`CanonicalRecord`].
+struct Checked<'a> {
+    name: &'a str,
+    major_code: &'a str,
+    major_name: &'a str,
+    exam_school: &'a str,
+    id_type: IdType,
+    id_no: &'a str,
+    batch: &'a str,
+    site_code: &'a str,
+    photo_sha256: Option<&'a str>,
+}
+
+impl Checked<'_> {
+    /// `courses`: each course's code and name.
+    fn check<'c>(
+        &self,
+        courses: impl Iterator<Item = (&'c str, &'c str)>,
+    ) -> Result<(), FieldError> {
         let text_fields = [
-            ("name", &self.name),
-            ("major_code", &self.major_code),
-            ("major_name", &self.major_name),
-            ("exam_school", &self.exam_school),
+            ("name", self.name),
+            ("major_code", self.major_code),
+            ("major_name", self.major_name),
+            ("exam_school", self.exam_school),
         ];
         for (field, value) in text_fields {
             if value.trim().is_empty() {
@@ -226,21 +273,21 @@ impl Candidate {
             return Err(FieldError::new("id_no", strings::FIELD_EMPTY));
         }
         if self.id_type == IdType::ResidentCard {
-            ResidentId::parse(&self.id_no).map_err(|e| FieldError::new("id_no", e.to_string()))?;
+            ResidentId::parse(self.id_no).map_err(|e| FieldError::new("id_no", e.to_string()))?;
         }
-        if !is_batch(&self.batch) {
+        if !is_batch(self.batch) {
             return Err(FieldError::new("batch", strings::FIELD_BATCH));
         }
-        if !is_site_code(&self.site_code) {
+        if !is_site_code(self.site_code) {
             return Err(FieldError::new("site_code", strings::FIELD_SITE_CODE));
         }
-        if let Some(sha) = &self.photo_sha256
+        if let Some(sha) = self.photo_sha256
             && (sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()))
         {
             return Err(FieldError::new("photo_sha256", strings::FIELD_SHA256));
         }
-        for (i, course) in self.courses.iter().enumerate() {
-            if course.code.trim().is_empty() || course.name.trim().is_empty() {
+        for (i, (code, name)) in courses.enumerate() {
+            if code.trim().is_empty() || name.trim().is_empty() {
                 return Err(FieldError::new(
                     &format!("courses[{i}]"),
                     strings::FIELD_COURSE,
@@ -249,14 +296,285 @@ impl Candidate {
         }
         Ok(())
     }
+}
 
-    /// The ID number as any screen or log may show it.
-    pub fn id_masked(&self) -> String {
-        mask(&self.id_no)
+/// A valid record whose JSON text is canonical (exactly what `serde_json::to_string` writes for
+/// the [`Candidate`] it holds), read in place: its strings are borrowed from the text, so reading
+/// one allocates next to nothing. The fast path of bulk imports and roster pulls, where
+/// hundreds of thousands of records come as this program and the portal write them. Any other
+/// text is for [`Candidate::from_json_str`] (which also says what is wrong with it).
+pub struct CanonicalRecord<'a> {
+    text: &'a str,
+    fields: RecordRef<'a>,
+    updated_at: DateTime<FixedOffset>,
+}
+
+/// `Candidate` with its strings borrowed: the same fields in the same order with the same serde
+/// attributes, so that for the same values both serialise to the same JSON (tested below).
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+struct RecordRef<'a> {
+    exam_no: &'a str,
+    name: &'a str,
+    gender: Gender,
+    id_type: IdType,
+    id_no: &'a str,
+    level: Level,
+    major_code: &'a str,
+    major_name: &'a str,
+    exam_school: &'a str,
+    batch: &'a str,
+    site_code: &'a str,
+    phone: &'a str,
+    candidate_type: CandidateType,
+    prediction_passed: bool,
+    photo_status: PhotoStatus,
+    #[serde(default)]
+    photo_sha256: Option<&'a str>,
+    #[serde(default, borrow)]
+    prior_degree: Option<PriorDegreeRef<'a>>,
+    #[serde(default)]
+    identity_changed: bool,
+    #[serde(default, borrow)]
+    courses: Vec<CourseRef<'a>>,
+    #[serde(default)]
+    qr: Option<&'a str>,
+    updated_at: &'a str,
+}
+
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+#[serde(deny_unknown_fields)]
+struct PriorDegreeRef<'a> {
+    kind: PriorKind,
+    verified: bool,
+    #[serde(default)]
+    cert_no: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+struct CourseRef<'a> {
+    code: &'a str,
+    name: &'a str,
+    score: &'a str,
+    date: &'a str,
+}
+
+/// Checks a record's text against what `serde_json::to_string` writes for it, piece by piece,
+/// without writing it: a borrowed string is what serde_json writes for it when it sits at the
+/// very place of the text the layout expects it (it was read there, so it holds no escape, no
+/// quote and no control character, and serde_json writes such a string as it is). Scanning
+/// every string's bytes for what to escape, as writing the JSON would, costs more than the
+/// rest of the import's parsing.
+struct Layout<'t, 's> {
+    text: &'t [u8],
+    at: usize,
+    /// For the enum values, written by serde_json.
+    scratch: &'s mut Vec<u8>,
+}
+
+impl<'t, 's> Layout<'t, 's> {
+    fn new(text: &'t str, scratch: &'s mut Vec<u8>) -> Self {
+        Self {
+            text: text.as_bytes(),
+            at: 0,
+            scratch,
+        }
     }
 
-    pub fn took_any_course(&self, codes: &[String]) -> bool {
-        self.courses.iter().any(|c| codes.contains(&c.code))
+    /// `literal` comes next.
+    fn lit(&mut self, literal: &str) -> bool {
+        let next = self.text.get(self.at..self.at + literal.len());
+        self.at += literal.len();
+        next == Some(literal.as_bytes())
+    }
+
+    /// The string `value`, read from this very place of the text, comes next.
+    fn string(&mut self, value: &str) -> bool {
+        if !self.lit("\"") {
+            return false;
+        }
+        let here = self.text.as_ptr() as usize + self.at;
+        self.at += value.len();
+        value.as_ptr() as usize == here && self.lit("\"")
+    }
+
+    fn option(&mut self, value: Option<&str>) -> bool {
+        match value {
+            Some(text) => self.string(text),
+            None => self.lit("null"),
+        }
+    }
+
+    fn bool(&mut self, value: bool) -> bool {
+        self.lit(if value { "true" } else { "false" })
+    }
+
+    /// A unit enum value, as serde_json writes it.
+    fn value(&mut self, value: &impl Serialize) -> bool {
+        self.scratch.clear();
+        if serde_json::to_writer(&mut *self.scratch, value).is_err() {
+            return false;
+        }
+        let next = self.text.get(self.at..self.at + self.scratch.len());
+        self.at += self.scratch.len();
+        next == Some(self.scratch.as_slice())
+    }
+
+    /// The whole text is `r` as `Candidate` serialises: its fields in order, nothing else.
+    fn record(mut self, r: &RecordRef) -> bool {
+        let head = self.lit("{\"exam_no\":")
+            && self.string(r.exam_no)
+            && self.lit(",\"name\":")
+            && self.string(r.name)
+            && self.lit(",\"gender\":")
+            && self.value(&r.gender)
+            && self.lit(",\"id_type\":")
+            && self.value(&r.id_type)
+            && self.lit(",\"id_no\":")
+            && self.string(r.id_no)
+            && self.lit(",\"level\":")
+            && self.value(&r.level)
+            && self.lit(",\"major_code\":")
+            && self.string(r.major_code)
+            && self.lit(",\"major_name\":")
+            && self.string(r.major_name)
+            && self.lit(",\"exam_school\":")
+            && self.string(r.exam_school)
+            && self.lit(",\"batch\":")
+            && self.string(r.batch)
+            && self.lit(",\"site_code\":")
+            && self.string(r.site_code)
+            && self.lit(",\"phone\":")
+            && self.string(r.phone)
+            && self.lit(",\"candidate_type\":")
+            && self.value(&r.candidate_type)
+            && self.lit(",\"prediction_passed\":")
+            && self.bool(r.prediction_passed)
+            && self.lit(",\"photo_status\":")
+            && self.value(&r.photo_status)
+            && self.lit(",\"photo_sha256\":")
+            && self.option(r.photo_sha256)
+            && self.lit(",\"prior_degree\":");
+        let prior = head
+            && match &r.prior_degree {
+                None => self.lit("null"),
+                Some(p) => {
+                    self.lit("{\"kind\":")
+                        && self.value(&p.kind)
+                        && self.lit(",\"verified\":")
+                        && self.bool(p.verified)
+                        && self.lit(",\"cert_no\":")
+                        && self.option(p.cert_no)
+                        && self.lit("}")
+                }
+            };
+        let mut ok = prior
+            && self.lit(",\"identity_changed\":")
+            && self.bool(r.identity_changed)
+            && self.lit(",\"courses\":[");
+        for (i, c) in r.courses.iter().enumerate() {
+            ok = ok
+                && (i == 0 || self.lit(","))
+                && self.lit("{\"code\":")
+                && self.string(c.code)
+                && self.lit(",\"name\":")
+                && self.string(c.name)
+                && self.lit(",\"score\":")
+                && self.string(c.score)
+                && self.lit(",\"date\":")
+                && self.string(c.date)
+                && self.lit("}");
+        }
+        ok && self.lit("],\"qr\":")
+            && self.option(r.qr)
+            && self.lit(",\"updated_at\":")
+            && self.string(r.updated_at)
+            && self.lit("}")
+            && self.at == self.text.len()
+    }
+}
+
+impl<'a> CanonicalRecord<'a> {
+    /// The record in `text` when it is valid and canonical; `None` otherwise (also for text
+    /// with a JSON escape in a string, which this path does not unescape).
+    pub fn parse(text: &'a str) -> Option<Self> {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let fields: RecordRef = serde_json::from_str(text).ok()?;
+        // As `Candidate` reads them: `ExamNo` and chrono's `FromStr`.
+        ExamNo::parse(fields.exam_no).ok()?;
+        let updated_at: DateTime<FixedOffset> = fields.updated_at.parse().ok()?;
+        // `Candidate::validated` would upper-case it: not canonical.
+        if fields.id_type == IdType::ResidentCard
+            && fields.id_no.bytes().any(|b| b.is_ascii_lowercase())
+        {
+            return None;
+        }
+        Checked {
+            name: fields.name,
+            major_code: fields.major_code,
+            major_name: fields.major_name,
+            exam_school: fields.exam_school,
+            id_type: fields.id_type,
+            id_no: fields.id_no,
+            batch: fields.batch,
+            site_code: fields.site_code,
+            photo_sha256: fields.photo_sha256,
+        }
+        .check(fields.courses.iter().map(|c| (c.code, c.name)))
+        .ok()?;
+        let canonical = SCRATCH.with_borrow_mut(|scratch| {
+            // The instant as chrono writes it.
+            scratch.clear();
+            serde_json::to_writer(&mut *scratch, &updated_at).ok()?;
+            let same_instant = scratch.get(1..scratch.len() - 1)? == fields.updated_at.as_bytes();
+            Some(same_instant && Layout::new(text, scratch).record(&fields))
+        });
+        canonical.unwrap_or(false).then_some(Self {
+            text,
+            fields,
+            updated_at,
+        })
+    }
+
+    /// The whole record, canonical JSON.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    pub fn exam_no(&self) -> &'a str {
+        self.fields.exam_no
+    }
+
+    pub fn name(&self) -> &'a str {
+        self.fields.name
+    }
+
+    pub fn id_type(&self) -> IdType {
+        self.fields.id_type
+    }
+
+    pub fn id_no(&self) -> &'a str {
+        self.fields.id_no
+    }
+
+    pub fn site_code(&self) -> &'a str {
+        self.fields.site_code
+    }
+
+    pub fn batch(&self) -> &'a str {
+        self.fields.batch
+    }
+
+    pub fn photo_sha256(&self) -> Option<&'a str> {
+        self.fields.photo_sha256
+    }
+
+    pub fn updated_at(&self) -> DateTime<FixedOffset> {
+        self.updated_at
     }
 }
 
@@ -362,6 +680,112 @@ pub(crate) mod tests {
         v.as_object_mut().unwrap().remove("name");
         let err = Candidate::from_json_value(&v).unwrap_err();
         assert_eq!(err.field, "name", "{err:?}");
+    }
+
+    /// Every way a record can be written: canonical or not, valid or not.
+    fn record_texts() -> Vec<String> {
+        let canonical = |v: &serde_json::Value| {
+            serde_json::to_string(&Candidate::from_json_value(v).unwrap()).unwrap()
+        };
+        let base = example_json();
+        let mut out = vec![canonical(&base), base.to_string()];
+        let variants: Vec<(&str, serde_json::Value)> = vec![
+            ("name", json!("张\"三\\")),
+            ("name", json!("张\u{7f}三")),
+            ("prior_degree", json!(null)),
+            (
+                "prior_degree",
+                json!({"kind": "overseas", "verified": false, "cert_no": null}),
+            ),
+            ("photo_sha256", json!("ab".repeat(32))),
+            ("photo_sha256", json!("xy")),
+            ("qr", json!("ZK1|010523100123|2023H1|0104|20230612|c2ln")),
+            ("courses", json!([])),
+            (
+                "courses",
+                json!([{"code": " ", "name": "x", "score": "合格", "date": "2022-04"}]),
+            ),
+            ("id_no", json!("11010519491231002x")),
+            ("id_no", json!("11010519491231002X")),
+            ("id_no", json!("440106199001011234")),
+            ("updated_at", json!("2023-06-10T02:00:00Z")),
+            ("updated_at", json!("2023-06-10T10:00:00.500+08:00")),
+            ("updated_at", json!("2023-06-10 10:00:00+08:00")),
+            ("exam_no", json!("01052310012")),
+            ("extra", json!(1)),
+        ];
+        for (key, value) in variants {
+            let mut v = base.clone();
+            v[key] = value;
+            if let Ok(c) = Candidate::from_json_value(&v) {
+                out.push(serde_json::to_string(&c).unwrap());
+            }
+            out.push(v.to_string());
+        }
+        let mut passport = base.clone();
+        passport["id_type"] = json!("护照");
+        passport["id_no"] = json!("e1234567x");
+        out.push(canonical(&passport));
+        let mut no_optionals = base.clone();
+        for key in [
+            "photo_sha256",
+            "prior_degree",
+            "identity_changed",
+            "courses",
+            "qr",
+        ] {
+            no_optionals.as_object_mut().unwrap().remove(key);
+        }
+        out.push(no_optionals.to_string());
+        out.push(canonical(&no_optionals));
+        let text = canonical(&base);
+        out.push(format!(" {text}"));
+        out.push(text.replace("\"name\":\"张三\"", "\"name\":\"\\u5f20三\""));
+        out.push(text.replace(",\"qr\":null", ""));
+        out.push(text.replacen("{", "{\"exam_no\":\"010523100124\",", 1));
+        out
+    }
+
+    #[test]
+    fn a_canonical_record_is_exactly_a_valid_candidate_written_by_serde() {
+        let mut fast = 0;
+        for text in record_texts() {
+            let full = Candidate::from_json_str(&text).ok();
+            let canonical = full
+                .as_ref()
+                .is_some_and(|c| serde_json::to_string(c).unwrap() == text);
+            let record = CanonicalRecord::parse(&text);
+            // A string with an escape is left to the full parse.
+            assert_eq!(
+                record.is_some(),
+                canonical && !text.contains('\\'),
+                "{text}"
+            );
+            if let (Some(r), Some(c)) = (record, full) {
+                fast += 1;
+                assert_eq!(serde_json::to_string(&r.fields).unwrap(), text);
+                assert_eq!(r.text(), text);
+                assert_eq!(
+                    (r.exam_no(), r.name(), r.id_type(), r.id_no()),
+                    (
+                        c.exam_no.as_str(),
+                        c.name.as_str(),
+                        c.id_type,
+                        c.id_no.as_str()
+                    )
+                );
+                assert_eq!(
+                    (r.site_code(), r.batch(), r.photo_sha256(), r.updated_at()),
+                    (
+                        c.site_code.as_str(),
+                        c.batch.as_str(),
+                        c.photo_sha256.as_deref(),
+                        c.updated_at
+                    )
+                );
+            }
+        }
+        assert!(fast >= 8, "{fast} canonical records");
     }
 
     #[test]

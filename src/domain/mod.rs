@@ -8,4 +8,5 @@ pub mod intake;
 pub mod rules;
 pub mod scan;
 pub mod schedule;
+pub mod supervision;
 pub mod tally;

@@ -70,6 +70,36 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (exam_no, counter_id)
      );
      CREATE INDEX candidate_states_by_state ON candidate_states(state, exam_no);",
+    // 2: events about no candidate (a supervisor unlocked a clerk): `exam_no` may be NULL.
+    // SQLite cannot drop a NOT NULL constraint, so the table is rebuilt (its triggers go with
+    // the old table and are made again).
+    "CREATE TABLE events_v2 (
+        event_id    TEXT PRIMARY KEY,
+        counter_id  TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        site_code   TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        intake_id   TEXT,
+        exam_no     TEXT,
+        at          TEXT NOT NULL,
+        local_date  TEXT NOT NULL,
+        local_hour  INTEGER NOT NULL,
+        clerk_id    TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        UNIQUE (counter_id, seq)
+     );
+     INSERT INTO events_v2(event_id, counter_id, seq, site_code, kind, intake_id, exam_no, at,
+            local_date, local_hour, clerk_id, body, received_at)
+        SELECT event_id, counter_id, seq, site_code, kind, intake_id, exam_no, at,
+            local_date, local_hour, clerk_id, body, received_at FROM events;
+     DROP TABLE events;
+     ALTER TABLE events_v2 RENAME TO events;
+     CREATE INDEX events_by_site_date ON events(site_code, local_date);
+     CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+     CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
 ];
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.
@@ -142,4 +172,56 @@ pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>, PortalError>
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_of_a_version_1_portal_survive_and_may_then_lack_a_candidate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(STEPS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO events VALUES ('e1', 'c1', 1, '9901', 'accepted', 'i1', '990126200001',
+                    '2026-11-20T02:00:00+00:00', '2026-11-20', 10, 'c01', '{}', '2026-11-20T02:01:00+00:00')",
+                [],
+            )
+            .unwrap();
+        }
+        let conn = open(&path).unwrap();
+        let kept: (String, Option<String>) = conn
+            .query_row(
+                "SELECT kind, exam_no FROM events WHERE event_id = 'e1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, ("accepted".into(), Some("990126200001".into())));
+        conn.execute(
+            "INSERT INTO events VALUES ('e2', 'c1', 2, '9901', 'clerk_unlocked', NULL, NULL,
+                '2026-11-20T02:00:00+00:00', '2026-11-20', 10, 's01', '{}', '2026-11-20T02:01:00+00:00')",
+            [],
+        )
+        .unwrap();
+        // Still append-only, still one sequence number per counter.
+        assert!(conn.execute("DELETE FROM events", []).is_err());
+        assert!(conn.execute("UPDATE events SET kind = 'x'", []).is_err());
+        assert!(
+            conn.execute(
+                "INSERT INTO events VALUES ('e3', 'c1', 2, '9901', 'accepted', NULL, NULL,
+                    '2026-11-20T02:00:00+00:00', '2026-11-20', 10, 's01', '{}', '2026-11-20T02:01:00+00:00')",
+                [],
+            )
+            .is_err()
+        );
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, STEPS.len() as i64);
+    }
 }

@@ -57,10 +57,18 @@ impl ServerHandle {
 pub fn serve(db: &Path, listen: &str, workers: usize) -> Result<ServerHandle, PortalError> {
     // Open once here so that a bad file is reported before the port is taken.
     drop(Portal::open(db)?);
-    let server = Server::http(listen).map_err(|e| PortalError::Listen {
+    let listen_error = |e: &dyn std::fmt::Display| PortalError::Listen {
         addr: listen.to_owned(),
         message: e.to_string(),
-    })?;
+    };
+    let listener = std::net::TcpListener::bind(listen).map_err(|e| listen_error(&e))?;
+    // No Nagle: tiny_http writes an answer's head and body separately, and a body held back
+    // until the head is acknowledged waits for the client's delayed ACK (40 ms on Linux) on
+    // every answer. The accepted connections inherit the option from the listener.
+    socket2::SockRef::from(&listener)
+        .set_tcp_nodelay(true)
+        .map_err(|e| listen_error(&e))?;
+    let server = Server::from_listener(listener, None).map_err(|e| listen_error(&e))?;
     let addr = server
         .server_addr()
         .to_ip()

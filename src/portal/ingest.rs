@@ -4,10 +4,12 @@
 
 use chrono::{DateTime, Timelike, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
+use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::{Portal, PortalError};
 use crate::domain::intake::IntakeEvent;
+use crate::domain::supervision::SupervisorEvent;
 use crate::strings;
 use crate::sync::protocol::{Event, EventResult, EventStatus};
 
@@ -45,6 +47,9 @@ struct Checked {
     intake_id: Option<String>,
     /// The candidate's state at this counter after the event, for decisions and openings.
     state: Option<&'static str>,
+    /// The event is about a candidate, who must be known (on the roster); `false` only for
+    /// acts about staff (a clerk unlocked), stored without a candidate.
+    about_candidate: bool,
 }
 
 fn reject(event_id: &str, reason: impl Into<String>) -> EventResult {
@@ -64,16 +69,16 @@ fn check_shape(event: &Event) -> Result<Checked, String> {
         return Err(strings::PORTAL_EVENT_BAD_SEQ.to_owned());
     }
     if RECORD_ONLY_KINDS.contains(&event.kind.as_str()) {
-        let object =
-            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(event.body.get());
-        return match object {
-            Ok(_) => Ok(Checked {
-                exam_no: event.exam_no.clone(),
-                intake_id: event.intake_id.clone(),
-                state: None,
-            }),
-            Err(e) => Err(format!("{}{e}", strings::PORTAL_EVENT_BAD_BODY)),
-        };
+        parse_body::<serde_json::Map<String, serde_json::Value>>(event)?;
+        return Ok(Checked {
+            exam_no: event.exam_no.clone(),
+            intake_id: event.intake_id.clone(),
+            state: None,
+            about_candidate: true,
+        });
+    }
+    if SupervisorEvent::KINDS.contains(&event.kind.as_str()) {
+        return check_supervisor(event);
     }
     if !is_intake_kind(&event.kind) {
         return Err(format!(
@@ -82,17 +87,39 @@ fn check_shape(event: &Event) -> Result<Checked, String> {
             event.kind
         ));
     }
-    let body: IntakeEvent = serde_json::from_str(event.body.get())
-        .map_err(|e| format!("{}{e}", strings::PORTAL_EVENT_BAD_BODY))?;
-    if body.kind() != event.kind {
+    let body: IntakeEvent = parse_body(event)?;
+    kind_agrees(event, body.kind())?;
+    let (intake_id, exam_no, state) = body_facts(&body);
+    envelope_agrees(event, intake_id, exam_no)?;
+    Ok(Checked {
+        exam_no: exam_no.map(str::to_owned).or_else(|| event.exam_no.clone()),
+        intake_id: Some(intake_id.to_owned()),
+        state,
+        about_candidate: true,
+    })
+}
+
+/// The event's body as a `T`, or why it is not one.
+fn parse_body<T: DeserializeOwned>(event: &Event) -> Result<T, String> {
+    serde_json::from_str(event.body.get())
+        .map_err(|e| format!("{}{e}", strings::PORTAL_EVENT_BAD_BODY))
+}
+
+/// The envelope's kind is the body's.
+fn kind_agrees(event: &Event, body_kind: &str) -> Result<(), String> {
+    if body_kind != event.kind {
         return Err(format!(
             "{}{} / {}",
             strings::PORTAL_EVENT_KIND_MISMATCH,
             event.kind,
-            body.kind()
+            body_kind
         ));
     }
-    let (intake_id, exam_no, state) = body_facts(&body);
+    Ok(())
+}
+
+/// The envelope's intake id and exam number, where given, are the body's.
+fn envelope_agrees(event: &Event, intake_id: &str, exam_no: Option<&str>) -> Result<(), String> {
     if event.intake_id.as_deref().is_some_and(|id| id != intake_id) {
         return Err(strings::PORTAL_EVENT_INTAKE_MISMATCH.to_owned());
     }
@@ -101,10 +128,41 @@ fn check_shape(event: &Event) -> Result<Checked, String> {
     {
         return Err(strings::PORTAL_EVENT_EXAM_MISMATCH.to_owned());
     }
-    Ok(Checked {
-        exam_no: exam_no.map(str::to_owned).or_else(|| event.exam_no.clone()),
-        intake_id: Some(intake_id.to_owned()),
-        state,
+    Ok(())
+}
+
+/// A supervisor's act: kept with the counter's log, changing no candidate's state. The body must
+/// name the kind and the supervisor of the envelope; an approval must name its candidate's file
+/// and only blockers a supervisor may lift.
+fn check_supervisor(event: &Event) -> Result<Checked, String> {
+    let body: SupervisorEvent = parse_body(event)?;
+    kind_agrees(event, body.kind())?;
+    if body.supervisor_id() != event.clerk_id {
+        return Err(strings::PORTAL_EVENT_ACTOR_MISMATCH.to_owned());
+    }
+    if !body.is_well_formed() {
+        return Err(format!(
+            "{}{}",
+            strings::PORTAL_EVENT_BAD_BODY,
+            strings::PORTAL_EVENT_BAD_SUPERVISOR_ACT
+        ));
+    }
+    Ok(match body.intake() {
+        Some((intake_id, exam_no)) => {
+            envelope_agrees(event, intake_id, Some(exam_no))?;
+            Checked {
+                exam_no: Some(exam_no.to_owned()),
+                intake_id: Some(intake_id.to_owned()),
+                state: None,
+                about_candidate: true,
+            }
+        }
+        None => Checked {
+            exam_no: None,
+            intake_id: None,
+            state: None,
+            about_candidate: false,
+        },
     })
 }
 
@@ -187,7 +245,7 @@ fn ingest_one(
     };
     match resolve(tx, event, &checked)? {
         Ok(exam_no) => {
-            insert_event(tx, who, event, &checked, &exam_no, now)?;
+            insert_event(tx, who, event, &checked, exam_no.as_deref(), now)?;
             Ok(EventResult {
                 event_id: event.event_id.clone(),
                 status: EventStatus::Stored,
@@ -198,13 +256,13 @@ fn ingest_one(
     }
 }
 
-/// The candidate the event is about, checked against the roster and earlier events; the inner
-/// `Err` is a rejection reason.
+/// The candidate the event is about (`None` for an act about staff), checked against the roster
+/// and earlier events; the inner `Err` is a rejection reason.
 fn resolve(
     tx: &Transaction,
     event: &Event,
     checked: &Checked,
-) -> Result<Result<String, String>, PortalError> {
+) -> Result<Result<Option<String>, String>, PortalError> {
     let taken: Option<String> = tx
         .prepare_cached("SELECT event_id FROM events WHERE counter_id = ?1 AND seq = ?2")?
         .query_row(params![event.counter_id, event.seq], |r| r.get(0))
@@ -215,6 +273,9 @@ fn resolve(
             strings::PORTAL_EVENT_SEQ_TAKEN,
             event.seq
         )));
+    }
+    if !checked.about_candidate {
+        return Ok(Ok(None));
     }
     let owner: Option<(String, String)> = match &checked.intake_id {
         Some(id) => tx
@@ -247,7 +308,7 @@ fn resolve(
             strings::PORTAL_EVENT_NOT_ON_ROSTER
         )));
     }
-    Ok(Ok(exam_no))
+    Ok(Ok(Some(exam_no)))
 }
 
 fn insert_event(
@@ -255,7 +316,7 @@ fn insert_event(
     who: &Identity,
     event: &Event,
     checked: &Checked,
-    exam_no: &str,
+    exam_no: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), PortalError> {
     let local = event.at.with_timezone(&chrono_tz::Asia::Shanghai);
@@ -279,6 +340,10 @@ fn insert_event(
         event.body.get(),
         now.to_rfc3339()
     ])?;
+    let Some(exam_no) = exam_no else {
+        // About staff: nothing about any candidate to derive.
+        return Ok(());
+    };
     if let Some(intake_id) = &checked.intake_id {
         tx.prepare_cached("INSERT OR IGNORE INTO intake_owners(intake_id, exam_no, counter_id) VALUES (?1, ?2, ?3)")?
             .execute(params![intake_id, exam_no, event.counter_id])?;
@@ -295,4 +360,96 @@ fn insert_event(
         .execute(params![exam_no, event.counter_id, checked.intake_id, state, event.seq, event.at.to_rfc3339(), event.clerk_id])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &str, clerk_id: &str, body: serde_json::Value) -> Event {
+        Event {
+            event_id: uuid::Uuid::now_v7().to_string(),
+            counter_id: "c1".into(),
+            seq: 1,
+            kind: kind.into(),
+            intake_id: None,
+            exam_no: None,
+            at: "2026-11-20T02:00:00Z".parse().unwrap(),
+            clerk_id: clerk_id.into(),
+            body: RawValue::from_string(body.to_string()).unwrap(),
+        }
+    }
+
+    fn approval(reasons: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"type": "override_granted", "intake_id": "i1", "exam_no": "990126200001",
+            "reasons": reasons, "supervisor_id": "s01", "expires_at": "2026-11-20T02:15:00Z"})
+    }
+
+    #[test]
+    fn supervisor_acts_are_checked_and_only_an_approval_names_a_candidate() {
+        let checked = check_shape(&event(
+            "override_granted",
+            "s01",
+            approval(serde_json::json!(["wrong_site"])),
+        ))
+        .unwrap();
+        assert_eq!(
+            (
+                checked.exam_no.as_deref(),
+                checked.intake_id.as_deref(),
+                checked.state,
+                checked.about_candidate
+            ),
+            (Some("990126200001"), Some("i1"), None, true)
+        );
+        let unlock = serde_json::json!({"type": "clerk_unlocked", "clerk_id": "c01", "supervisor_id": "s01"});
+        let checked = check_shape(&event("clerk_unlocked", "s01", unlock.clone())).unwrap();
+        assert_eq!(
+            (checked.exam_no, checked.intake_id, checked.about_candidate),
+            (None, None, false)
+        );
+
+        let refused = [
+            (event("clerk_unlocked", "c02", unlock.clone()), "操作人"),
+            (event("override_granted", "s01", unlock), "类型与内容不符"),
+            (
+                event("override_granted", "s01", approval(serde_json::json!([]))),
+                "wrong_site",
+            ),
+            (
+                event(
+                    "override_granted",
+                    "s01",
+                    approval(serde_json::json!(["prediction_not_passed"])),
+                ),
+                "wrong_site",
+            ),
+            (
+                event(
+                    "clerk_unlocked",
+                    "s01",
+                    serde_json::json!({"type": "clerk_unlocked"}),
+                ),
+                "内容格式错误",
+            ),
+            (
+                event("stamped", "s01", serde_json::json!({"type": "stamped"})),
+                "未知的事件类型",
+            ),
+        ];
+        for (event, reason) in refused {
+            let err = check_shape(&event).map(|_| ()).unwrap_err();
+            assert!(err.contains(reason), "{}: {err}", event.kind);
+        }
+        let mut other = event(
+            "override_granted",
+            "s01",
+            approval(serde_json::json!(["wrong_site"])),
+        );
+        other.exam_no = Some("990126200002".into());
+        assert!(
+            check_shape(&other).is_err(),
+            "the envelope names another candidate"
+        );
+    }
 }

@@ -4,12 +4,13 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use thiserror::Error;
 
-use super::intakes::parse_instant;
+use super::intakes::{self, Actor, parse_instant};
 use super::{Store, StoreError, audit};
+use crate::domain::supervision::SupervisorEvent;
 use crate::strings;
 
 /// Wrong PINs in a row that lock a clerk out, and for how long.
@@ -362,14 +363,7 @@ impl Store {
             return Err(ClerkError::BadPin);
         }
         let hash = hash_pin(pin)?;
-        self.clerk_update(
-            id,
-            by,
-            at,
-            "pin_reset",
-            "UPDATE clerks SET pin_hash = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
-            Some(&hash),
-        )
+        self.in_transaction(|tx| change_clerk(tx, id, by, at, ClerkChange::PinReset(&hash)))
     }
 
     /// Stops the clerk from logging in (data and history stay). The last enabled supervisor
@@ -393,14 +387,7 @@ impl Store {
         if target.role == Role::Supervisor && !target.disabled && supervisors <= 1 {
             return Err(ClerkError::LastSupervisor);
         }
-        self.clerk_update(
-            id,
-            by,
-            at,
-            "clerk_disabled",
-            "UPDATE clerks SET disabled = 1 WHERE id = ?1",
-            None,
-        )
+        self.in_transaction(|tx| change_clerk(tx, id, by, at, ClerkChange::Disabled))
     }
 
     /// Lets a disabled clerk log in again. `by`: a supervisor.
@@ -411,55 +398,93 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), ClerkError> {
         self.require_supervisor(by, "clerk_enable", id, at)?;
-        self.clerk_update(
-            id,
-            by,
-            at,
-            "clerk_enabled",
-            "UPDATE clerks SET disabled = 0 WHERE id = ?1",
-            None,
-        )
+        self.in_transaction(|tx| change_clerk(tx, id, by, at, ClerkChange::Enabled))
     }
 
-    /// Ends a lockout and forgets earlier wrong PINs. `by`: a supervisor.
+    /// Ends a lockout and forgets earlier wrong PINs. `by`: a supervisor. The change, its audit
+    /// entry and its `clerk_unlocked` event in the log of counter `counter_id` (so the office
+    /// sees unlocks from every counter) are one transaction.
     pub fn unlock_clerk(
         &mut self,
         id: &str,
         by: &str,
+        counter_id: &str,
         at: DateTime<Utc>,
     ) -> Result<(), ClerkError> {
         self.require_supervisor(by, "clerk_unlock", id, at)?;
-        self.clerk_update(
-            id,
-            by,
-            at,
-            "clerk_unlocked",
-            "UPDATE clerks SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
-            None,
-        )
+        self.in_transaction(|tx| {
+            change_clerk(tx, id, by, at, ClerkChange::Unlocked)?;
+            let event = SupervisorEvent::ClerkUnlocked {
+                clerk_id: id.to_owned(),
+                supervisor_id: by.to_owned(),
+            };
+            let actor = Actor {
+                counter_id,
+                clerk_id: by,
+                at,
+            };
+            intakes::append_supervisor_event(tx, &actor, &event)?;
+            Ok(())
+        })
     }
 
-    /// Runs `sql` (parameters: the id, then `value` if any) and its audit entry in one transaction.
-    fn clerk_update(
+    /// Runs `f` in one transaction, committed only if `f` succeeds.
+    fn in_transaction(
         &mut self,
-        id: &str,
-        by: &str,
-        at: DateTime<Utc>,
-        action: &str,
-        sql: &str,
-        value: Option<&str>,
+        f: impl FnOnce(&Transaction) -> Result<(), ClerkError>,
     ) -> Result<(), ClerkError> {
         let tx = self.conn.transaction().map_err(StoreError::from)?;
-        let changed = match value {
-            Some(v) => tx.execute(sql, params![id, v]),
-            None => tx.execute(sql, params![id]),
-        }
-        .map_err(StoreError::from)?;
-        if changed == 0 {
-            return Err(ClerkError::NotFound(id.to_owned()));
-        }
-        audit::append(&tx, at, by, action, id)?;
+        f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(())
     }
+}
+
+/// What a supervisor changes about a clerk: one update of the clerk's row, one audit entry.
+enum ClerkChange<'a> {
+    /// A new PIN (its hash); earlier wrong PINs and a lockout are forgotten.
+    PinReset(&'a str),
+    Disabled,
+    Enabled,
+    /// Earlier wrong PINs and a lockout are forgotten.
+    Unlocked,
+}
+
+/// Makes `change` to clerk `id` and appends its audit entry, inside the caller's transaction.
+fn change_clerk(
+    tx: &Transaction,
+    id: &str,
+    by: &str,
+    at: DateTime<Utc>,
+    change: ClerkChange<'_>,
+) -> Result<(), ClerkError> {
+    let (action, changed) = match change {
+        ClerkChange::PinReset(hash) => (
+            "pin_reset",
+            tx.execute(
+                "UPDATE clerks SET pin_hash = ?2, failed_logins = 0, locked_until = NULL WHERE id = ?1",
+                params![id, hash],
+            ),
+        ),
+        ClerkChange::Disabled => (
+            "clerk_disabled",
+            tx.execute("UPDATE clerks SET disabled = 1 WHERE id = ?1", [id]),
+        ),
+        ClerkChange::Enabled => (
+            "clerk_enabled",
+            tx.execute("UPDATE clerks SET disabled = 0 WHERE id = ?1", [id]),
+        ),
+        ClerkChange::Unlocked => (
+            "clerk_unlocked",
+            tx.execute(
+                "UPDATE clerks SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+                [id],
+            ),
+        ),
+    };
+    if changed.map_err(StoreError::from)? == 0 {
+        return Err(ClerkError::NotFound(id.to_owned()));
+    }
+    audit::append(tx, at, by, action, id)?;
+    Ok(())
 }

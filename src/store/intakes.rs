@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Store, StoreError, audit};
 use crate::domain::intake::{Intake, IntakeEvent};
+use crate::domain::supervision::SupervisorEvent;
 
 /// An intake as stored, with where and when it was opened.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -219,6 +220,18 @@ fn upsert_intake(tx: &Transaction, intake: &Intake, actor: &Actor) -> Result<(),
         ],
     )?;
     Ok(())
+}
+
+/// Appends a supervisor's act to the log inside the caller's transaction (which also holds its
+/// audit entry and the change it records).
+pub(super) fn append_supervisor_event(
+    tx: &Transaction,
+    actor: &Actor,
+    event: &SupervisorEvent,
+) -> Result<(), StoreError> {
+    let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let intake_id = event.intake().map(|(intake_id, _)| intake_id);
+    append_event(tx, actor, event.kind(), intake_id, &body)
 }
 
 /// Appends one event with the next sequence number of its counter and a fresh UUIDv7.

@@ -6,6 +6,7 @@ mod audit;
 mod clerks;
 mod intakes;
 mod migrations;
+mod printing;
 mod roster;
 mod sync;
 mod tally;
@@ -19,7 +20,8 @@ pub use audit::{AuditEntry, AuditProblem};
 pub use clerks::{Clerk, ClerkError, ClerkStatus, LoginError, Role, pin_is_acceptable};
 pub use intakes::{Actor, IntakeListRow, IntakeRecord, LoggedEvent};
 pub use migrations::LATEST_VERSION;
-pub use roster::{ImportReport, sha256_hex};
+pub use printing::Printed;
+pub use roster::{ImportReport, RosterRow, sha256_hex};
 pub use sync::{EventFate, OutgoingEvent, RejectedEvent};
 pub use tally::VoidError;
 

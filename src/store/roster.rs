@@ -1,11 +1,13 @@
 //! The locally cached roster and photos.
 
+use std::borrow::Cow;
+
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Store, StoreError};
-use crate::domain::candidate::{Candidate, IdType};
+use crate::domain::candidate::{Candidate, CanonicalRecord, IdType};
 
 /// What an import did, by exam number.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -15,48 +17,273 @@ pub struct ImportReport {
     pub unchanged: usize,
 }
 
+/// One candidate as the roster table holds it: the columns lookups use, and the record: the
+/// candidate's JSON, canonical (what `serde_json::to_string` writes for it) from a file import,
+/// as sent from a portal pull. "Unchanged" on a re-import means the same text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterRow<'a> {
+    /// exam_no, id_key, name, site_code, batch, updated_at and photo_sha256 (empty for none)
+    /// one after the other: one allocation a row (rows are made on parsing threads and dropped
+    /// on the writer's).
+    columns: String,
+    ends: [usize; 7],
+    record: Cow<'a, str>,
+}
+
+impl RosterRow<'static> {
+    /// The row of `c`, its record serialised here.
+    pub fn new(c: &Candidate) -> Result<Self, StoreError> {
+        let record = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(Self::with_record(c, Cow::Owned(record)))
+    }
+}
+
+impl<'a> RosterRow<'a> {
+    /// The row of `c`, parsed from the JSON text `raw`. When `raw` already is the canonical
+    /// record (files this program or the portal wrote are), the row borrows it instead of
+    /// holding a copy: a roster file of hundreds of megabytes is not duplicated in memory.
+    pub fn from_raw(c: &Candidate, raw: &'a str) -> Result<Self, StoreError> {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let record = SCRATCH.with_borrow_mut(|scratch| {
+            scratch.clear();
+            serde_json::to_writer(&mut *scratch, c)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if scratch.as_slice() == raw.as_bytes() {
+                Ok(Cow::Borrowed(raw))
+            } else {
+                String::from_utf8(scratch.clone())
+                    .map(Cow::Owned)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            }
+        })?;
+        Ok(Self::with_record(c, record))
+    }
+
+    /// The row of a record read in place: its text is already the canonical record.
+    pub fn from_canonical(r: &CanonicalRecord<'a>) -> Self {
+        Self::with_columns(
+            [
+                r.exam_no(),
+                r.id_no(),
+                r.name(),
+                r.site_code(),
+                r.batch(),
+                &r.updated_at().to_rfc3339(),
+                r.photo_sha256().unwrap_or_default(),
+            ],
+            r.id_type(),
+            Cow::Borrowed(r.text()),
+        )
+    }
+
+    /// The same row holding its own copy of the record.
+    pub fn into_owned(self) -> RosterRow<'static> {
+        RosterRow {
+            columns: self.columns,
+            ends: self.ends,
+            record: Cow::Owned(self.record.into_owned()),
+        }
+    }
+
+    /// The row of `c` as the portal sent it (`json`), kept as it came.
+    pub fn as_received(c: &Candidate, json: Cow<'a, str>) -> Self {
+        Self::with_record(c, json)
+    }
+
+    fn with_record(c: &Candidate, record: Cow<'a, str>) -> Self {
+        Self::with_columns(
+            [
+                c.exam_no.as_str(),
+                &c.id_no,
+                &c.name,
+                &c.site_code,
+                &c.batch,
+                &c.updated_at.to_rfc3339(),
+                c.photo_sha256.as_deref().unwrap_or_default(),
+            ],
+            c.id_type,
+            record,
+        )
+    }
+
+    fn with_columns(texts: [&str; 7], id_type: IdType, record: Cow<'a, str>) -> Self {
+        let mut columns = String::with_capacity(texts.iter().map(|t| t.len()).sum());
+        let mut ends = [0; 7];
+        for (end, text) in ends.iter_mut().zip(texts) {
+            columns.push_str(text);
+            *end = columns.len();
+        }
+        if id_type == IdType::ResidentCard {
+            // The ID number as lookups see it: a resident ID's check character `x`
+            // upper-cased, as scans and typed entries are.
+            columns[ends[0]..ends[1]].make_ascii_uppercase();
+        }
+        Self {
+            columns,
+            ends,
+            record,
+        }
+    }
+
+    /// The `i`-th of the columns in `columns`.
+    fn column(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.columns[start..self.ends[i]]
+    }
+
+    pub fn exam_no(&self) -> &str {
+        self.column(0)
+    }
+
+    /// The photo the record names.
+    pub fn photo_sha256(&self) -> Option<&str> {
+        Some(self.column(6)).filter(|sha| !sha.is_empty())
+    }
+
+    pub fn record(&self) -> &str {
+        &self.record
+    }
+}
+
+/// From this many records on, an import into a database no other connection has open is
+/// written with a rollback journal instead of the WAL (see [`Store::import_rows`]).
+const BULK_ROWS: usize = 10_000;
+
 impl Store {
     /// Adds or updates candidates by exam number, all in one transaction: either every record
     /// is stored or none is.
     pub fn import_roster(&mut self, candidates: &[Candidate]) -> Result<ImportReport, StoreError> {
-        // A large cache keeps the whole import in memory until commit instead of writing pages
-        // out early and reading them back (256 MB; SQLite's default is 2 MB).
-        self.conn.pragma_update(None, "cache_size", -262_144)?;
-        let result = self.import_in_one_transaction(candidates);
-        self.conn.pragma_update(None, "cache_size", -2_000)?;
-        result
+        // Serialising runs on the other cores while this thread writes.
+        crate::parallel::stream(candidates, 256, RosterRow::new, |rows| {
+            self.import_rows(rows, candidates.len())
+        })
     }
 
-    fn import_in_one_transaction(
+    /// Stores `rows` (about `expected` of them) in one transaction: all of them, or none when
+    /// the iterator yields an error (that error is returned) or writing fails. Rows are written
+    /// as they come, so a caller can still be parsing the rest of a file.
+    ///
+    /// A large import into a database that no other connection has open (no counter screen, no
+    /// sync) goes through a rollback journal for its duration instead of the WAL: its pages are
+    /// then written once, not into the WAL first and again by the checkpoint. That is as safe
+    /// as the WAL:
+    /// - SQLite refuses to leave WAL mode while any other connection has the file open, so the
+    ///   switch either happens with nobody else there or not at all (the import then simply
+    ///   goes through the WAL);
+    /// - `journal_mode=TRUNCATE` with `synchronous=FULL` is SQLite's classic atomic commit: the
+    ///   original content of every page the import changes is in the journal, synced, before
+    ///   the page is overwritten; pages added past the old end of the file need no copy (a
+    ///   rollback cuts the file back). The commit point is the journal truncated to nothing and
+    ///   synced. A crash before it leaves a hot journal that the next opener rolls back: the
+    ///   database as it was before the import; after it, the whole import. Never half of it,
+    ///   never a torn page;
+    /// - the switch back to WAL happens after the commit or rollback; a crash before it leaves a
+    ///   consistent file in rollback mode, and [`Store::open`] puts it in WAL mode again.
+    pub fn import_rows<'a, E: From<StoreError>>(
         &mut self,
-        candidates: &[Candidate],
-    ) -> Result<ImportReport, StoreError> {
-        let records = crate::parallel::map(candidates, serde_json::to_string)
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let tx = self.conn.transaction()?;
+        rows: impl Iterator<Item = Result<RosterRow<'a>, E>>,
+        expected: usize,
+    ) -> Result<ImportReport, E> {
+        let bulk = expected >= BULK_ROWS && self.enter_bulk_journal();
+        // WAL: a large cache keeps the whole import in memory until commit instead of writing
+        // pages out early and reading them back (256 MB; SQLite's default is 2 MB). Rollback
+        // journal: pages written out early are written once anyway, and a smaller cache spares
+        // the memory (and the time to fault it in).
+        let cache_kib: i64 = if bulk { 32_768 } else { 262_144 };
+        let result = self
+            .conn
+            .pragma_update(None, "cache_size", -cache_kib)
+            .map_err(StoreError::from)
+            .map_err(E::from)
+            .and_then(|()| self.import_in_one_transaction(rows));
+        let restored = self.conn.pragma_update(None, "cache_size", -2_000);
+        if bulk {
+            self.leave_bulk_journal();
+        }
+        let report = result?;
+        restored.map_err(StoreError::from)?;
+        Ok(report)
+    }
+
+    /// Switches to a rollback journal when nobody else has the file open; false otherwise.
+    fn enter_bulk_journal(&self) -> bool {
+        let mode = self
+            .conn
+            .query_row("PRAGMA journal_mode = TRUNCATE", [], |r| {
+                r.get::<_, String>(0)
+            });
+        match mode {
+            Ok(mode) if mode.eq_ignore_ascii_case("truncate") => true,
+            Ok(_) | Err(_) => {
+                // Another connection has the file open: WAL it is (and still is).
+                self.leave_bulk_journal();
+                false
+            }
+        }
+    }
+
+    /// Back to WAL (removing the emptied journal). Should that fail, the database is still
+    /// whole and committed; the next [`Store::open`] switches it back.
+    fn leave_bulk_journal(&self) {
+        let mode = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+        match mode {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => {}
+            other => tracing::warn!(?other, "database not switched back to WAL after an import"),
+        }
+    }
+
+    fn import_in_one_transaction<'a, E: From<StoreError>>(
+        &mut self,
+        rows: impl Iterator<Item = Result<RosterRow<'a>, E>>,
+    ) -> Result<ImportReport, E> {
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
         let mut report = ImportReport::default();
         {
-            let mut existing =
-                tx.prepare_cached("SELECT record FROM candidates WHERE exam_no = ?1")?;
-            let mut upsert = tx.prepare_cached(UPSERT_CANDIDATE)?;
-            for (c, record) in candidates.iter().zip(records) {
-                let old: Option<String> = existing
-                    .query_row([c.exam_no.as_str()], |r| r.get(0))
-                    .optional()?;
+            let sql = |e: rusqlite::Error| E::from(StoreError::from(e));
+            // Into an empty table, every row is new: no lookup before the insert (an exam
+            // number given twice fails the insert and takes the general way).
+            let empty: bool = tx
+                .query_row("SELECT NOT EXISTS (SELECT 1 FROM candidates)", [], |r| {
+                    r.get(0)
+                })
+                .map_err(sql)?;
+            let mut same = tx
+                .prepare_cached("SELECT record = ?2 FROM candidates WHERE exam_no = ?1")
+                .map_err(sql)?;
+            let mut insert = tx.prepare_cached(INSERT_CANDIDATE).map_err(sql)?;
+            let mut upsert = tx.prepare_cached(UPSERT_CANDIDATE).map_err(sql)?;
+            for row in rows {
+                let row = row?;
+                if empty {
+                    match write_row(&mut insert, &row) {
+                        Ok(()) => {
+                            report.added += 1;
+                            continue;
+                        }
+                        Err(e) if is_duplicate_key(&e) => {}
+                        Err(e) => return Err(E::from(e)),
+                    }
+                }
+                let old: Option<bool> = same
+                    .query_row(params![row.exam_no(), row.record()], |r| r.get(0))
+                    .optional()
+                    .map_err(sql)?;
                 match old {
-                    Some(old) if old == record => {
+                    Some(true) => {
                         report.unchanged += 1;
                         continue;
                     }
-                    Some(_) => report.updated += 1,
+                    Some(false) => report.updated += 1,
                     None => report.added += 1,
                 }
-                upsert_candidate(&mut upsert, c, &record)?;
+                write_row(&mut upsert, &row)?;
             }
         }
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(report)
     }
 
@@ -127,33 +354,33 @@ pub(super) const UPSERT_CANDIDATE: &str =
        site_code = excluded.site_code, batch = excluded.batch,
        updated_at = excluded.updated_at, record = excluded.record";
 
-/// Runs `UPSERT_CANDIDATE` for one candidate whose serialised record is `record`: the one way
-/// roster rows are written (file import and portal pull alike).
-pub(super) fn upsert_candidate(
+/// Adds a candidate whose exam number is not there yet.
+const INSERT_CANDIDATE: &str =
+    "INSERT INTO candidates(exam_no, id_no, name, site_code, batch, updated_at, record)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+/// Runs `UPSERT_CANDIDATE` (or `INSERT_CANDIDATE`) for one row: the one way roster rows are
+/// written (file import and portal pull alike).
+pub(super) fn write_row(
     stmt: &mut rusqlite::CachedStatement,
-    c: &Candidate,
-    record: &str,
+    row: &RosterRow,
 ) -> Result<(), StoreError> {
     stmt.execute(params![
-        c.exam_no.as_str(),
-        id_key(c),
-        c.name,
-        c.site_code,
-        c.batch,
-        c.updated_at.to_rfc3339(),
-        record
+        row.column(0),
+        row.column(1),
+        row.column(2),
+        row.column(3),
+        row.column(4),
+        row.column(5),
+        &*row.record
     ])?;
     Ok(())
 }
 
-/// The ID number as lookups see it: a resident ID's check character `x` upper-cased, as scans
-/// and typed entries are.
-fn id_key(c: &Candidate) -> String {
-    if c.id_type == IdType::ResidentCard {
-        c.id_no.to_ascii_uppercase()
-    } else {
-        c.id_no.clone()
-    }
+/// The insert failed because the exam number is there already.
+fn is_duplicate_key(e: &StoreError) -> bool {
+    matches!(e, StoreError::Sql { source: rusqlite::Error::SqliteFailure(f, _) }
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 fn parse_record(record: &str) -> Result<Candidate, StoreError> {

@@ -4,8 +4,8 @@
 
 use rusqlite::params;
 
-use super::{Store, StoreError, roster};
-use crate::domain::candidate::Candidate;
+use super::roster::{self, RosterRow};
+use super::{Store, StoreError};
 
 /// The settings key holding the roster cursor of one site: `<portal_id> <cursor>`.
 const ROSTER_CURSOR_KEY: &str = "sync.roster_cursor.";
@@ -18,7 +18,9 @@ pub struct OutgoingEvent {
     pub event_id: String,
     pub kind: String,
     pub intake_id: Option<String>,
-    /// The candidate, from the intake the event belongs to.
+    /// The candidate, from the intake the event belongs to, else from the event's body (a
+    /// supervisor's approval may be logged before its file is first saved); `None` for events
+    /// about no candidate (a clerk unlocked).
     pub exam_no: Option<String>,
     pub at: String,
     pub clerk_id: String,
@@ -53,7 +55,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<OutgoingEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.counter_id, e.seq, e.event_id, e.kind, e.intake_id, i.exam_no, e.at, e.clerk_id, e.body
+            "SELECT e.counter_id, e.seq, e.event_id, e.kind, e.intake_id,
+                COALESCE(i.exam_no, json_extract(e.body, '$.exam_no')), e.at, e.clerk_id, e.body
              FROM events e LEFT JOIN intakes i ON i.id = e.intake_id
              WHERE e.counter_id = ?1 AND e.sync_state = 'pending' ORDER BY e.seq LIMIT ?2",
         )?;
@@ -107,7 +110,8 @@ impl Store {
     /// Events the portal refused, newest first.
     pub fn rejected_events(&self, limit: usize) -> Result<Vec<RejectedEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT e.seq, e.event_id, e.kind, i.exam_no, e.at, COALESCE(e.sync_error, '')
+            "SELECT e.seq, e.event_id, e.kind, COALESCE(i.exam_no, json_extract(e.body, '$.exam_no')),
+                e.at, COALESCE(e.sync_error, '')
              FROM events e LEFT JOIN intakes i ON i.id = e.intake_id
              WHERE e.sync_state = 'rejected' ORDER BY e.counter_id, e.seq DESC LIMIT ?1",
         )?;
@@ -141,13 +145,13 @@ impl Store {
 
     /// Stores pulled roster records and the cursor after them in one transaction, so a pull
     /// interrupted anywhere resumes exactly after the last records stored. Each record is kept
-    /// as the portal sent it (`json`); a photo it names that the counter lacks is noted for
-    /// [`Store::photos_wanted`]. Returns the number of records written.
+    /// as the portal sent it (see [`RosterRow::as_received`]); a photo it names that the counter
+    /// lacks is noted for [`Store::photos_wanted`]. Returns the number of records written.
     pub fn apply_roster_page(
         &mut self,
         site: &str,
         portal_id: &str,
-        records: &[(Candidate, Box<str>)],
+        records: &[RosterRow],
         next_cursor: i64,
     ) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
@@ -158,10 +162,10 @@ impl Store {
                  WHERE NOT EXISTS (SELECT 1 FROM photos WHERE exam_no = ?1 AND sha256 = ?2)
                  ON CONFLICT(exam_no) DO UPDATE SET sha256 = excluded.sha256",
             )?;
-            for (c, json) in records {
-                roster::upsert_candidate(&mut upsert, c, json)?;
-                if let Some(sha) = &c.photo_sha256 {
-                    want.execute(params![c.exam_no.as_str(), sha])?;
+            for row in records {
+                roster::write_row(&mut upsert, row)?;
+                if let Some(sha) = row.photo_sha256() {
+                    want.execute(params![row.exam_no(), sha])?;
                 }
             }
             tx.execute(

@@ -1,5 +1,6 @@
 //! What the supervisor reads and does at this counter: the rows of a day's tally (through the
-//! index on `intakes.updated_at`), the roster counts of the site, and voiding a file.
+//! index on `intakes.updated_at`), the roster counts of the site, voiding a file and recording
+//! an approval (override).
 
 use std::borrow::Cow;
 
@@ -9,9 +10,10 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::clerks::ClerkError;
-use super::intakes::{Actor, IntakeRecord, parse_instant};
-use super::{Store, StoreError};
+use super::intakes::{self, Actor, IntakeRecord, parse_instant};
+use super::{Store, StoreError, audit};
 use crate::domain::intake::{Decision, IntakeError, IntakeState};
+use crate::domain::supervision::Override;
 use crate::domain::tally::{self, RosterCount, Tally, TallyRow};
 use crate::strings;
 
@@ -177,6 +179,37 @@ impl Store {
         self.save_intake(&record.intake, &[event], &actor)?;
         record.updated_at = now;
         Ok(record)
+    }
+
+    /// Records a supervisor's approval of a candidate's file despite wrong_site /
+    /// outside_window: the audit entry (`override`) and the `override_granted` event (for sync,
+    /// with the blockers lifted and until when) in one transaction. The approver is checked
+    /// again here, in the database; a refusal changes nothing but its own audit entry.
+    pub fn record_override(
+        &mut self,
+        grant: &Override,
+        intake_id: &str,
+        counter_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ClerkError> {
+        let by = grant.supervisor_id.as_str();
+        self.require_supervisor(by, "override", &grant.exam_no, now)?;
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let detail = format!(
+            "{} {} {}",
+            grant.exam_no,
+            grant.blockers.join(","),
+            grant.expires_at.to_rfc3339()
+        );
+        audit::append(&tx, now, by, "override", &detail)?;
+        let actor = Actor {
+            counter_id,
+            clerk_id: by,
+            at: now,
+        };
+        intakes::append_supervisor_event(&tx, &actor, &grant.event(intake_id))?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
     }
 }
 

@@ -28,13 +28,65 @@ pub struct Endpoint {
     pub timeout: Duration,
 }
 
-/// A roster page with each record left as the portal sent it (see `RosterPage`).
-#[derive(Debug, serde::Deserialize)]
+/// A roster page with each record left as the portal sent it (see `RosterPage`): the answer's
+/// text, and where in it each record is (records are not copied out one by one).
+#[derive(Debug)]
 pub struct RawRosterPage {
     pub portal_id: String,
-    pub candidates: Vec<Box<serde_json::value::RawValue>>,
+    body: String,
+    records: Vec<std::ops::Range<usize>>,
     pub next_cursor: i64,
     pub done: bool,
+}
+
+impl RawRosterPage {
+    /// Reads a `RosterPage` in JSON without parsing its records (only their extent).
+    pub fn from_json(body: String) -> Result<Self, serde_json::Error> {
+        #[derive(serde::Deserialize)]
+        struct Page<'a> {
+            portal_id: String,
+            #[serde(borrow)]
+            candidates: Vec<&'a serde_json::value::RawValue>,
+            next_cursor: i64,
+            done: bool,
+        }
+        let page: Page = serde_json::from_str(&body)?;
+        // Each borrowed record is a slice of `body`: its offset is the distance between them.
+        let base = body.as_ptr() as usize;
+        let records = page
+            .candidates
+            .iter()
+            .map(|raw| {
+                let start = (raw.get().as_ptr() as usize).wrapping_sub(base);
+                let range = start..start.saturating_add(raw.get().len());
+                match body.get(range.clone()) {
+                    Some(text) if text == raw.get() => Ok(range),
+                    _ => Err(serde::de::Error::custom("record outside the page")),
+                }
+            })
+            .collect::<Result<_, serde_json::Error>>()?;
+        let (portal_id, next_cursor, done) = (page.portal_id, page.next_cursor, page.done);
+        Ok(Self {
+            portal_id,
+            body,
+            records,
+            next_cursor,
+            done,
+        })
+    }
+
+    /// The records' JSON texts, in page order.
+    pub fn records(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.records.iter().map(|r| &self.body[r.clone()])
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
 }
 
 /// A photo request's answer.
@@ -137,7 +189,9 @@ impl Client {
 
     /// The same page with its records unparsed, for storing them as they came.
     pub fn roster_page_raw(&self, cursor: i64, limit: usize) -> Result<RawRosterPage, SyncError> {
-        read_json(self.get(&self.roster_url(cursor, limit), None)?)
+        let bytes = read_bytes(self.get(&self.roster_url(cursor, limit), None)?, MAX_BODY)?;
+        let text = String::from_utf8(bytes).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        RawRosterPage::from_json(text).map_err(|e| SyncError::BadResponse(e.to_string()))
     }
 
     fn roster_url(&self, cursor: i64, limit: usize) -> String {
@@ -344,6 +398,32 @@ mod tests {
             Client::new(&no_token),
             Err(SyncError::NotConfigured("portal_token"))
         ));
+    }
+
+    #[test]
+    fn a_raw_roster_page_finds_its_records_without_copying_them() {
+        let body = r#"{"portal_id": "p-1", "candidates": [ {"exam_no": "1", "x": [1, {"y": "]"}]},
+            {"exam_no":"2"} ], "next_cursor": 42, "done": false}"#;
+        let page = RawRosterPage::from_json(body.to_owned()).unwrap();
+        assert_eq!(
+            (page.portal_id.as_str(), page.next_cursor, page.done),
+            ("p-1", 42, false)
+        );
+        assert_eq!(page.len(), 2);
+        assert_eq!(
+            page.records().collect::<Vec<_>>(),
+            [
+                r#"{"exam_no": "1", "x": [1, {"y": "]"}]}"#,
+                r#"{"exam_no":"2"}"#
+            ]
+        );
+        let empty = RawRosterPage::from_json(
+            r#"{"portal_id":"p","candidates":[],"next_cursor":0,"done":true}"#.to_owned(),
+        )
+        .unwrap();
+        assert!(empty.is_empty() && empty.done);
+        assert!(RawRosterPage::from_json(r#"{"portal_id":"p","candidates":[]}"#.into()).is_err());
+        assert!(RawRosterPage::from_json("[".into()).is_err());
     }
 
     #[test]

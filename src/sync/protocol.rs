@@ -24,7 +24,9 @@ pub const MAX_BATCH_EVENTS: usize = 5_000;
 pub const MAX_ROSTER_PAGE: usize = 5_000;
 
 /// One entry of a counter's append-only log as it travels. `body` is the event exactly as the
-/// counter stored it (the JSON of `domain::intake::IntakeEvent`, tagged by `type`).
+/// counter stored it (the JSON of `domain::intake::IntakeEvent`, or of
+/// `domain::supervision::SupervisorEvent` for a supervisor's approval or unlock, tagged by
+/// `type`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     pub event_id: String,

@@ -3,6 +3,7 @@
 //! call, then writes the answer in one short transaction: the clerk's screen never waits for
 //! the portal.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::thread::JoinHandle;
@@ -15,8 +16,8 @@ use super::client::{Client, Endpoint, PhotoFetch, RawRosterPage};
 use super::planner::{Backoff, Outcome, Planner, Stage, Step, Verdict};
 use super::protocol::{Event, EventBatch, EventStatus};
 use crate::config::Config;
-use crate::domain::candidate::Candidate;
-use crate::store::{EventFate, OutgoingEvent, Store, sha256_hex};
+use crate::domain::candidate::{Candidate, CanonicalRecord};
+use crate::store::{EventFate, OutgoingEvent, RosterRow, Store, sha256_hex};
 use crate::strings;
 
 /// How sync runs; `from_config` gives the defaults, tests shorten the waits.
@@ -236,24 +237,28 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// Pages from the saved cursor until the portal says `done`. A second thread fetches and
-    /// checks pages while this one stores them; each store is one transaction holding records
-    /// and the cursor after them: it never waits on the network, and a pull interrupted
-    /// anywhere resumes after the last records stored.
+    /// Pages from the saved cursor until the portal says `done`. One thread fetches pages, a
+    /// second checks their records (on every core) while this one stores them; each store is
+    /// one transaction holding records and the cursor after them: it never waits on the
+    /// network, and a pull interrupted anywhere resumes after the last records stored.
     fn pull_roster(&mut self, pace: &mut dyn Pace) -> Result<bool, SyncError> {
         let position = self
             .store
             .roster_position(&self.settings.endpoint.site_code)?;
         let start = position.as_ref().map_or(0, |p| p.1);
-        let (client, limit) = (self.client, self.settings.roster_page);
+        let (client, limit) = (self.client, self.settings.roster_page.max(1));
+        // Checked pages may wait for the writer up to about one transaction's worth.
+        let ahead = ROSTER_WRITE.div_ceil(limit).max(2);
         std::thread::scope(|scope| {
-            let (tx, rx) = mpsc::sync_channel(2);
-            scope.spawn(move || fetch_pages(client, start, limit, &tx));
-            self.store_pages(rx, position, pace)
+            let (fetched_tx, fetched) = mpsc::sync_channel(2);
+            let (checked_tx, checked) = mpsc::sync_channel(ahead);
+            scope.spawn(move || fetch_pages(client, start, limit, &fetched_tx));
+            scope.spawn(move || check_pages(&fetched, &checked_tx));
+            self.store_pages(checked, position, pace)
         })
     }
 
-    /// Stores what `fetch_pages` sends, `ROSTER_WRITE` records or more at a time.
+    /// Stores what `check_pages` sends, `ROSTER_WRITE` records or more at a time.
     fn store_pages(
         &mut self,
         pages: Receiver<Result<RosterBatch, SyncError>>,
@@ -296,7 +301,7 @@ impl Engine<'_> {
     fn flush_roster(
         &mut self,
         site: &str,
-        buffer: &mut Vec<(Candidate, Box<str>)>,
+        buffer: &mut Vec<RosterRow<'static>>,
         at: Option<&(String, i64)>,
         pace: &mut dyn Pace,
     ) -> Result<(), SyncError> {
@@ -353,57 +358,74 @@ impl Engine<'_> {
 /// is ten transactions, and the clerks' own writes never wait long behind one.
 const ROSTER_WRITE: usize = 20_000;
 
-/// A checked roster page: each record parsed (and validated) and as the portal sent it.
+/// A checked roster page: each record parsed, validated and made into its table row.
 struct RosterBatch {
     portal_id: String,
-    records: Vec<(Candidate, Box<str>)>,
+    records: Vec<RosterRow<'static>>,
     next_cursor: i64,
     done: bool,
 }
 
 /// Fetches pages from `cursor` on until the portal says `done`, the receiver hangs up, or a
-/// request fails (the failure is sent, then nothing more).
+/// request fails (the failure is sent, then nothing more). A page that does not move the cursor
+/// forward yet says there is more would loop forever, so it is a failure.
 fn fetch_pages(
     client: &Client,
     mut cursor: i64,
     limit: usize,
-    out: &SyncSender<Result<RosterBatch, SyncError>>,
+    out: &SyncSender<Result<RawRosterPage, SyncError>>,
 ) {
     loop {
-        let batch = client
-            .roster_page_raw(cursor, limit)
-            .and_then(|page| check_page(page, cursor));
-        let last = batch.as_ref().map_or(true, |b| b.done);
-        if let Ok(b) = &batch {
-            cursor = b.next_cursor;
+        let page = client.roster_page_raw(cursor, limit).and_then(|page| {
+            if !page.done && page.next_cursor <= cursor {
+                return Err(SyncError::BadResponse(format!(
+                    "next_cursor {} <= {cursor}",
+                    page.next_cursor
+                )));
+            }
+            Ok(page)
+        });
+        let last = page.as_ref().map_or(true, |p| p.done);
+        if let Ok(p) = &page {
+            cursor = p.next_cursor;
         }
-        if out.send(batch).is_err() || last {
+        if out.send(page).is_err() || last {
             return;
         }
     }
 }
 
-/// Parses and validates every record; a page that does not move the cursor forward yet says
-/// there is more would loop forever, so it is an error.
-fn check_page(page: RawRosterPage, cursor: i64) -> Result<RosterBatch, SyncError> {
-    if !page.done && page.next_cursor <= cursor {
-        return Err(SyncError::BadResponse(format!(
-            "next_cursor {} <= {cursor}",
-            page.next_cursor
-        )));
+/// Checks what `fetch_pages` sends, page by page, in order; stops after the first failure.
+fn check_pages(
+    pages: &Receiver<Result<RawRosterPage, SyncError>>,
+    out: &SyncSender<Result<RosterBatch, SyncError>>,
+) {
+    for page in pages {
+        let batch = page.and_then(check_page);
+        let failed = batch.is_err();
+        if out.send(batch).is_err() || failed {
+            return;
+        }
     }
-    let records = page
-        .candidates
-        .into_iter()
-        .map(|raw| {
-            let c: Candidate =
-                serde_json::from_str(raw.get()).map_err(|e| SyncError::BadRecord(e.to_string()))?;
-            c.validate().map_err(|e| {
-                SyncError::BadRecord(format!("{} {}：{}", c.exam_no, e.field, e.message))
-            })?;
-            Ok((c, raw.into()))
-        })
-        .collect::<Result<_, SyncError>>()?;
+}
+
+/// Parses and validates every record of a page (on every core).
+fn check_page(page: RawRosterPage) -> Result<RosterBatch, SyncError> {
+    let records: Vec<&str> = page.records().collect();
+    let records = crate::parallel::map(&records, |raw| {
+        // What the portal sends is canonical: read in place (and copied once, into the row).
+        if let Some(record) = CanonicalRecord::parse(raw) {
+            return Ok(RosterRow::from_canonical(&record).into_owned());
+        }
+        let c: Candidate =
+            serde_json::from_str(raw).map_err(|e| SyncError::BadRecord(e.to_string()))?;
+        c.validate().map_err(|e| {
+            SyncError::BadRecord(format!("{} {}：{}", c.exam_no, e.field, e.message))
+        })?;
+        Ok(RosterRow::as_received(&c, Cow::Owned((*raw).to_owned())))
+    })
+    .into_iter()
+    .collect::<Result<_, SyncError>>()?;
     Ok(RosterBatch {
         portal_id: page.portal_id,
         records,

@@ -30,6 +30,8 @@ pub enum Action {
     Void,
     Unlock,
     SyncNow,
+    PrintForm,
+    PrintReceipt,
 }
 
 pub struct Binding {
@@ -144,6 +146,20 @@ const COUNTER: &[Binding] = &[
         "F9",
         Action::SyncNow,
         ui::K_SYNC_NOW,
+        true,
+    ),
+    bind(
+        &[KeyCode::F(11)],
+        "F11",
+        Action::PrintForm,
+        ui::K_PRINT_FORM,
+        true,
+    ),
+    bind(
+        &[KeyCode::F(12)],
+        "F12",
+        Action::PrintReceipt,
+        ui::K_PRINT_RECEIPT,
         true,
     ),
     CLOSE,

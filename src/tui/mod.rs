@@ -20,7 +20,7 @@ use ratatui::crossterm::event;
 use serde::Deserialize;
 use std::path::PathBuf;
 
-pub use state::{App, AppEvent, Effect, UiConfig};
+pub use state::{App, AppEvent, Effect, PrintRequest, UiConfig};
 pub use update::update;
 pub use view::view;
 
@@ -61,6 +61,15 @@ pub struct Edges {
     /// Portal sync, with the database path the sync worker opens its own connection to; the
     /// error of a portal configuration that cannot be used (the counter works offline then).
     pub sync: Option<Result<(SyncSettings, PathBuf), String>>,
+    /// The printer, with the print worker's own connection to the counter's database.
+    pub printer: Option<PrintEdge>,
+}
+
+/// What the print worker needs: where to print, the fonts, and a counter of its own.
+pub struct PrintEdge {
+    pub uri: String,
+    pub fonts: crate::print::fonts::Fonts,
+    pub counter: Counter,
 }
 
 /// Where `update`'s effects go: the database worker, the sync worker, the portal.
@@ -68,6 +77,7 @@ struct Dispatch {
     jobs: mpsc::Sender<(Effect, DateTime<Utc>)>,
     events: mpsc::Sender<AppEvent>,
     sync: Option<(WorkerHandle, SyncSettings)>,
+    prints: Option<mpsc::Sender<(PrintRequest, String, DateTime<Utc>)>>,
 }
 
 /// Runs the counter screen until the clerk quits. The terminal is restored on every way out,
@@ -96,12 +106,24 @@ pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, edges: Edges) -> std::
         None => None,
     };
     spawn_tick(events_tx.clone());
+    let prints = edges
+        .printer
+        .map(|edge| spawn_printer(edge, events_tx.clone()));
     let dispatch = Dispatch {
         jobs: jobs_tx,
         events: events_tx,
         sync,
+        prints,
     };
     let mut terminal = ratatui::init();
+    // ratatui's hook restores the terminal on a panic; a panic the IPP client catches (a
+    // malformed printer answer, reported as an error) must leave the running screen alone.
+    let restore_on_panic = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !crate::print::ipp::panic_is_caught() {
+            restore_on_panic(info);
+        }
+    }));
     let result = event_loop(&mut terminal, &mut app, &events, &dispatch, clock);
     // Let the worker finish every save already asked for before the program ends.
     drop(dispatch);
@@ -151,6 +173,11 @@ impl Dispatch {
                     spawn_office_fetch(settings.endpoint.clone(), date, self.events.clone());
                 }
             }
+            Effect::Print { request, clerk_id } => {
+                if let Some(prints) = &self.prints {
+                    let _ = prints.send((request, clerk_id, now));
+                }
+            }
             // The worker only stops when this sender is dropped, so a send cannot fail while
             // we run.
             other => {
@@ -158,6 +185,53 @@ impl Dispatch {
             }
         }
     }
+}
+
+/// The print worker: one job at a time, each followed to its end, reported as `Printed`.
+fn spawn_printer(
+    edge: PrintEdge,
+    events: mpsc::Sender<AppEvent>,
+) -> mpsc::Sender<(PrintRequest, String, DateTime<Utc>)> {
+    let (tx, rx) = mpsc::channel::<(PrintRequest, String, DateTime<Utc>)>();
+    thread::spawn(move || {
+        let PrintEdge {
+            uri,
+            fonts,
+            mut counter,
+        } = edge;
+        let dest = crate::print::Destination::Printer(uri);
+        for (request, clerk_id, now) in rx {
+            let result = print_one(&mut counter, &fonts, &dest, &request, &clerk_id, now);
+            tracing::info!(ok = result.is_ok(), ?request, "print");
+            if events.send(AppEvent::Printed(result)).is_err() {
+                return;
+            }
+        }
+    });
+    tx
+}
+
+fn print_one(
+    counter: &mut Counter,
+    fonts: &crate::print::fonts::Fonts,
+    dest: &crate::print::Destination,
+    request: &PrintRequest,
+    clerk_id: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    use crate::print::{self, layout::FormDef};
+    let done = match request {
+        PrintRequest::Form { exam_no } => {
+            let form = FormDef::builtin("registration-form").map_err(|e| e.to_string())?;
+            let jobs = print::registration_forms(counter, std::slice::from_ref(exam_no), now)
+                .map_err(|e| e.to_string())?;
+            print::print_forms(counter, &form, &jobs, fonts, dest, clerk_id, now)
+        }
+        PrintRequest::Receipt { intake_id } => {
+            print::print_receipt(counter, intake_id, fonts, dest, clerk_id, now)
+        }
+    };
+    done.map(|d| d.to_string()).map_err(|e| e.to_string())
 }
 
 fn spawn_sync(

@@ -9,6 +9,7 @@ use crate::domain::assess::Assessment;
 use crate::domain::candidate::Candidate;
 use crate::domain::intake::{Intake, IntakeEvent};
 use crate::domain::schedule::Schedule;
+use crate::domain::supervision::{OVERRIDABLE, Override};
 use crate::domain::tally::Tally;
 use crate::store::Clerk;
 use crate::strings::ui::Lang;
@@ -24,8 +25,12 @@ pub struct UiConfig {
     pub bell: bool,
     /// Lock the screen after this long without a key.
     pub idle_lock: Duration,
+    /// How long a supervisor's approval of a candidate lasts (`override_minutes`).
+    pub override_ttl: Duration,
     /// A portal is configured: sync runs and the supervisor sees office-wide numbers.
     pub portal: bool,
+    /// A printer is configured: the form and the receipt can be printed from the counter.
+    pub printer: bool,
 }
 
 /// A return reason offered in the pick list (`data/return_reasons.toml`).
@@ -60,23 +65,18 @@ pub struct Loaded {
 pub struct OpenFile {
     pub loaded: Loaded,
     pub cursor: usize,
-    /// The supervisor who approved working this file despite wrong_site / outside_window.
-    pub approved_by: Option<String>,
+    /// A supervisor's approval of this candidate despite wrong_site / outside_window; kept after
+    /// it runs out so that the screen can say so.
+    pub approval: Option<Override>,
 }
-
-/// Blockers a supervisor may approve; every other blocker only allows returning the file.
-pub const OVERRIDABLE: [&str; 2] = ["wrong_site", "outside_window"];
 
 impl OpenFile {
     pub fn intake(&self) -> &Intake {
         &self.loaded.intake
     }
 
-    /// Overridable blockers not yet approved.
-    pub fn needs_approval(&self) -> Vec<String> {
-        if self.approved_by.is_some() {
-            return Vec::new();
-        }
+    /// The candidate's blockers a supervisor may lift, approved or not.
+    pub fn overridable(&self) -> Vec<String> {
         self.loaded
             .assessment
             .blockers
@@ -86,13 +86,29 @@ impl OpenFile {
             .collect()
     }
 
-    /// Blockers that still stand after any approval.
-    pub fn standing_blockers(&self) -> Vec<crate::domain::rules::Blocker> {
+    /// Whether a valid approval lifts `blocker` at `now`.
+    fn lifted(&self, blocker: &str, now: DateTime<Utc>) -> bool {
+        let exam_no = self.loaded.candidate.exam_no.as_str();
+        self.approval
+            .as_ref()
+            .is_some_and(|a| a.covers(exam_no, blocker, now))
+    }
+
+    /// Overridable blockers no valid approval lifts at `now`.
+    pub fn needs_approval(&self, now: DateTime<Utc>) -> Vec<String> {
+        self.overridable()
+            .into_iter()
+            .filter(|b| !self.lifted(b, now))
+            .collect()
+    }
+
+    /// Blockers that still stand at `now`, after any approval that has not run out.
+    pub fn standing_blockers(&self, now: DateTime<Utc>) -> Vec<crate::domain::rules::Blocker> {
         self.loaded
             .assessment
             .blockers
             .iter()
-            .filter(|b| self.approved_by.is_none() || !OVERRIDABLE.contains(&b.id.as_str()))
+            .filter(|b| !self.lifted(&b.id, now))
             .filter(|b| b.id != "already_accepted")
             .cloned()
             .collect()
@@ -240,6 +256,8 @@ pub struct App {
     pub message: Option<Message>,
     /// Saves sent to the worker and not yet confirmed.
     pub saving: usize,
+    /// A print job is with the print worker (one at a time: a second would queue unseen).
+    pub printing: bool,
     pub slots: Slots,
     pub quit: bool,
 }
@@ -251,6 +269,9 @@ impl App {
         reasons: Vec<ReturnReason>,
         now: DateTime<Utc>,
     ) -> Self {
+        let printer = cfg
+            .printer
+            .then(|| crate::strings::ui::PRINTER_READY.get(cfg.lang).to_owned());
         Self {
             cfg,
             schedule,
@@ -264,7 +285,11 @@ impl App {
             overlay: None,
             message: None,
             saving: 0,
-            slots: Slots::default(),
+            printing: false,
+            slots: Slots {
+                printer,
+                ..Slots::default()
+            },
             quit: false,
         }
     }
@@ -285,6 +310,11 @@ pub enum AppEvent {
     Loaded(Result<Box<Loaded>, String>),
     Saved(Result<SaveOutcome, String>),
     Approved(Result<Clerk, String>),
+    /// The worker wrote (or could not write) a supervisor's approval to the audit and event logs.
+    OverrideRecorded {
+        grant: Override,
+        result: Result<(), String>,
+    },
     Found(Vec<SearchRow>),
     Today(Vec<TodayRow>),
     Counted(Result<Tally, String>),
@@ -293,6 +323,17 @@ pub enum AppEvent {
     Sync(crate::sync::SyncStatus),
     /// A supervisor action finished: what was done (and to what), or why not.
     Done(Result<(crate::strings::ui::Tr, String), String>),
+    /// The print worker finished a job (what it printed), or why it could not.
+    Printed(Result<String, String>),
+}
+
+/// What the clerk asked to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrintRequest {
+    /// Reprint the candidate's registration form (the rules' number of copies).
+    Form { exam_no: String },
+    /// The receipt of a decided file.
+    Receipt { intake_id: String },
 }
 
 /// What a confirmed save means for the screen.
@@ -319,11 +360,15 @@ pub enum Effect {
         clerk_id: String,
         outcome: SaveOutcome,
     },
+    /// Check a PIN typed into the approval box; `update` decides what it approves.
     Approve {
         id: String,
         pin: String,
-        exam_no: String,
-        blockers: Vec<String>,
+    },
+    /// Write a supervisor's approval to the audit log and the event log (for sync).
+    RecordOverride {
+        grant: Override,
+        intake_id: String,
     },
     Search {
         query: String,
@@ -333,6 +378,11 @@ pub enum Effect {
         date: NaiveDate,
     },
     SyncNow,
+    /// Handed to the print worker (printing may take minutes; saves must not wait for it).
+    Print {
+        request: PrintRequest,
+        clerk_id: String,
+    },
     Count {
         date: NaiveDate,
     },

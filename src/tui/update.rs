@@ -7,10 +7,11 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 use super::keymap::{Action, action_for};
 use super::state::{
     App, AppEvent, Day, Effect, Field, Level, Loaded, LoginForm, Message, OpenFile, Overlay,
-    SaveOutcome, Screen,
+    PrintRequest, SaveOutcome, Screen,
 };
 use crate::domain::intake::{Decision, IntakeEvent, IntakeState, Tick};
 use crate::domain::rules::ItemKind;
+use crate::domain::supervision::Override;
 use crate::strings::ui::{self, Tr};
 
 pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect> {
@@ -33,6 +34,7 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
         AppEvent::Loaded(result) => on_loaded(app, result),
         AppEvent::Saved(result) => on_saved(app, result),
         AppEvent::Approved(result) => on_approved(app, result),
+        AppEvent::OverrideRecorded { grant, result } => on_override_recorded(app, &grant, result),
         AppEvent::Found(rows) => {
             if let Some(Overlay::Search {
                 results, cursor, ..
@@ -70,6 +72,7 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
             recount(app)
         }
         AppEvent::Done(Err(e)) => refuse(app, e),
+        AppEvent::Printed(result) => on_printed(app, result),
     }
 }
 
@@ -207,6 +210,8 @@ fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effe
         }
         Some(Action::Supervisor) => open_supervisor(app),
         Some(Action::SyncNow) => sync_now(app),
+        Some(Action::PrintForm) => print_form(app),
+        Some(Action::PrintReceipt) => print_receipt(app),
         Some(Action::Close) => {
             if app.scan_line.is_empty() {
                 app.file = None;
@@ -249,6 +254,72 @@ fn sync_now(app: &mut App) -> Vec<Effect> {
     }
     say(app, Level::Info, t(app, ui::SYNCING_NOW));
     vec![Effect::SyncNow]
+}
+
+// ---- printing ------------------------------------------------------------------------------
+
+/// The open file's candidate's registration form, reprinted whatever the file's state (a
+/// candidate whose copy is damaged needs it before the file can be accepted).
+fn print_form(app: &mut App) -> Vec<Effect> {
+    let Some(file) = &app.file else {
+        let text = t(app, ui::NO_FILE).to_owned();
+        return refuse(app, text);
+    };
+    let request = PrintRequest::Form {
+        exam_no: file.loaded.candidate.exam_no.to_string(),
+    };
+    start_print(app, request, ui::PRINTING_FORM)
+}
+
+/// The receipt says what was decided, so there is one only for an accepted or returned file.
+fn print_receipt(app: &mut App) -> Vec<Effect> {
+    let Some(file) = &app.file else {
+        let text = t(app, ui::NO_FILE).to_owned();
+        return refuse(app, text);
+    };
+    let intake = file.intake();
+    if !matches!(intake.state, IntakeState::Accepted | IntakeState::Returned) {
+        let text = t(app, ui::RECEIPT_NEEDS_DECISION).to_owned();
+        return refuse(app, text);
+    }
+    let request = PrintRequest::Receipt {
+        intake_id: intake.id.clone(),
+    };
+    start_print(app, request, ui::PRINTING_RECEIPT)
+}
+
+fn start_print(app: &mut App, request: PrintRequest, what: Tr) -> Vec<Effect> {
+    if !app.cfg.printer {
+        let text = t(app, ui::NO_PRINTER_CONFIGURED).to_owned();
+        return refuse(app, text);
+    }
+    if app.printing {
+        let text = t(app, ui::PRINT_BUSY).to_owned();
+        return refuse(app, text);
+    }
+    let Some(clerk) = &app.clerk else {
+        return Vec::new();
+    };
+    let clerk_id = clerk.id.clone();
+    app.printing = true;
+    app.slots.printer = Some(t(app, ui::PRINTING).to_owned());
+    say(app, Level::Info, t(app, what));
+    vec![Effect::Print { request, clerk_id }]
+}
+
+fn on_printed(app: &mut App, result: Result<String, String>) -> Vec<Effect> {
+    app.printing = false;
+    match result {
+        Ok(done) => {
+            app.slots.printer = Some(t(app, ui::PRINTER_READY).to_owned());
+            say(app, Level::Success, done);
+            Vec::new()
+        }
+        Err(error) => {
+            app.slots.printer = Some(t(app, ui::PRINTER_ERROR).to_owned());
+            refuse(app, error)
+        }
+    }
 }
 
 /// "在线 · 待发送 3 · 上次 10:42", with the last error when there is one.
@@ -368,12 +439,39 @@ fn with_file(app: &mut App, f: impl FnOnce(&mut App) -> Vec<Effect>) -> Vec<Effe
         let text = accepted_text(app, file);
         return refuse(app, text);
     }
-    let pending = file.needs_approval();
-    if !pending.is_empty() {
-        app.overlay = Some(Overlay::Approve(LoginForm::new("")));
+    if ask_approval(app) {
         return Vec::new();
     }
     f(app)
+}
+
+/// Opens the supervisor's approval box when the open file has a blocker only a supervisor may
+/// lift and no approval lifts it now (none given, or the one given has run out: the screen
+/// says so). `true` when the box was opened.
+fn ask_approval(app: &mut App) -> bool {
+    let Some(file) = &app.file else {
+        return false;
+    };
+    if file.needs_approval(app.now).is_empty() {
+        return false;
+    }
+    if let Some(expired) = file.approval.as_ref().filter(|a| !a.is_valid(app.now)) {
+        let text = format!(
+            "{}{}",
+            t(app, ui::OVERRIDE_EXPIRED),
+            local_hm(expired.expires_at)
+        );
+        say(app, Level::Error, text);
+    }
+    app.overlay = Some(Overlay::Approve(LoginForm::new("")));
+    true
+}
+
+/// An instant as the office reads it: hours and minutes in Beijing time.
+pub(super) fn local_hm(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%H:%M")
+        .to_string()
 }
 
 fn accepted_text(app: &App, file: &OpenFile) -> String {
@@ -480,7 +578,7 @@ fn ask_accept(app: &mut App) -> Vec<Effect> {
     let Some(file) = &app.file else {
         return Vec::new();
     };
-    let blockers = file.standing_blockers();
+    let blockers = file.standing_blockers(app.now);
     if !blockers.is_empty() {
         let list: Vec<String> = blockers.iter().map(|b| b.message.clone()).collect();
         let text = format!("{}{}", t(app, ui::CANNOT_ACCEPT), list.join("；"));
@@ -644,11 +742,16 @@ fn keep(app: &mut App, overlay: Overlay) -> Vec<Effect> {
 }
 
 fn accept(app: &mut App) -> Vec<Effect> {
+    // The approval may have run out while the confirmation was open.
+    if ask_approval(app) {
+        return Vec::new();
+    }
     let decision = decision(app);
+    let now = app.now;
     let Some(file) = &mut app.file else {
         return Vec::new();
     };
-    let blockers = file.standing_blockers();
+    let blockers = file.standing_blockers(now);
     let checklist = file.loaded.assessment.checklist.clone();
     match file.loaded.intake.accept(&checklist, &blockers, decision) {
         Ok(event) => save(app, vec![event], SaveOutcome::Accepted),
@@ -748,14 +851,9 @@ fn approve_key(
         }
         Some(Action::Submit) if form.focus == Field::Id => form.focus = Field::Pin,
         Some(Action::Submit) => {
-            let Some(file) = &app.file else {
-                return Vec::new();
-            };
             let effect = Effect::Approve {
                 id: form.id.trim().to_owned(),
                 pin: std::mem::take(&mut form.pin),
-                exam_no: file.loaded.candidate.exam_no.to_string(),
-                blockers: file.needs_approval(),
             };
             form.busy = true;
             app.overlay = Some(Overlay::Approve(form));
@@ -870,10 +968,17 @@ fn on_loaded(app: &mut App, result: Result<Box<Loaded>, String>) -> Vec<Effect> 
         // A bad scan changes nothing: the open file (if any) stays as it was.
         Err(e) => return refuse(app, e),
     };
+    // A candidate scanned again (or reloaded after a failed save) keeps an approval that has
+    // not run out: it was given for this candidate at this counter, not for one screen.
+    let approval = app
+        .file
+        .take()
+        .and_then(|f| f.approval)
+        .filter(|a| a.exam_no == loaded.candidate.exam_no.as_str() && a.is_valid(app.now));
     let mut file = OpenFile {
         loaded,
         cursor: 0,
-        approved_by: None,
+        approval,
     };
     app.message = None;
     if file.intake().state == IntakeState::Accepted {
@@ -881,7 +986,7 @@ fn on_loaded(app: &mut App, result: Result<Box<Loaded>, String>) -> Vec<Effect> 
         app.file = Some(file);
         return refuse(app, text);
     }
-    if !file.needs_approval().is_empty() {
+    if !file.needs_approval(app.now).is_empty() {
         app.file = Some(file);
         return Vec::new();
     }
@@ -926,21 +1031,60 @@ fn on_saved(app: &mut App, result: Result<SaveOutcome, String>) -> Vec<Effect> {
     }
 }
 
+/// A PIN typed into the approval box was checked. A supervisor's PIN approves the open file's
+/// overridable blockers from now for `override_ttl`; the approval is recorded (audit and sync)
+/// before the file's own events, so the log reads approval, then opening.
 fn on_approved(app: &mut App, result: Result<crate::store::Clerk, String>) -> Vec<Effect> {
+    // The answer belongs to the box that asked: if another scan replaced the file (and closed
+    // the box) meanwhile, it must not approve the new candidate.
+    if !matches!(app.overlay, Some(Overlay::Approve(_))) {
+        return Vec::new();
+    }
     match result {
         Ok(supervisor) if supervisor.role == crate::store::Role::Supervisor => {
             app.overlay = None;
+            let (now, ttl) = (app.now, app.cfg.override_ttl);
             let Some(file) = &mut app.file else {
                 return Vec::new();
             };
-            file.approved_by = Some(supervisor.id);
+            let exam_no = file.loaded.candidate.exam_no.to_string();
+            let grant = Override::grant(exam_no, supervisor.id, file.overridable(), now, ttl);
+            file.approval = Some(grant.clone());
+            let record = Effect::RecordOverride {
+                grant: grant.clone(),
+                intake_id: file.intake().id.clone(),
+            };
             let opened = file.loaded.intake.open();
-            say(app, Level::Success, t(app, ui::OVERRIDE_DONE));
-            open_events(app, opened)
+            let text = format!(
+                "{}{}",
+                t(app, ui::OVERRIDE_DONE),
+                local_hm(grant.expires_at)
+            );
+            say(app, Level::Success, text);
+            let mut effects = vec![record];
+            effects.extend(open_events(app, opened));
+            effects
         }
         Ok(_) => approval_failed(app, t(app, ui::OVERRIDE_NOT_SUPERVISOR).to_owned()),
         Err(e) => approval_failed(app, e),
     }
+}
+
+/// An approval that could not be recorded does not hold: nothing unaudited may lift a blocker.
+fn on_override_recorded(
+    app: &mut App,
+    grant: &Override,
+    result: Result<(), String>,
+) -> Vec<Effect> {
+    let Err(e) = result else {
+        return Vec::new();
+    };
+    if let Some(file) = &mut app.file
+        && file.approval.as_ref() == Some(grant)
+    {
+        file.approval = None;
+    }
+    refuse(app, e)
 }
 
 fn approval_failed(app: &mut App, error: String) -> Vec<Effect> {

@@ -252,10 +252,15 @@ fn message_line(app: &App) -> Line<'static> {
 
 fn candidate_file(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
     let blockers = &file.loaded.assessment.blockers;
+    let mut lines: Vec<Line> = blockers
+        .iter()
+        .map(|b| Line::from(format!("✗ {}", b.message)).fg(Color::Red))
+        .collect();
+    lines.extend(approval_line(app, file));
     let blocker_height = if blockers.is_empty() {
         0
     } else {
-        blockers.len() as u16 + 2
+        lines.len() as u16 + 2
     };
     let [top, bottom] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(blocker_height)]).areas(area);
@@ -263,10 +268,6 @@ fn candidate_file(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
     candidate_card(frame, app, file, card);
     checklist(frame, app, file, list);
     if !blockers.is_empty() {
-        let lines: Vec<Line> = blockers
-            .iter()
-            .map(|b| Line::from(format!("✗ {}", b.message)).fg(Color::Red))
-            .collect();
         let block = Block::bordered()
             .title(format!(" {} ", tr(app, ui::BLOCKERS)))
             .border_style(Style::new().fg(Color::Red));
@@ -275,6 +276,25 @@ fn candidate_file(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
             bottom,
         );
     }
+}
+
+/// Under the blockers: the supervisor's approval and until when it holds, or that it has run
+/// out (the clerk sees before acting that a new approval is needed).
+fn approval_line(app: &App, file: &OpenFile) -> Option<Line<'static>> {
+    let approval = file.approval.as_ref()?;
+    let until = super::update::local_hm(approval.expires_at);
+    Some(if approval.is_valid(app.now) {
+        Line::from(format!(
+            "✓ {}{until}（{}）",
+            tr(app, ui::OVERRIDE_VALID),
+            approval.supervisor_id
+        ))
+        .fg(Color::Green)
+    } else {
+        Line::from(format!("✗ {}{until}", tr(app, ui::OVERRIDE_EXPIRED)))
+            .fg(Color::Red)
+            .bold()
+    })
 }
 
 fn candidate_card(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {

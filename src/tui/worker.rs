@@ -11,7 +11,7 @@ use super::state::{AppEvent, Effect, Loaded, SearchRow, TodayRow};
 use crate::counter::Counter;
 use crate::domain::intake::Intake;
 use crate::domain::scan;
-use crate::store::{Actor, Role};
+use crate::store::Actor;
 use crate::strings::ui;
 
 /// Carries out the effects that need the database, in the order `update` asked for them.
@@ -54,12 +54,24 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
             tracing::info!(exam_no = %intake.exam_no, state = intake.state.as_str(), ok = result.is_ok(), "save intake");
             AppEvent::Saved(result.map(|()| outcome).map_err(|e| e.to_string()))
         }
-        Effect::Approve {
-            id,
-            pin,
-            exam_no,
-            blockers,
-        } => AppEvent::Approved(approve(counter, &id, &pin, &exam_no, &blockers, now)),
+        // Only the PIN: `update` decides the approval and asks for `RecordOverride`.
+        Effect::Approve { id, pin } => AppEvent::Approved(
+            counter
+                .store
+                .login(&id, &pin, now)
+                .map_err(|e| e.to_string()),
+        ),
+        Effect::RecordOverride { grant, intake_id } => {
+            let result =
+                counter
+                    .store
+                    .record_override(&grant, &intake_id, &counter.counter_id, now);
+            tracing::info!(exam_no = %grant.exam_no, by = %grant.supervisor_id, ok = result.is_ok(), "override");
+            AppEvent::OverrideRecorded {
+                grant,
+                result: result.map_err(|e| e.to_string()),
+            }
+        }
         Effect::Search { query } => AppEvent::Found(search(counter, &query).unwrap_or_default()),
         Effect::LoadToday => AppEvent::Today(today(counter, now).unwrap_or_default()),
         Effect::Audit {
@@ -94,17 +106,23 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
             )
         }
         Effect::Unlock { id, by } => {
-            let result = counter.store.unlock_clerk(&id, &by, now);
+            let result = counter
+                .store
+                .unlock_clerk(&id, &by, &counter.counter_id, now);
             AppEvent::Done(
                 result
                     .map(|()| (ui::UNLOCKED, id))
                     .map_err(|e| e.to_string()),
             )
         }
-        // The UI thread carries these out itself.
         // The UI thread carries these out itself (the portal's numbers come over the network,
         // so they are not fetched here, where saves wait).
-        Effect::Bell | Effect::Quit | Effect::SyncNow | Effect::FetchOffice { .. } => return None,
+        // Printing has a thread of its own (a printer may take minutes).
+        Effect::Bell
+        | Effect::Quit
+        | Effect::SyncNow
+        | Effect::FetchOffice { .. }
+        | Effect::Print { .. } => return None,
     })
 }
 
@@ -130,29 +148,6 @@ fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Lo
         intake,
         photo,
     }))
-}
-
-/// A supervisor's PIN for a file that needs approval; the approval is audited.
-fn approve(
-    counter: &mut Counter,
-    id: &str,
-    pin: &str,
-    exam_no: &str,
-    blockers: &[String],
-    now: DateTime<Utc>,
-) -> Result<crate::store::Clerk, String> {
-    let clerk = counter
-        .store
-        .login(id, pin, now)
-        .map_err(|e| e.to_string())?;
-    if clerk.role == Role::Supervisor {
-        let detail = format!("{exam_no} {}", blockers.join(","));
-        counter
-            .store
-            .audit(now, id, "override", &detail)
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(clerk)
 }
 
 fn search(counter: &Counter, query: &str) -> Result<Vec<SearchRow>, crate::store::StoreError> {

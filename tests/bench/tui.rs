@@ -97,7 +97,9 @@ fn ui_config(counter: &Counter) -> UiConfig {
         lang: Lang::Zh,
         bell: false,
         idle_lock: chrono::Duration::minutes(10),
+        override_ttl: chrono::Duration::minutes(15),
         portal: false,
+        printer: false,
     }
 }
 

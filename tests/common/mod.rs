@@ -2,6 +2,9 @@
 //! memory from the same pure parts the counter uses (no database, no terminal).
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod cups;
+pub mod office;
+
 use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 use grad_intake::demo;
@@ -48,7 +51,9 @@ pub fn app() -> App {
         lang: Lang::Zh,
         bell: true,
         idle_lock: chrono::Duration::minutes(10),
+        override_ttl: chrono::Duration::minutes(15),
         portal: false,
+        printer: false,
     };
     App::new(cfg, schedule(), tui::builtin_reasons().unwrap(), now())
 }
