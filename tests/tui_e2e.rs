@@ -303,7 +303,11 @@ fn the_counter_prints_the_receipt_and_the_form_on_a_real_cups() {
     screen.keys(&["F11"]);
     screen.wait_for("每份 2 份");
     let kinds = event_kinds(&office);
-    assert_eq!(kinds[kinds.len() - 2..], ["printed", "printed"], "{kinds:?}");
+    assert_eq!(
+        kinds[kinds.len() - 2..],
+        ["printed", "printed"],
+        "{kinds:?}"
+    );
     let output = std::fs::read(cups.output("duplex")).unwrap();
     assert!(output.starts_with(b"%PDF"));
 }

@@ -314,11 +314,9 @@ impl Printer {
         CAUGHT.with(|c| c.set(true));
         let sent = catch_unwind(AssertUnwindSafe(|| client.send(request)));
         CAUGHT.with(|c| c.set(false));
-        let sent = sent.map_err(|_| {
-            IppError::BadResponse {
-                uri: self.shown.clone(),
-                detail: "malformed IPP value".to_string(),
-            }
+        let sent = sent.map_err(|_| IppError::BadResponse {
+            uri: self.shown.clone(),
+            detail: "malformed IPP value".to_string(),
         })?;
         let response = sent.map_err(|e| self.transport_error(e, sending))?;
         let code = response.header().operation_or_status;
