@@ -389,6 +389,43 @@ fn a_large_import_is_all_or_nothing_and_leaves_the_file_in_wal_mode() {
 }
 
 #[test]
+fn a_large_import_killed_midway_leaves_the_roster_as_it_was_or_whole() {
+    let dir = TempDir::new().unwrap();
+    let db = db_in(&dir, "counter.db");
+    let mut store = Store::open(&db).unwrap();
+    store.import_roster(&roster(300, 1)).unwrap();
+    drop(store);
+    let file = dir.path().join("roster.jsonl");
+    std::fs::write(&file, jsonl(&roster(20_000, 6))).unwrap();
+    for delay_ms in [60, 150, 300] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_grad-intake"))
+            .env_remove("GRAD_INTAKE_NOW")
+            .env("GRAD_INTAKE_CONFIG", dir.path().join("no-config.toml"))
+            .arg("--db")
+            .arg(&db)
+            .args(["roster", "import"])
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        // SIGKILL: no destructor, no rollback by the process itself.
+        let _ = child.kill();
+        child.wait().unwrap();
+        let store = Store::open(&db).unwrap();
+        let count = store.roster_count().unwrap();
+        assert!(count == 300 || count == 20_000, "half an import: {count}");
+        let check: String = store
+            .connection()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        assert_eq!(journal_mode(&store), "wal");
+    }
+}
+
+#[test]
 fn a_large_import_while_the_counter_has_the_file_open_goes_through_the_wal() {
     let dir = TempDir::new().unwrap();
     let db = db_in(&dir, "counter.db");
