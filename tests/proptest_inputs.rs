@@ -292,30 +292,8 @@ proptest! {
 
 // ---- roster files ---------------------------------------------------------------------------
 
-/// The fields of a roster record (DESIGN §8).
-const RECORD_FIELDS: [&str; 21] = [
-    "exam_no",
-    "name",
-    "gender",
-    "id_type",
-    "id_no",
-    "level",
-    "major_code",
-    "major_name",
-    "exam_school",
-    "batch",
-    "site_code",
-    "phone",
-    "candidate_type",
-    "prediction_passed",
-    "photo_status",
-    "photo_sha256",
-    "prior_degree",
-    "identity_changed",
-    "courses",
-    "qr",
-    "updated_at",
-];
+// The fields of a roster record (DESIGN §8).
+use grad_intake::domain::candidate::FIELDS as RECORD_FIELDS;
 
 /// The example record of DESIGN §8.
 fn example_json() -> Value {

@@ -1106,67 +1106,50 @@ fn audited_store(dir: &TempDir, name: &str) -> Store {
 fn audit_chain_detects_edits_removals_and_reordering() {
     let dir = TempDir::new().unwrap();
 
-    let store = audited_store(&dir, "edited.db");
-    store
-        .connection()
-        .execute(
+    // (database, tampering done directly in SQLite, first entry reported, how)
+    let cases = [
+        (
+            "edited.db",
             "UPDATE audit SET detail = 'entry 3 (changed)' WHERE seq = 3",
-            [],
-        )
-        .unwrap();
-    let problem = store
-        .verify_audit()
-        .unwrap()
-        .expect("an edited detail is detected");
-    assert_eq!((problem.seq, problem.kind), (3, "edited"));
-
-    let store = audited_store(&dir, "edited-actor.db");
-    store
-        .connection()
-        .execute("UPDATE audit SET actor = 'c01' WHERE seq = 1", [])
-        .unwrap();
-    let problem = store
-        .verify_audit()
-        .unwrap()
-        .expect("an edited actor is detected");
-    assert_eq!((problem.seq, problem.kind), (1, "edited"));
-
-    let store = audited_store(&dir, "removed.db");
-    store
-        .connection()
-        .execute("DELETE FROM audit WHERE seq = 3", [])
-        .unwrap();
-    let problem = store
-        .verify_audit()
-        .unwrap()
-        .expect("a removed entry is detected");
-    assert_eq!((problem.seq, problem.kind), (3, "removed_or_reordered"));
-
-    let store = audited_store(&dir, "swapped.db");
-    store
-        .connection()
-        .execute_batch(
+            3,
+            "edited",
+        ),
+        (
+            "edited-actor.db",
+            "UPDATE audit SET actor = 'c01' WHERE seq = 1",
+            1,
+            "edited",
+        ),
+        (
+            "removed.db",
+            "DELETE FROM audit WHERE seq = 3",
+            3,
+            "removed_or_reordered",
+        ),
+        (
+            "swapped.db",
             "UPDATE audit SET seq = -2 WHERE seq = 2;
              UPDATE audit SET seq = 2 WHERE seq = 4;
              UPDATE audit SET seq = 4 WHERE seq = -2;",
-        )
-        .unwrap();
-    let problem = store
-        .verify_audit()
-        .unwrap()
-        .expect("swapped entries are detected");
-    assert_eq!(problem.seq, 2, "{problem:?}");
-
-    let store = audited_store(&dir, "truncated.db");
-    store
-        .connection()
-        .execute("DELETE FROM audit WHERE seq = 5", [])
-        .unwrap();
-    let problem = store
-        .verify_audit()
-        .unwrap()
-        .expect("a removed last entry is detected");
-    assert_eq!((problem.seq, problem.kind), (5, "removed_or_reordered"));
+            2,
+            "removed_or_reordered",
+        ),
+        (
+            "truncated.db",
+            "DELETE FROM audit WHERE seq = 5",
+            5,
+            "removed_or_reordered",
+        ),
+    ];
+    for (name, tampering, seq, kind) in cases {
+        let store = audited_store(&dir, name);
+        store.connection().execute_batch(tampering).unwrap();
+        let problem = store
+            .verify_audit()
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name}: tampering is detected"));
+        assert_eq!((problem.seq, problem.kind), (seq, kind), "{name}");
+    }
 
     // Entries appended after an intact chain keep it intact.
     let mut store = audited_store(&dir, "intact.db");

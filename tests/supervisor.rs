@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration as StdDuration, Instant};
-
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use grad_intake::domain::intake::{Decision, Intake, IntakeError, IntakeState};
@@ -17,9 +14,8 @@ use grad_intake::domain::tally::{Outcomes, Tally};
 use grad_intake::store::{Actor, ClerkError, LoginError, Role, Store, VoidError};
 use rusqlite::Connection;
 
-use common::office::{NOW, Office};
-
-const BIN: &str = env!("CARGO_BIN_EXE_grad-intake");
+use common::office::Office;
+use common::tmux::Tmux;
 
 /// Local 2026-11-20 `h:m` in Shanghai.
 fn at(h: u32, m: u32) -> DateTime<Utc> {
@@ -1074,94 +1070,26 @@ fn only_a_supervisor_approval_is_recorded() {
     assert!(last.detail.contains(&exam[7]), "{}", last.detail);
 }
 
-/// A tmux session running one command, kept open after it ends so its screen can be read.
-struct Terminal {
-    name: String,
-}
-
-impl Terminal {
-    fn start(office: &Office, name: &str, args: &str) -> Self {
-        let name = format!("{name}-{}", std::process::id());
-        let cmd = format!(
-            "env GRAD_INTAKE_CONFIG={} GRAD_INTAKE_DB={} GRAD_INTAKE_NOW={NOW} {BIN} {args}; echo EXIT=$?; sleep 60",
-            office.path("config.toml").display(),
-            office.db().display()
-        );
-        let status = StdCommand::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "120",
-                "-y",
-                "20",
-                &cmd,
-            ])
-            .status()
-            .expect("tmux is needed for this test (.ci/run installs it)");
-        assert!(status.success());
-        Terminal { name }
-    }
-
-    fn text(&self) -> String {
-        let out = StdCommand::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, needle: &str, times: usize) {
-        let start = Instant::now();
-        while start.elapsed() < StdDuration::from_secs(30) {
-            if self.text().matches(needle).count() >= times {
-                return;
-            }
-            std::thread::sleep(StdDuration::from_millis(100));
-        }
-        panic!("screen never showed {needle:?}:\n{}", self.text());
-    }
-
-    fn type_line(&self, text: &str) {
-        let send = |args: &[&str]| {
-            assert!(
-                StdCommand::new("tmux")
-                    .args(["send-keys", "-t", &self.name])
-                    .args(args)
-                    .status()
-                    .unwrap()
-                    .success()
-            );
-        };
-        send(&["-l", text]);
-        send(&["Enter"]);
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        let _ = StdCommand::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .stderr(Stdio::null())
-            .status();
-    }
+/// A command of the binary in a 120×20 tmux terminal, kept open after it ends (with its exit
+/// status shown as `EXIT=N`) so its screen can be read.
+fn terminal(office: &Office, name: &str, args: &str) -> Tmux {
+    let cmd = format!("{}; echo EXIT=$?; sleep 60", Tmux::command(office, args));
+    Tmux::start(name, (120, 20), &cmd)
 }
 
 #[test]
 fn pin_is_asked_twice_on_a_terminal_without_echo() {
     let office = Office::demo();
-    let term = Terminal::start(
+    let term = terminal(
         &office,
         "clerk-pin",
         "clerk add c07 --name 柜员丙 --role clerk --by s01",
     );
-    term.wait_for("请输入PIN", 1);
+    term.wait_for("请输入PIN");
     term.type_line("80417");
-    term.wait_for("请再输入一次PIN", 1);
+    term.wait_for("请再输入一次PIN");
     term.type_line("80417");
-    term.wait_for("EXIT=", 1);
+    term.wait_for("EXIT=");
     let screen = term.text();
     assert!(screen.contains("已添加：c07 柜员丙（柜员）"), "{screen}");
     assert!(screen.contains("EXIT=0"), "{screen}");
@@ -1172,16 +1100,16 @@ fn pin_is_asked_twice_on_a_terminal_without_echo() {
     );
 
     // Two different PINs: nothing is added.
-    let term = Terminal::start(
+    let term = terminal(
         &office,
         "clerk-pin-mismatch",
         "clerk add c08 --name 柜员丁 --role clerk --by s01",
     );
-    term.wait_for("请输入PIN", 1);
+    term.wait_for("请输入PIN");
     term.type_line("1234");
-    term.wait_for("请再输入一次PIN", 1);
+    term.wait_for("请再输入一次PIN");
     term.type_line("4321");
-    term.wait_for("EXIT=", 1);
+    term.wait_for("EXIT=");
     let screen = term.text();
     assert!(
         screen.contains("两次输入的PIN不一致") && screen.contains("EXIT=1"),

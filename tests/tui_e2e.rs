@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::office::{NOW, Office};
-
-const BIN: &str = env!("CARGO_BIN_EXE_grad-intake");
+use common::office::Office;
+use common::tmux::Tmux;
 
 /// (exam_no, qr) of the first demo candidate: 专科, one item (the form).
 fn first_candidate(office: &Office) -> (String, String) {
@@ -49,113 +48,21 @@ fn event_kinds(office: &Office) -> Vec<String> {
         .collect()
 }
 
-/// A tmux session running the counter screen; killed when dropped.
-struct Screen {
-    name: String,
-}
+/// The counter screen in a 120×40 terminal.
+struct Screen;
 
 impl Screen {
-    fn start(office: &Office, name: &str) -> Self {
+    fn start(office: &Office, name: &str) -> Tmux {
         Self::start_with(office, name, &[])
     }
 
     /// The counter screen run with extra command-line `args`.
-    fn start_with(office: &Office, name: &str, args: &[&str]) -> Self {
-        let name = format!("{name}-{}", std::process::id());
-        let cmd = format!(
-            "env GRAD_INTAKE_CONFIG={} GRAD_INTAKE_DB={} GRAD_INTAKE_NOW={NOW} {BIN} {}",
-            office.path("config.toml").display(),
-            office.db().display(),
-            args.join(" ")
-        );
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "120",
-                "-y",
-                "40",
-                &cmd,
-            ])
-            .status()
-            .expect("tmux is needed for this test (.ci/run installs it)");
-        assert!(status.success());
-        Screen { name }
-    }
-
-    fn text(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits (generously: a slow machine is not a failure) until the screen shows `needle`.
-    fn wait_for(&self, needle: &str) {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(30) {
-            if self.text().contains(needle) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("screen never showed {needle:?}:\n{}", self.text());
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        assert!(
-            Command::new("tmux")
-                .args(["send-keys", "-t", &self.name])
-                .args(keys)
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
-
-    /// Sends text as typed characters (what a keyboard-wedge reader does), then Enter.
-    fn type_line(&self, text: &str) {
-        assert!(
-            Command::new("tmux")
-                .args(["send-keys", "-l", "-t", &self.name, text])
-                .status()
-                .unwrap()
-                .success()
-        );
-        self.keys(&["Enter"]);
-    }
-
-    fn pid(&self) -> u32 {
-        let out = Command::new("tmux")
-            .args(["list-panes", "-t", &self.name, "-F", "#{pane_pid}"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-    }
-
-    fn alive(&self) -> bool {
-        let status = Command::new("tmux")
-            .args(["has-session", "-t", &self.name])
-            .stderr(Stdio::null())
-            .status();
-        status.is_ok_and(|s| s.success())
+    fn start_with(office: &Office, name: &str, args: &[&str]) -> Tmux {
+        Tmux::start(name, (120, 40), &Tmux::command(office, &args.join(" ")))
     }
 }
 
-impl Drop for Screen {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .stderr(Stdio::null())
-            .status();
-    }
-}
-
-fn log_in_and_accept(screen: &Screen, qr: &str) {
+fn log_in_and_accept(screen: &Tmux, qr: &str) {
     screen.wait_for("柜员登录");
     screen.type_line("c01");
     screen.type_line("1111");

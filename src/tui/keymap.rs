@@ -67,6 +67,14 @@ const QUIT: Binding = bind(
     ui::K_QUIT,
     true,
 );
+const LOCK: Binding = bind(&[KeyCode::F(7)], "F7", Action::Lock, ui::K_LOCK, true);
+const SYNC_NOW: Binding = bind(
+    &[KeyCode::F(9)],
+    "F9",
+    Action::SyncNow,
+    ui::K_SYNC_NOW,
+    true,
+);
 const HELP: Binding = bind(&[KeyCode::F(1)], "F1/?", Action::Help, ui::K_HELP, true);
 const CLOSE: Binding = bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_CLOSE, true);
 const CONFIRM_ENTER: Binding = bind(
@@ -133,7 +141,7 @@ const COUNTER: &[Binding] = &[
     bind(&[KeyCode::F(4)], "F4", Action::Note, ui::K_NOTE, true),
     bind(&[KeyCode::F(5)], "F5", Action::Search, ui::K_SEARCH, true),
     bind(&[KeyCode::F(6)], "F6", Action::Today, ui::K_TODAY, true),
-    bind(&[KeyCode::F(7)], "F7", Action::Lock, ui::K_LOCK, true),
+    LOCK,
     bind(
         &[KeyCode::F(8)],
         "F8",
@@ -141,13 +149,7 @@ const COUNTER: &[Binding] = &[
         ui::K_SUPERVISOR,
         true,
     ),
-    bind(
-        &[KeyCode::F(9)],
-        "F9",
-        Action::SyncNow,
-        ui::K_SYNC_NOW,
-        true,
-    ),
+    SYNC_NOW,
     bind(
         &[KeyCode::F(11)],
         "F11",
@@ -179,14 +181,8 @@ const SUPERVISOR: &[Binding] = &[
     bind(&[KeyCode::F(3)], "F3", Action::Void, ui::K_VOID, true),
     bind(&[KeyCode::F(4)], "F4", Action::Unlock, ui::K_UNLOCK, true),
     bind(&[KeyCode::F(5)], "F5", Action::Refresh, ui::K_REFRESH, true),
-    bind(
-        &[KeyCode::F(9)],
-        "F9",
-        Action::SyncNow,
-        ui::K_SYNC_NOW,
-        true,
-    ),
-    bind(&[KeyCode::F(7)], "F7", Action::Lock, ui::K_LOCK, true),
+    SYNC_NOW,
+    LOCK,
     bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_BACK, true),
     HELP,
     QUIT,

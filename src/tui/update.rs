@@ -9,7 +9,7 @@ use super::state::{
     App, AppEvent, Day, Effect, Field, Level, Loaded, LoginForm, Message, OpenFile, Overlay,
     PrintRequest, SaveOutcome, Screen,
 };
-use crate::domain::intake::{Decision, IntakeEvent, IntakeState, Tick};
+use crate::domain::intake::{Decision, IntakeError, IntakeEvent, IntakeState, Tick};
 use crate::domain::rules::ItemKind;
 use crate::domain::supervision::Override;
 use crate::strings::ui::{self, Tr};
@@ -626,6 +626,18 @@ fn save(app: &mut App, events: Vec<IntakeEvent>, outcome: SaveOutcome) -> Vec<Ef
     }]
 }
 
+/// A move of the file: its event is saved, or the screen says why the move was refused.
+fn save_move(
+    app: &mut App,
+    moved: Result<IntakeEvent, IntakeError>,
+    outcome: SaveOutcome,
+) -> Vec<Effect> {
+    match moved {
+        Ok(event) => save(app, vec![event], outcome),
+        Err(e) => refuse(app, e.to_string()),
+    }
+}
+
 fn lock(app: &mut App) -> Vec<Effect> {
     let id = app.clerk.as_ref().map(|c| c.id.clone()).unwrap_or_default();
     app.screen = Screen::Locked(LoginForm::new(&id));
@@ -753,10 +765,8 @@ fn accept(app: &mut App) -> Vec<Effect> {
     };
     let blockers = file.standing_blockers(now);
     let checklist = file.loaded.assessment.checklist.clone();
-    match file.loaded.intake.accept(&checklist, &blockers, decision) {
-        Ok(event) => save(app, vec![event], SaveOutcome::Accepted),
-        Err(e) => refuse(app, e.to_string()),
-    }
+    let moved = file.loaded.intake.accept(&checklist, &blockers, decision);
+    save_move(app, moved, SaveOutcome::Accepted)
 }
 
 fn return_key(
@@ -829,10 +839,8 @@ fn save_note(app: &mut App, text: String) -> Vec<Effect> {
         .cloned()
         .unwrap_or_default();
     tick.note = Some(text.trim().to_owned()).filter(|n| !n.is_empty());
-    match file.loaded.intake.tick(&checklist, &item.id, tick) {
-        Ok(event) => save(app, vec![event], SaveOutcome::Quiet),
-        Err(e) => refuse(app, e.to_string()),
-    }
+    let moved = file.loaded.intake.tick(&checklist, &item.id, tick);
+    save_move(app, moved, SaveOutcome::Quiet)
 }
 
 fn approve_key(

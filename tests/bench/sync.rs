@@ -7,6 +7,9 @@
 //! criterion's estimate each run's figure is printed. Benchmarks report; they assert only that
 //! the work was done.
 
+#[path = "../sync_support/mod.rs"]
+mod sync_support;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,9 +18,8 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use ed25519_dalek::SigningKey;
 use grad_intake::domain::candidate::Candidate;
 use grad_intake::domain::ids::ExamNo;
-use grad_intake::domain::intake::{Decision, Intake, IntakeEvent, Tick};
 use grad_intake::portal::{self, Portal};
-use grad_intake::store::{Actor, Store};
+use grad_intake::store::Store;
 use grad_intake::sync::{self, Backoff, Endpoint, SyncSettings};
 
 const SITE: &str = "9901";
@@ -68,48 +70,11 @@ fn prepare_portal(path: &Path, roster: &[Candidate]) -> String {
         .expect("counter added")
 }
 
-/// A counter database holding `events` unsent events (visits of 10 events).
+/// A counter database holding `events` unsent events (visits of 10 events), written as the
+/// sync tests write them.
 fn prepare_counter(path: &Path, exam_nos: &[String], events: usize) {
     let mut store = Store::open(path).expect("counter opens");
-    for (i, exam_no) in exam_nos.iter().take(events / 10).enumerate() {
-        let at = now() + chrono::Duration::seconds(i as i64);
-        let mut intake = Intake::new(uuid::Uuid::now_v7().to_string(), exam_no.clone());
-        let mut batch: Vec<IntakeEvent> = intake.open().expect("opens").into_iter().collect();
-        for k in 0..8 {
-            let tick = Tick {
-                copy_kept: true,
-                ..Tick::default()
-            };
-            batch.push(IntakeEvent::ItemTicked {
-                intake_id: intake.id.clone(),
-                item: format!("item{k}"),
-                tick,
-            });
-        }
-        batch.push(
-            intake
-                .accept(
-                    &[],
-                    &[],
-                    Decision {
-                        at,
-                        clerk_id: "c01".into(),
-                    },
-                )
-                .expect("accepts"),
-        );
-        store
-            .save_intake(
-                &intake,
-                &batch,
-                &Actor {
-                    counter_id: COUNTER,
-                    clerk_id: "c01",
-                    at,
-                },
-            )
-            .expect("saved");
-    }
+    sync_support::record_events(&mut store, COUNTER, exam_nos, events, 10);
     assert_eq!(store.unsent_count(COUNTER).expect("count"), events);
 }
 

@@ -4,6 +4,7 @@
 
 pub mod cups;
 pub mod office;
+pub mod tmux;
 
 use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::SigningKey;
