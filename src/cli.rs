@@ -117,8 +117,9 @@ enum PrintCommand {
         #[arg(long, value_name = "FILE.toml")]
         form: Option<PathBuf>,
     },
-    /// 打印一次受理的回执（受理编号见回执二维码、F6 今日列表或 check --json）
+    /// 打印考生这次办理的回执（按准考证号，或回执二维码上的受理编号）
     Receipt {
+        /// 准考证号或受理编号
         intake_id: String,
         #[command(flatten)]
         to: PrintTo,

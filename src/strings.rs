@@ -663,7 +663,7 @@ pub fn print_unknown_exam_no(exam_no: &str) -> String {
     format!("名单中没有准考证号 {exam_no}，请核对后重试，或先同步名单")
 }
 pub fn print_unknown_intake(intake_id: &str) -> String {
-    format!("本柜台没有编号为 {intake_id} 的受理记录，请核对回执编号")
+    format!("本柜台没有准考证号或受理编号为 {intake_id} 的受理记录，请核对后重试")
 }
 pub fn print_no_signed_payload(exam_no: &str) -> String {
     format!("考生 {exam_no} 的名单记录中没有考试院签名的二维码，不能打印登记表：请先同步名单后重试")

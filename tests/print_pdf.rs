@@ -326,6 +326,18 @@ fn the_receipt_lists_every_item_and_the_decision() {
         assert!(text.contains(wanted), "{wanted} in\n{text}");
     }
     assert!(!text.contains(&c.id_no), "the receipt masks the ID number");
+    // At the desk one has the exam number: the same receipt.
+    let by_exam_no = office.path("receipt-by-exam-no.pdf");
+    office
+        .cmd()
+        .args(["print", "receipt", c.exam_no.as_str(), "--out"])
+        .arg(&by_exam_no)
+        .assert()
+        .success();
+    assert!(crate::text(&by_exam_no).contains(&intake.id));
+    let (code, _, err) = office.run(&["print", "receipt", "990000000000", "--out", "x.pdf"], "");
+    assert_ne!(code, 0);
+    assert!(err.contains("990000000000"), "{err}");
     assert_eq!(
         store.pending_event_count().unwrap(),
         before,

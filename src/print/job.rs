@@ -132,22 +132,23 @@ pub fn print_forms(
     finish(counter, &doc, printed, dest, clerk_id, now)
 }
 
-/// Renders the receipt of one intake and delivers it (one copy, one side).
+/// Renders the receipt of one intake (by its id or the candidate's exam number) and delivers it
+/// (one copy, one side).
 pub fn print_receipt(
     counter: &mut Counter,
-    intake_id: &str,
+    intake_or_exam_no: &str,
     fonts: &Fonts,
     dest: &Destination,
     clerk_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Done, PrintError> {
     let form = FormDef::builtin("receipt")?;
-    let (exam_no, filled) = receipt(counter, intake_id, now)?;
+    let (record, filled) = receipt(counter, intake_or_exam_no, now)?;
     let doc = render(&form, &[filled], fonts)?;
     let printed = Printed {
         form: form.name.clone(),
-        exam_nos: vec![exam_no],
-        intake_id: Some(intake_id.to_owned()),
+        exam_nos: vec![record.intake.exam_no],
+        intake_id: Some(record.intake.id),
         copies: 1,
         job_id: 0,
     };

@@ -15,7 +15,7 @@ pub mod pdf;
 use chrono::{DateTime, Utc};
 
 use crate::counter::Counter;
-use crate::store::StoreError;
+use crate::store::{IntakeRecord, StoreError};
 use crate::strings;
 use fonts::Fonts;
 use layout::{FormData, FormDef, FormError, LayoutError, Page};
@@ -154,13 +154,21 @@ const DEFAULT_FORM_COPIES: u32 = 2;
 /// The receipt of one intake, filled from the stored file and today's checklist.
 pub fn receipt(
     counter: &Counter,
-    intake_id: &str,
+    intake_or_exam_no: &str,
     now: DateTime<Utc>,
-) -> Result<(String, FormData), PrintError> {
+) -> Result<(IntakeRecord, FormData), PrintError> {
     let unknown = || PrintError::UnknownIntake {
-        intake_id: intake_id.to_owned(),
+        intake_id: intake_or_exam_no.to_owned(),
     };
-    let record = counter.store.intake_by_id(intake_id)?.ok_or_else(unknown)?;
+    // The intake's id is on the receipt's QR; at the desk the exam number is what one has, and
+    // a candidate has at most one file (intakes are unique by exam number).
+    let record = match counter.store.intake_by_id(intake_or_exam_no)? {
+        Some(record) => record,
+        None => counter
+            .store
+            .intake(intake_or_exam_no)?
+            .ok_or_else(unknown)?,
+    };
     let exam_no = record.intake.exam_no.clone();
     let candidate = counter
         .store
@@ -187,5 +195,5 @@ pub fn receipt(
         now,
     };
     let filled = data::receipt(&candidate, &record.intake, &checklist, &clerk, &place);
-    Ok((exam_no, filled))
+    Ok((record, filled))
 }
