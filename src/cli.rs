@@ -695,7 +695,7 @@ fn print_rejected(store: &Store) -> Result<()> {
 fn sync_forever(setup: &Setup, settings: grad_intake::sync::SyncSettings) -> Result<i32> {
     let print = |s: grad_intake::sync::SyncStatus| {
         let last = s.last_success.map(|t| {
-            t.with_timezone(&chrono_tz::Asia::Shanghai)
+            grad_intake::domain::office_time::local(t)
                 .format("%H:%M:%S")
                 .to_string()
         });
@@ -1033,8 +1033,8 @@ fn clerk_command(setup: &Setup, command: ClerkCommand) -> Result<i32> {
                     .to_owned(),
                 ];
                 if let Some(until) = c.locked_until {
-                    let local = until.with_timezone(&chrono_tz::Asia::Shanghai);
-                    state.push(format!("锁定至 {}", local.format("%H:%M")));
+                    let until = grad_intake::domain::office_time::hm(until);
+                    state.push(format!("锁定至 {until}"));
                 } else if c.failed_logins > 0 {
                     state.push(format!("PIN已输错 {} 次", c.failed_logins));
                 }
@@ -1092,7 +1092,7 @@ fn tally_command(
 ) -> Result<i32> {
     use grad_intake::domain::tally;
     let store = Store::open(&setup.db)?;
-    let date = date.unwrap_or_else(|| tally::local_date(setup.now));
+    let date = date.unwrap_or_else(|| grad_intake::domain::office_time::local_date(setup.now));
     let site = setup.config.site_code.clone();
     let t = store.tally(date, site.as_deref())?;
     let scope = tally::Scope {
@@ -1119,7 +1119,7 @@ fn audit_command(setup: &Setup, command: AuditCommand) -> Result<i32> {
     let show = |e: &grad_intake::store::AuditEntry| {
         let at = DateTime::parse_from_rfc3339(&e.at)
             .map(|t| {
-                t.with_timezone(&chrono_tz::Asia::Shanghai)
+                grad_intake::domain::office_time::local(t.to_utc())
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string()
             })

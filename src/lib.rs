@@ -6,6 +6,7 @@ pub mod counter;
 pub mod demo;
 pub mod domain;
 pub mod logging;
+pub mod migrations;
 pub mod owner_only;
 pub mod parallel;
 pub mod portal;

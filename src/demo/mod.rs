@@ -76,7 +76,7 @@ pub fn batch_for(date: NaiveDate) -> String {
 }
 
 fn local(now: DateTime<Utc>) -> DateTime<FixedOffset> {
-    now.with_timezone(&chrono_tz::Asia::Shanghai).fixed_offset()
+    crate::domain::office_time::local(now).fixed_offset()
 }
 
 /// Every rules case of DESIGN §5 / seed 002 四, one candidate each, then ordinary ones.

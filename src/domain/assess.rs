@@ -60,10 +60,7 @@ pub fn assess(
 ) -> Assessment {
     let site = ctx.counter_site.unwrap_or(&candidate.site_code);
     let window = ctx.schedule.status(site, ctx.now);
-    let today = ctx
-        .now
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = super::office_time::local_date(ctx.now);
     let evaluation = ctx.rules.evaluate(candidate, today);
     let state = intake.map_or(IntakeState::New, |i| i.state);
     let mut blockers = evaluation.blockers;
@@ -113,12 +110,7 @@ fn context_blockers(
     }
     if let Some(intake) = intake.filter(|i| i.state == IntakeState::Accepted) {
         let when = intake.decision.as_ref().map_or_else(String::new, |d| {
-            format!(
-                "（{} {}）",
-                d.at.with_timezone(&chrono_tz::Asia::Shanghai)
-                    .format("%Y-%m-%d %H:%M"),
-                d.clerk_id
-            )
+            format!("（{} {}）", super::office_time::date_hm(d.at), d.clerk_id)
         });
         blockers.push(Blocker {
             id: "already_accepted".into(),

@@ -5,6 +5,7 @@ pub mod assess;
 pub mod candidate;
 pub mod ids;
 pub mod intake;
+pub mod office_time;
 pub mod rules;
 pub mod scan;
 pub mod schedule;

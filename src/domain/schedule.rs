@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
+use super::office_time::OFFICE_TZ as Shanghai;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
-use chrono_tz::Asia::Shanghai;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -196,7 +196,7 @@ impl Schedule {
 
     /// The status of `site_code`'s window at `now`.
     pub fn status(&self, site_code: &str, now: DateTime<Utc>) -> WindowState {
-        let (status, until) = self.judge(site_code, now.with_timezone(&Shanghai).naive_local());
+        let (status, until) = self.judge(site_code, super::office_time::local(now).naive_local());
         WindowState {
             site_code: site_code.to_owned(),
             status,

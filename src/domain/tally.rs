@@ -9,8 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
-use chrono_tz::Asia::Shanghai;
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
+
+use super::office_time;
 use serde::{Deserialize, Serialize};
 
 use super::intake::IntakeState;
@@ -109,25 +110,6 @@ impl Tally {
     }
 }
 
-/// The local (Asia/Shanghai) date of an instant.
-pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&Shanghai).date_naive()
-}
-
-/// The instants `[start, end)` of a local (Asia/Shanghai) day.
-pub fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = |d: NaiveDate| {
-        // Shanghai has had no daylight saving since 1991: every local midnight exists once.
-        let local = d.and_time(NaiveTime::MIN);
-        Shanghai.from_local_datetime(&local).earliest().map_or_else(
-            || local.and_utc() - chrono::Duration::hours(8),
-            |t| t.with_timezone(&Utc),
-        )
-    };
-    let next = date.succ_opt().unwrap_or(date);
-    (start(date), start(next))
-}
-
 /// Counts `state` under `key`, allocating the key only the first time it is seen.
 fn bump(map: &mut BTreeMap<String, Outcomes>, key: &str, state: IntakeState) {
     match map.get_mut(key) {
@@ -155,7 +137,7 @@ pub fn tally(date: NaiveDate, rows: &[TallyRow], roster: RosterCount) -> Tally {
     };
     let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
     for row in rows {
-        let local = row.at.with_timezone(&Shanghai);
+        let local = office_time::local(row.at);
         if local.date_naive() != date {
             continue;
         }
@@ -355,7 +337,8 @@ mod tests {
 
     fn at(h: u32, m: u32) -> DateTime<Utc> {
         // Local 2026-11-20 h:m.
-        Shanghai
+        use chrono::TimeZone;
+        office_time::OFFICE_TZ
             .with_ymd_and_hms(2026, 11, 20, h, m, 0)
             .unwrap()
             .with_timezone(&Utc)
@@ -379,16 +362,6 @@ mod tests {
 
     fn date() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
-    }
-
-    #[test]
-    fn day_bounds_are_local_midnights() {
-        let (start, end) = day_bounds(date());
-        assert_eq!(start.to_rfc3339(), "2026-11-19T16:00:00+00:00");
-        assert_eq!(end.to_rfc3339(), "2026-11-20T16:00:00+00:00");
-        assert_eq!(local_date(start), date());
-        assert_eq!(local_date(end - chrono::Duration::nanoseconds(1)), date());
-        assert_eq!(local_date(end), date().succ_opt().unwrap());
     }
 
     #[test]

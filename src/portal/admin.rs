@@ -144,7 +144,7 @@ impl Portal {
         now: DateTime<Utc>,
     ) -> Result<PortalImport, PortalError> {
         let key = self.signing_key()?;
-        let issued = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let issued = crate::domain::office_time::local_date(now);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

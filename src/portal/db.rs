@@ -140,21 +140,10 @@ fn refuse_foreign(conn: &Connection, path: &Path) -> Result<(), PortalError> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), PortalError> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if current > STEPS.len() as i64 {
-        return Err(PortalError::TooNew(current));
-    }
-    for version in (current + 1)..=(STEPS.len() as i64) {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // Another process may have migrated while this one waited for the lock.
-        let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if now < version {
-            tx.execute_batch(STEPS[(version - 1) as usize])?;
-            tx.pragma_update(None, "user_version", version)?;
-        }
-        tx.commit()?;
-    }
-    Ok(())
+    crate::migrations::run(conn, STEPS, STEPS.len() as i64).map_err(|e| match e {
+        crate::migrations::MigrationError::TooNew { found } => PortalError::TooNew(found),
+        crate::migrations::MigrationError::Sql(e) => PortalError::Sql(e),
+    })
 }
 
 /// A random id for this database, sent with every roster page: counters notice when the

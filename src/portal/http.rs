@@ -354,9 +354,7 @@ fn roster(portal: &Portal, who: &Identity, req: &RequestView) -> Result<Reply, P
 }
 
 fn tally(portal: &Portal, who: &Identity, req: &RequestView) -> Result<Reply, PortalError> {
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = crate::domain::office_time::local_date(Utc::now());
     let date = match req.param("date") {
         None => today,
         Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {

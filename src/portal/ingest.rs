@@ -319,7 +319,7 @@ fn insert_event(
     exam_no: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), PortalError> {
-    let local = event.at.with_timezone(&chrono_tz::Asia::Shanghai);
+    let local = crate::domain::office_time::local(event.at);
     tx.prepare_cached(
         "INSERT INTO events(event_id, counter_id, seq, site_code, kind, intake_id, exam_no, at,
             local_date, local_hour, clerk_id, body, received_at)

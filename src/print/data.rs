@@ -23,9 +23,7 @@ pub struct PrintPlace<'a> {
 }
 
 fn local_minute(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Asia::Shanghai)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::domain::office_time::date_hm(at)
 }
 
 /// The Chinese word serde uses for an enum value (the roster's own spelling).

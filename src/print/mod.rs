@@ -123,7 +123,7 @@ pub fn registration_forms(
                 });
             }
             let photo = counter.store.photo(exam_no)?;
-            let today = crate::domain::tally::local_date(now);
+            let today = crate::domain::office_time::local_date(now);
             let copies = counter
                 .rules
                 .evaluate(&candidate, today)
@@ -176,7 +176,7 @@ pub fn receipt(
         .ok_or(PrintError::UnknownCandidate {
             exam_no: exam_no.clone(),
         })?;
-    let on = crate::domain::tally::local_date(record.updated_at);
+    let on = crate::domain::office_time::local_date(record.updated_at);
     let checklist = counter.rules.evaluate(&candidate, on).checklist;
     let clerk = match &record.intake.decision {
         Some(d) => match counter.store.clerk(&d.clerk_id)? {

@@ -53,7 +53,7 @@ pub struct Clerk {
 pub enum LoginError {
     #[error("{}", strings::LOGIN_WRONG)]
     Wrong,
-    #[error("{}{}", strings::LOGIN_LOCKED, .0.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M"))]
+    #[error("{}{}", strings::LOGIN_LOCKED, crate::domain::office_time::hm(*.0))]
     Locked(DateTime<Utc>),
     #[error("{}", strings::LOGIN_DISABLED)]
     Disabled,

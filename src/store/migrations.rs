@@ -1,9 +1,9 @@
-//! Forward-only schema migrations. The file's `user_version` says how many have run; each step
-//! runs in its own transaction, so a crash leaves the file at a whole version.
+//! The counter database's forward-only schema steps (run by `crate::migrations`).
 
 use rusqlite::Connection;
 
 use super::StoreError;
+use crate::migrations::MigrationError;
 
 /// Step N takes the schema from version N-1 to N. Never edit a step that has shipped: add one.
 const STEPS: &[&str] = &[
@@ -88,15 +88,8 @@ const STEPS: &[&str] = &[
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;
 
 pub fn migrate(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if current > LATEST_VERSION {
-        return Err(StoreError::TooNew { found: current });
-    }
-    for version in (current + 1)..=target.min(LATEST_VERSION) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(STEPS[(version - 1) as usize])?;
-        tx.pragma_update(None, "user_version", version)?;
-        tx.commit()?;
-    }
-    Ok(())
+    crate::migrations::run(conn, STEPS, target).map_err(|e| match e {
+        MigrationError::TooNew { found } => StoreError::TooNew { found },
+        MigrationError::Sql(source) => StoreError::Sql { source },
+    })
 }

@@ -84,7 +84,7 @@ fn text(value: rusqlite::types::ValueRef<'_>) -> Result<&str, StoreError> {
 impl Store {
     /// The files last changed on the local day `date`, one row each.
     pub fn tally_rows(&self, date: NaiveDate) -> Result<Vec<TallyRow>, StoreError> {
-        let (start, end) = tally::day_bounds(date);
+        let (start, end) = crate::domain::office_time::day_bounds(date);
         let mut stmt = self.conn.prepare_cached(ROWS_SQL)?;
         let mut rows = stmt.query(params![start.to_rfc3339(), end.to_rfc3339()])?;
         let mut out = Vec::new();

@@ -235,10 +235,7 @@ fn open_supervisor(app: &mut App) -> Vec<Effect> {
         let text = t(app, ui::SUPERVISOR_ONLY).to_owned();
         return refuse(app, text);
     }
-    let date = app
-        .now
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let date = crate::domain::office_time::local_date(app.now);
     app.screen = Screen::Supervisor(Day {
         date,
         tally: None,
@@ -331,12 +328,7 @@ fn portal_slot(app: &App, status: &crate::sync::SyncStatus) -> String {
         status.pending
     );
     if let Some(at) = status.last_success {
-        let local = at.with_timezone(&chrono_tz::Asia::Shanghai);
-        text.push_str(&format!(
-            " · {}{}",
-            t(app, ui::LAST_SYNC),
-            local.format("%H:%M")
-        ));
+        text.push_str(&format!(" · {}{}", t(app, ui::LAST_SYNC), local_hm(at)));
     }
     if let Some(error) = &status.last_error {
         text.push_str(&format!(" · {error}"));
@@ -469,9 +461,7 @@ fn ask_approval(app: &mut App) -> bool {
 
 /// An instant as the office reads it: hours and minutes in Beijing time.
 pub(super) fn local_hm(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Asia::Shanghai)
-        .format("%H:%M")
-        .to_string()
+    crate::domain::office_time::hm(at)
 }
 
 fn accepted_text(app: &App, file: &OpenFile) -> String {
@@ -482,8 +472,7 @@ fn accepted_text(app: &App, file: &OpenFile) -> String {
         .map_or_else(String::new, |d| {
             format!(
                 "{} {}",
-                d.at.with_timezone(&chrono_tz::Asia::Shanghai)
-                    .format("%Y-%m-%d %H:%M"),
+                crate::domain::office_time::date_hm(d.at),
                 d.clerk_id
             )
         });

@@ -62,7 +62,7 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect) {
 /// Two lines: where and when (site, clock, window), then who and with what (clerk, counter, and
 /// the scanner, portal and printer slots).
 fn status_bar(app: &App) -> Paragraph<'static> {
-    let local = app.now.with_timezone(&chrono_tz::Asia::Shanghai);
+    let local = crate::domain::office_time::local(app.now);
     let clerk = app
         .clerk
         .as_ref()
@@ -600,8 +600,7 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
                     .map(|t| {
                         format!(
                             "{}  {}  {}  {}",
-                            t.at.with_timezone(&chrono_tz::Asia::Shanghai)
-                                .format("%H:%M"),
+                            crate::domain::office_time::hm(t.at),
                             t.exam_no,
                             t.name,
                             strings::intake_state(t.state)

@@ -168,12 +168,7 @@ fn search(counter: &Counter, query: &str) -> Result<Vec<SearchRow>, crate::store
 }
 
 fn today(counter: &Counter, now: DateTime<Utc>) -> Result<Vec<TodayRow>, crate::store::StoreError> {
-    let local = now.with_timezone(&chrono_tz::Asia::Shanghai);
-    let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
-    let since = midnight
-        .and_local_timezone(chrono_tz::Asia::Shanghai)
-        .earliest()
-        .map_or(now, |t| t.with_timezone(&Utc));
+    let since = crate::domain::office_time::midnight(crate::domain::office_time::local_date(now));
     Ok(counter
         .store
         .intakes_changed_since(&counter.counter_id, since)?
