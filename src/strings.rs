@@ -683,13 +683,15 @@ pub fn print_write_failed(path: &str, detail: &str) -> String {
     format!("无法写入PDF文件 {path}（{detail}）。若文件已存在，请换一个文件名")
 }
 pub fn print_job_not_completed(job_id: i32, outcome: &str) -> String {
-    format!("打印作业 {job_id} 没有完成（{outcome}），请检查打印机（缺纸、卡纸、离线）后重新打印")
+    format!("打印作业 {job_id} 没有完成：{outcome}")
 }
 pub fn print_written(path: &str, forms: usize, pages: usize) -> String {
     format!("已写入 {path}：{forms} 份，共 {pages} 页（A4）")
 }
+/// `pages` is one copy's page count; the printer printed it `copies` times.
 pub fn print_done(job_id: i32, forms: usize, pages: usize, copies: u32) -> String {
-    format!("已打印：作业 {job_id} 完成，{forms} 份表格，共 {pages} 页，每份 {copies} 份")
+    let total = pages.saturating_mul(copies as usize);
+    format!("已打印：作业 {job_id} 完成，{forms} 名考生各 {copies} 份，共 {total} 页")
 }
 
 // ---- printing: IPP (the printer and the job) ----------------------------------------------------
@@ -749,6 +751,12 @@ pub fn print_ipp_timeout(uri: &str, job_id: i32, state: &str) -> String {
     format!(
         "打印机 {uri} 上的任务 {job_id} 在规定时间内没有打印完（当前状态：{state}）。任务仍在打印机队列中，\
          打印机恢复后会继续打印：请查看打印机是否缺纸、卡纸或暂停，不要重复打印"
+    )
+}
+pub fn print_ipp_not_answering(uri: &str, job_id: i32, seconds: u64) -> String {
+    format!(
+        "打印机 {uri} 已有 {seconds} 秒没有应答（任务 {job_id} 在它那里）：请查看打印机是否开机、联网。\
+         先看纸是否已经打出，确认没有打出再重新打印"
     )
 }
 pub fn print_ipp_job_lost(uri: &str, job_id: i32) -> String {
