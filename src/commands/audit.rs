@@ -98,3 +98,74 @@ pub fn render_entry(e: &AuditEntry) -> String {
         .unwrap_or_else(|_| e.at.clone());
     s::audit_entry(e.seq, &at, &e.actor, &e.action, &e.detail)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testing;
+
+    fn sql(setup: &Setup, statement: &str) {
+        let conn = rusqlite::Connection::open(&setup.db).unwrap();
+        conn.execute(statement, []).unwrap();
+    }
+
+    #[test]
+    fn verify_reports_entries_then_the_first_edited_or_removed_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = testing::demo(&dir);
+        // The demo's clerks are added through the audit log.
+        let entries = Store::open(&setup.db)
+            .unwrap()
+            .audit_entries()
+            .unwrap()
+            .len();
+        assert!(entries >= 3, "{entries}");
+        let verdict = verify(&setup).unwrap();
+        assert_eq!(verdict, Verdict::Intact { entries });
+        assert_eq!(verdict.exit_code(), 0);
+        assert_eq!(
+            render_verdict(&verdict),
+            format!("{}{entries}\n", strings::AUDIT_OK)
+        );
+
+        sql(&setup, "UPDATE audit SET detail = 'forged' WHERE seq = 2");
+        let verdict = verify(&setup).unwrap();
+        let Verdict::Broken { problem, found } = &verdict else {
+            panic!("{verdict:?}");
+        };
+        assert_eq!((problem.seq, problem.kind), (2, "edited"));
+        assert_eq!(found.as_ref().map(|e| e.detail.as_str()), Some("forged"));
+        assert_eq!(verdict.exit_code(), 1);
+        let text = render_verdict(&verdict);
+        assert!(text.starts_with(strings::AUDIT_EDITED), "{text}");
+        assert!(text.contains("forged"), "{text}");
+
+        // An entry in the middle removed: the place of the gap is named.
+        let dir = tempfile::tempdir().unwrap();
+        let setup = testing::demo(&dir);
+        sql(&setup, "DELETE FROM audit WHERE seq = 2");
+        let verdict = verify(&setup).unwrap();
+        let Verdict::Broken { problem, .. } = &verdict else {
+            panic!("{verdict:?}");
+        };
+        assert_eq!(problem.kind, "removed_or_reordered");
+        assert!(render_verdict(&verdict).starts_with(strings::AUDIT_REMOVED));
+    }
+
+    #[test]
+    fn show_gives_the_last_entries_and_says_when_the_log_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = testing::empty(&dir);
+        let tail = show(&empty, 5).unwrap();
+        assert_eq!(tail.total, 0);
+        assert_eq!(render_tail(&tail), format!("{}\n", strings::AUDIT_EMPTY));
+
+        let dir = tempfile::tempdir().unwrap();
+        let setup = testing::demo(&dir);
+        let tail = show(&setup, 2).unwrap();
+        assert_eq!(tail.entries.len(), 2);
+        assert_eq!(tail.entries[1].seq as usize, tail.total);
+        // Asking for none shows none, without claiming the log is empty.
+        assert_eq!(render_tail(&show(&setup, 0).unwrap()), "");
+    }
+}

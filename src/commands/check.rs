@@ -93,3 +93,60 @@ pub fn render_text(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::testing;
+
+    #[test]
+    fn assessment_of_a_roster_candidate_and_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = testing::demo(&dir);
+        let exam_no = &testing::exam_nos(&setup)[0];
+        let report = run(&setup, exam_no).unwrap();
+        let CheckReport::Assessed(a) = &report else {
+            panic!("{report:?}");
+        };
+        assert_eq!(&a.candidate.exam_no, exam_no);
+        assert_eq!(report.exit_code(), 0);
+        assert_eq!(report.kind(), a.intake.state.as_str());
+        assert!(!a.checklist.is_empty());
+
+        let mut text = Vec::new();
+        render_text(&mut text, a).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let first = text.lines().next().unwrap();
+        assert_eq!(
+            first,
+            s::check_candidate(&a.candidate.name, exam_no, &a.candidate.id_masked)
+        );
+        assert!(text.contains(s::CHECK_CHECKLIST));
+        // One checklist line per item.
+        assert_eq!(text.matches("  □ ").count(), a.checklist.len());
+        let json: serde_json::Value = serde_json::from_str(&render_json(&report).unwrap()).unwrap();
+        assert_eq!(json["candidate"]["exam_no"], exam_no.as_str());
+    }
+
+    #[test]
+    fn unknown_candidate_and_bad_payload_are_refusals_with_exit_code_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = testing::demo(&dir);
+        let report = run(&setup, "999999999999").unwrap();
+        assert!(
+            matches!(&report, CheckReport::Refused(CheckError::UnknownCandidate)),
+            "{report:?}"
+        );
+        assert_eq!(
+            (report.exit_code(), report.kind()),
+            (1, "unknown_candidate")
+        );
+        let json: serde_json::Value = serde_json::from_str(&render_json(&report).unwrap()).unwrap();
+        assert_eq!(json["error"]["kind"], "unknown_candidate");
+        assert_eq!(json["error"]["message"], strings::CHECK_UNKNOWN_CANDIDATE);
+
+        let report = run(&setup, "not a scan").unwrap();
+        assert!(matches!(report, CheckReport::Refused(CheckError::Scan(_))));
+        assert_eq!(report.exit_code(), 1);
+    }
+}

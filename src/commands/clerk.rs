@@ -157,3 +157,69 @@ pub fn render_list(list: &[ClerkStatus]) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::commands::testing;
+
+    #[test]
+    fn first_supervisor_is_added_by_the_os_account_and_the_pin_is_asked_only_when_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = testing::empty(&dir);
+        let asked = Cell::new(0);
+        let pin = |p: &'static str| {
+            let asked = &asked;
+            move || {
+                asked.set(asked.get() + 1);
+                Ok(p.to_owned())
+            }
+        };
+        // A clerk cannot be the first: refused before any PIN is typed.
+        let refused = add(&setup, "c01", "甲", Role::Clerk, None, pin("1234"));
+        assert!(matches!(refused, Err(Error::Clerk(_))), "{refused:?}");
+        assert_eq!(asked.get(), 0);
+
+        let added = add(&setup, "s01", " 主管 ", Role::Supervisor, None, pin("9999")).unwrap();
+        assert_eq!(
+            added,
+            ClerkReport::Added {
+                id: "s01".into(),
+                name: "主管".into(),
+                role: Role::Supervisor,
+                first: true
+            }
+        );
+        assert_eq!(asked.get(), 1);
+        assert!(render(&added).ends_with(&format!("{}\n", strings::CLERK_FIRST_ADDED)));
+        let actor = &Store::open(&setup.db).unwrap().audit_entries().unwrap()[0].actor;
+        assert!(actor.starts_with("os:"), "{actor}");
+
+        let added = add(&setup, "c01", "甲", Role::Clerk, Some("s01"), pin("1234")).unwrap();
+        assert!(matches!(added, ClerkReport::Added { first: false, .. }));
+        assert_eq!(render(&added), "已添加：c01 甲（柜员）\n");
+
+        // Without --by: refused, nothing asked.
+        assert!(matches!(
+            reset_pin(&setup, "c01", None, pin("5678")),
+            Err(Error::Clerk(ClerkError::NeedSupervisor))
+        ));
+        assert!(matches!(
+            reset_pin(&setup, "nobody", Some("s01"), pin("5678")),
+            Err(Error::Clerk(ClerkError::NotFound(_)))
+        ));
+        assert_eq!(asked.get(), 2);
+
+        assert_eq!(
+            disable(&setup, "c01", Some("s01")).unwrap(),
+            ClerkReport::Disabled("c01".into())
+        );
+        let list = list(&setup).unwrap();
+        let text = render_list(&list);
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.contains("c01  甲  柜员  已停用"), "{text}");
+        assert!(text.contains("s01  主管  主管  在用"), "{text}");
+    }
+}

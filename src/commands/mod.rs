@@ -122,3 +122,46 @@ pub fn os_actor() -> String {
         .unwrap_or_else(|_| "unknown".into());
     format!("os:{user}")
 }
+
+/// A demo office in a temporary folder, for the commands' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    use super::Setup;
+
+    /// 2026-11-20 10:30 in the office (inside the demo window of that day).
+    pub fn now() -> DateTime<Utc> {
+        crate::domain::office_time::OFFICE_TZ
+            .with_ymd_and_hms(2026, 11, 20, 10, 30, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// A setup with nothing in it yet: no configuration, no database.
+    pub fn empty(dir: &tempfile::TempDir) -> Setup {
+        let config = dir.path().join("config.toml");
+        let db = dir.path().join("db.sqlite");
+        Setup::load(Some(&config), Some(&db), Some(now())).unwrap()
+    }
+
+    /// The demo office (30 candidates), loaded again with the configuration `demo` wrote.
+    pub fn demo(dir: &tempfile::TempDir) -> Setup {
+        let setup = empty(dir);
+        let report = super::demo::install(&setup, 30, 1).unwrap();
+        assert!(report.config_written);
+        empty(dir)
+    }
+
+    /// The exam numbers of the demo site's roster, in order.
+    pub fn exam_nos(setup: &Setup) -> Vec<String> {
+        let conn = rusqlite::Connection::open(&setup.db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT exam_no FROM candidates WHERE site_code = ?1 ORDER BY exam_no")
+            .unwrap();
+        stmt.query_map([crate::demo::DEMO_SITE], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+}

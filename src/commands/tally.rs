@@ -178,3 +178,200 @@ pub fn to_csv(t: &Tally, scope: &Scope) -> Result<Vec<u8>, csv::Error> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+
+    use super::*;
+    use crate::commands::testing;
+    use crate::domain::intake::{Decision, Intake};
+    use crate::store::Actor;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        office_time::OFFICE_TZ
+            .with_ymd_and_hms(2026, 11, 20, h, m, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// Opens the file of `exam_no` at `counter` and, with `reasons`, gives it back (empty:
+    /// accepts it) five minutes later; `None` leaves it in progress.
+    fn file(
+        store: &mut Store,
+        exam_no: &str,
+        counter: &str,
+        outcome: Option<&[&str]>,
+        when: DateTime<Utc>,
+    ) {
+        let mut intake = Intake::new(format!("intake-{exam_no}"), exam_no.to_owned());
+        let actor = |at| Actor {
+            counter_id: counter,
+            clerk_id: "c01",
+            at,
+        };
+        let opened = intake.open().unwrap().unwrap();
+        store.save_intake(&intake, &[opened], &actor(when)).unwrap();
+        let Some(reasons) = outcome else { return };
+        let decided = when + Duration::minutes(5);
+        let decision = Decision {
+            at: decided,
+            clerk_id: "c01".into(),
+        };
+        let event = if reasons.is_empty() {
+            intake.accept(&[], &[], decision).unwrap()
+        } else {
+            let reasons = reasons.iter().map(|r| (*r).to_owned()).collect();
+            intake.return_file(reasons, decision).unwrap()
+        };
+        store
+            .save_intake(&intake, &[event], &actor(decided))
+            .unwrap();
+    }
+
+    #[test]
+    fn report_values_of_a_day_and_their_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = testing::demo(&dir);
+        let exam = testing::exam_nos(&setup);
+        let mut store = Store::open(&setup.db).unwrap();
+        file(&mut store, &exam[0], "demo-01", Some(&[]), at(9, 10));
+        file(
+            &mut store,
+            &exam[1],
+            "demo-01",
+            Some(&["缺复印件", "未盖章"]),
+            at(9, 30),
+        );
+        file(
+            &mut store,
+            &exam[2],
+            "demo-02",
+            Some(&["未盖章"]),
+            at(14, 0),
+        );
+        file(&mut store, &exam[3], "demo-02", None, at(15, 0));
+
+        let report = run(&setup, None).unwrap();
+        let t = &report.tally;
+        // The date defaults to the office's local day of `now`.
+        assert_eq!(t.date, office_time::local_date(testing::now()));
+        assert_eq!(
+            t.totals,
+            Outcomes {
+                accepted: 1,
+                returned: 2,
+                in_progress: 1,
+                voided: 0
+            }
+        );
+        assert_eq!(
+            t.by_hour.keys().copied().collect::<Vec<_>>(),
+            vec![9, 14, 15]
+        );
+        assert_eq!(t.by_clerk["c01"].total(), 3);
+        assert_eq!(t.undecided, 1);
+        assert_eq!(t.by_counter["demo-02"].total(), 2);
+        assert_eq!(t.return_reasons[0].reason, "未盖章");
+        assert_eq!(t.return_reasons[0].count, 2);
+        assert_eq!(t.roster, exam.len() as u64);
+        assert_eq!((t.seen, t.not_yet_come), (4, t.roster - 4));
+        assert_eq!(
+            report.scope,
+            Scope {
+                counter_id: Some(crate::demo::DEMO_COUNTER.into()),
+                site_code: Some(crate::demo::DEMO_SITE.into())
+            }
+        );
+
+        let text = render_text(t, &report.scope, 1);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            format!(
+                "2026-11-20 受理统计 · 本柜台数据（柜台 {}，办理点 {}）",
+                crate::demo::DEMO_COUNTER,
+                crate::demo::DEMO_SITE
+            )
+        );
+        assert_eq!(
+            lines[2],
+            "合计：已受理 1  已退回补正 2  办理中 1  已作废 0  合计 4"
+        );
+        assert!(
+            lines.contains(&"  09:00–10:00  已受理 1  已退回补正 1  办理中 0  已作废 0  合计 2")
+        );
+        assert!(lines.contains(&"  （办理中，尚未决定）  1"));
+        // Only the top reason.
+        assert!(lines.contains(&"退回原因（前 1 项）："));
+        assert!(lines.contains(&"  2  未盖章"));
+        assert!(!text.contains("缺复印件"));
+        assert!(text.ends_with(&format!("{}\n", s::tally_roster(t.roster, 4, t.roster - 4))));
+
+        // Another day: nothing, every section says so.
+        let other = NaiveDate::from_ymd_opt(2026, 11, 19).unwrap();
+        let report = run(&setup, Some(other)).unwrap();
+        assert_eq!(report.tally.totals.total(), 0);
+        let text = render_text(&report.tally, &report.scope, TOP_REASONS);
+        assert_eq!(text.matches(s::TALLY_NONE).count(), 4, "{text}");
+    }
+
+    #[test]
+    fn scope_label_names_what_is_known() {
+        let none = Scope {
+            counter_id: None,
+            site_code: None,
+        };
+        assert_eq!(none.label(), "本柜台数据");
+        let site = Scope {
+            site_code: Some("0104".into()),
+            ..none
+        };
+        assert_eq!(site.label(), "本柜台数据（办理点 0104）");
+    }
+
+    #[test]
+    fn csv_has_bom_and_one_table() {
+        use crate::domain::intake::IntakeState;
+        use crate::domain::tally::{RosterCount, TallyRow, tally};
+        let rows = vec![TallyRow {
+            state: IntakeState::Returned,
+            counter_id: "k1".into(),
+            clerk_id: Some("c01".into()),
+            at: at(9, 0),
+            return_reasons: vec!["a,b \"x\"".into()],
+        }];
+        let date = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let t = tally(date, &rows, RosterCount { roster: 2, seen: 1 });
+        let scope = Scope {
+            counter_id: Some("k1".into()),
+            site_code: Some("0104".into()),
+        };
+        let bytes = to_csv(&t, &scope).unwrap();
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+        let mut r = csv::Reader::from_reader(&bytes[3..]);
+        assert_eq!(
+            r.headers().unwrap().iter().collect::<Vec<_>>(),
+            vec![
+                "分类",
+                "项目",
+                "已受理",
+                "已退回补正",
+                "办理中",
+                "已作废",
+                "合计"
+            ]
+        );
+        let records: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        let reason = records.iter().find(|r| &r[0] == "退回原因").unwrap();
+        assert_eq!((&reason[1], &reason[6]), ("a,b \"x\"", "1"));
+        let scope_row = records.iter().find(|r| &r[0] == "范围").unwrap();
+        assert_eq!(&scope_row[1], "本柜台数据（柜台 k1，办理点 0104）");
+        assert!(
+            records
+                .iter()
+                .any(|r| &r[0] == "名单" && &r[1] == "尚未前来" && &r[6] == "1")
+        );
+        assert!(records.iter().all(|r| r.len() == 7));
+    }
+}
