@@ -65,11 +65,7 @@ pub fn render_text(out: &mut impl Write, a: &Assessment) -> io::Result<()> {
         s::check_study(c.level, &c.major_code, &c.site_code)
     )?;
     writeln!(out, "{}", s::check_scan(strings::scan_kind(a.scan.kind)))?;
-    let until = a
-        .window
-        .until
-        .map(|t| s::until(&t.format("%m-%d %H:%M").to_string()))
-        .unwrap_or_default();
+    let until = super::until(&a.window, "%m-%d %H:%M");
     let status = strings::window_status(a.window.status);
     writeln!(out, "{}", s::check_window(status, &until))?;
     writeln!(

@@ -123,19 +123,25 @@ pub fn os_actor() -> String {
     format!("os:{user}")
 }
 
+/// `（至 11-20 12:00）`: when a window's state changes next, in `format`; empty when it stays.
+fn until(window: &crate::domain::schedule::WindowState, format: &str) -> String {
+    window
+        .until
+        .map(|t| strings::report::until(&t.format(format).to_string()))
+        .unwrap_or_default()
+}
+
 /// A demo office in a temporary folder, for the commands' unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use chrono::{DateTime, TimeZone, Utc};
+    use chrono::{DateTime, Duration, NaiveDate, Utc};
 
     use super::Setup;
 
     /// 2026-11-20 10:30 in the office (inside the demo window of that day).
     pub fn now() -> DateTime<Utc> {
-        crate::domain::office_time::OFFICE_TZ
-            .with_ymd_and_hms(2026, 11, 20, 10, 30, 0)
-            .unwrap()
-            .with_timezone(&Utc)
+        let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        crate::domain::office_time::midnight(day) + Duration::minutes(10 * 60 + 30)
     }
 
     /// A setup with nothing in it yet: no configuration, no database.

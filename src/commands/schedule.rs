@@ -59,11 +59,7 @@ pub fn render_status(sites: &[SiteStatus]) -> String {
     sites
         .iter()
         .map(|site| {
-            let until = site
-                .window
-                .until
-                .map(|t| s::until(&t.format("%Y-%m-%d %H:%M").to_string()))
-                .unwrap_or_default();
+            let until = super::until(&site.window, "%Y-%m-%d %H:%M");
             let status = strings::window_status(site.window.status);
             format!(
                 "{}\n",

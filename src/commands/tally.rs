@@ -181,18 +181,18 @@ pub fn to_csv(t: &Tally, scope: &Scope) -> Result<Vec<u8>, csv::Error> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use chrono::{DateTime, Duration, Utc};
 
     use super::*;
     use crate::commands::testing;
     use crate::domain::intake::{Decision, Intake};
     use crate::store::Actor;
 
-    fn at(h: u32, m: u32) -> DateTime<Utc> {
-        office_time::OFFICE_TZ
-            .with_ymd_and_hms(2026, 11, 20, h, m, 0)
-            .unwrap()
-            .with_timezone(&Utc)
+    /// Office time `h:m` on the day of `testing::now()`.
+    fn at(h: i64, m: i64) -> DateTime<Utc> {
+        office_time::midnight(office_time::local_date(testing::now()))
+            + Duration::hours(h)
+            + Duration::minutes(m)
     }
 
     /// Opens the file of `exam_no` at `counter` and, with `reasons`, gives it back (empty:
