@@ -587,7 +587,7 @@ mod tests {
                 .collect();
         assert_eq!(
             steps,
-            [(true, false), (true, true), (false, false), (true, false)]
+            [(true, false), (false, true), (true, true), (false, false)]
         );
         let copy = start.next(ItemKind::Copy, TickMove::Cycle);
         assert!(

@@ -301,3 +301,44 @@ fn spawn_tick(events: mpsc::Sender<AppEvent>) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A worker whose end of the channel is gone (it died) is noticed on the next job sent to it.
+    #[test]
+    fn a_failed_send_reports_the_dead_worker() {
+        let (jobs, dead_jobs) = mpsc::channel();
+        let (prints, dead_prints) = mpsc::channel();
+        drop((dead_jobs, dead_prints));
+        let (events, reports) = mpsc::channel();
+        let dispatch = Dispatch {
+            jobs,
+            events,
+            sync: None,
+            prints: Some(prints),
+        };
+        let now = Utc::now();
+        dispatch.send(Effect::Db(DbJob::LoadToday), now);
+        let print = Effect::Print {
+            request: PrintRequest::Receipt {
+                intake_id: "i-1".into(),
+            },
+            clerk_id: "c01".into(),
+        };
+        dispatch.send(print, now);
+        dispatch.send(Effect::Ui(UiEffect::Quit), now);
+        let died: Vec<Worker> = reports
+            .try_iter()
+            .map(|event| match event {
+                AppEvent::WorkerDied {
+                    worker,
+                    panic: None,
+                } => worker,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(died, [Worker::Database, Worker::Printer]);
+    }
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::domain::assess::Assessment;
 use crate::domain::candidate::Candidate;
-use crate::domain::intake::{Intake, IntakeEvent};
+use crate::domain::intake::{Intake, IntakeEvent, Tick};
 use crate::domain::schedule::Schedule;
 use crate::domain::supervision::{OVERRIDABLE, Override};
 use crate::domain::tally::Tally;
@@ -73,6 +73,18 @@ pub struct OpenFile {
 impl OpenFile {
     pub fn intake(&self) -> &Intake {
         &self.loaded.intake
+    }
+
+    /// The checklist item under the cursor, with its tick so far.
+    pub fn item_under_cursor(&self) -> Option<(crate::domain::rules::ChecklistItem, Tick)> {
+        let item = self.loaded.assessment.checklist.get(self.cursor)?.clone();
+        let tick = self
+            .intake()
+            .ticks
+            .get(&item.id)
+            .cloned()
+            .unwrap_or_default();
+        Some((item, tick))
     }
 
     /// The candidate's blockers a supervisor may lift, approved or not.

@@ -207,22 +207,15 @@ fn tick_current(app: &mut App, how: TickMove) -> Vec<Effect> {
     let Some(file) = &mut app.file else {
         return Vec::new();
     };
-    let checklist = file.loaded.assessment.checklist.clone();
-    let Some(item) = checklist.get(file.cursor) else {
+    let Some((item, current)) = file.item_under_cursor() else {
         return Vec::new();
     };
-    let current = file
-        .loaded
-        .intake
-        .ticks
-        .get(&item.id)
-        .cloned()
-        .unwrap_or_default();
+    let checklist = &file.loaded.assessment.checklist;
     let tick = current.next(item.kind, how);
     let result = if tick == Tick::default() {
         file.loaded.intake.untick(&item.id)
     } else {
-        file.loaded.intake.tick(&checklist, &item.id, tick)
+        file.loaded.intake.tick(checklist, &item.id, tick)
     };
     match result {
         Ok(event) => {
@@ -243,9 +236,7 @@ fn tick_current(app: &mut App, how: TickMove) -> Vec<Effect> {
 }
 
 fn current_note(app: &App) -> Option<String> {
-    let file = app.file.as_ref()?;
-    let item = file.loaded.assessment.checklist.get(file.cursor)?;
-    file.intake().ticks.get(&item.id)?.note.clone()
+    app.file.as_ref()?.item_under_cursor()?.1.note
 }
 
 /// Asks the domain whether the file may be accepted now; the confirmation box when it may.

@@ -169,19 +169,12 @@ fn save_note(app: &mut App, text: String) -> Vec<Effect> {
     let Some(file) = &mut app.file else {
         return Vec::new();
     };
-    let checklist = file.loaded.assessment.checklist.clone();
-    let Some(item) = checklist.get(file.cursor) else {
+    let Some((item, mut tick)) = file.item_under_cursor() else {
         return Vec::new();
     };
-    let mut tick = file
-        .loaded
-        .intake
-        .ticks
-        .get(&item.id)
-        .cloned()
-        .unwrap_or_default();
+    let checklist = &file.loaded.assessment.checklist;
     tick.note = Some(text.trim().to_owned()).filter(|n| !n.is_empty());
-    let moved = file.loaded.intake.tick(&checklist, &item.id, tick);
+    let moved = file.loaded.intake.tick(checklist, &item.id, tick);
     save_move(app, moved, SaveOutcome::Quiet)
 }
 
