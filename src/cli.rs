@@ -9,16 +9,13 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
 use grad_intake::commands::{self, Setup};
-use grad_intake::config::{self, Config};
-use grad_intake::counter::Counter;
+use grad_intake::config::Config;
 use grad_intake::demo;
 use grad_intake::pin_prompt;
 use grad_intake::roster_file::Format;
-use grad_intake::scanner::{ReaderConfig, Terminator};
+use grad_intake::scanner::Terminator;
 use grad_intake::strings;
-use grad_intake::strings::ui::Lang;
-use grad_intake::sync::SyncSettings;
-use grad_intake::tui::{self, Clock, UiConfig};
+use grad_intake::tui::{self, Clock};
 
 #[derive(Parser)]
 #[command(
@@ -305,24 +302,6 @@ fn demo_command(setup: &Setup, candidates: usize, seed: u64) -> Result<i32> {
     Ok(0)
 }
 
-/// The serial reader: `--scanner PORT` over the configuration's `[scanner]` table (whose baud
-/// rate and terminator still apply); none when neither names one.
-fn reader_config(config: &Config, port: Option<&str>) -> Option<ReaderConfig> {
-    let mut table = config.scanner.clone();
-    if let Some(port) = port {
-        let base = table.unwrap_or(config::ScannerConfig {
-            port: String::new(),
-            baud: None,
-            terminator: None,
-        });
-        table = Some(config::ScannerConfig {
-            port: port.to_owned(),
-            ..base
-        });
-    }
-    table.as_ref().map(ReaderConfig::from_config)
-}
-
 /// Without a subcommand: the counter screen. With no configuration it first sets up the demo
 /// office, so a new user sees a working counter at once.
 fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>) -> Result<i32> {
@@ -330,55 +309,12 @@ fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>)
         demo_command(setup, demo::DEFAULT_CANDIDATES, 1)?;
     }
     let config = Config::load(&setup.config_path)?;
-    let counter = Counter::open(&config, &setup.db)?;
-    if counter.site_code.as_deref() == Some(demo::DEMO_SITE) {
-        // The demo window follows the clock, so the demo counter is open whenever it is started.
-        demo::refresh_window(&counter.store, setup.now)?;
-    }
-    let counter = Counter::open(&config, &setup.db)?;
-    let site_code = counter.site_code.clone().unwrap_or_default();
-    let site_name = counter
-        .schedule
-        .site(&site_code)
-        .map(|s| s.name.clone())
-        .unwrap_or_default();
-    let lang = lang
-        .or(config.lang.as_deref())
-        .and_then(Lang::parse)
-        .unwrap_or_default();
-    let cfg = UiConfig {
-        site_code,
-        site_name,
-        counter_id: counter.counter_id.clone(),
+    let options = tui::ScreenOptions {
         lang,
-        bell: config.bell.unwrap_or(true),
-        idle_lock: chrono::Duration::minutes(i64::from(config.idle_lock_minutes.unwrap_or(10))),
-        override_ttl: config.override_ttl(),
-        portal: config.portal_url.is_some(),
-        printer: config.printer.is_some(),
+        scanner_port,
+        clock: setup.fixed_now.map_or(Clock::System, Clock::Fixed),
     };
-    let clock = setup.fixed_now.map_or(Clock::System, Clock::Fixed);
-    // A portal that is set up wrongly stops sync, never the counter: it works offline and the
-    // status bar says what is wrong.
-    let sync = config.portal_url.as_ref().map(|_| {
-        SyncSettings::from_config(&config)
-            .map(|s| (s, setup.db.clone()))
-            .map_err(|e| e.to_string())
-    });
-    let printer = match &config.printer {
-        Some(uri) => Some(tui::PrintEdge {
-            uri: uri.clone(),
-            fonts: grad_intake::print::configured_fonts(config.print_fallback_font.as_deref())?,
-            counter: Counter::open(&config, &setup.db)?,
-        }),
-        None => None,
-    };
-    let edges = tui::Edges {
-        scanner: reader_config(&config, scanner_port),
-        sync,
-        printer,
-    };
-    tui::run(counter, cfg, clock, edges)?;
+    tui::run_counter(&config, &setup.db, &options)?;
     Ok(0)
 }
 

@@ -478,6 +478,18 @@ pub mod ui {
     pub const PRINTING_RECEIPT: Tr = tr("正在打印回执…", "Printing the receipt…");
     pub const PRINTER_READY: Tr = tr("就绪", "ready");
     pub const PRINTER_ERROR: Tr = tr("出错", "error");
+    /// A worker thread stopped on an internal error: `WORKER_DIED`, the worker's name, then
+    /// what to do.
+    pub const WORKER_DIED: Tr = tr("程序内部出错，已停止工作：", "Internal error, stopped: ");
+    pub const WORKER_DATABASE: Tr = tr("数据库读写", "database worker");
+    pub const WORKER_PRINTER: Tr = tr("打印", "printing");
+    pub const WORKER_PORTAL: Tr = tr("考试院数据查询", "portal queries");
+    pub const WORKER_INPUT: Tr = tr("键盘输入", "keyboard input");
+    pub const WORKER_TICK: Tr = tr("计时（自动锁屏）", "timer (idle lock)");
+    pub const WORKER_DIED_WHAT_TO_DO: Tr = tr(
+        "。尚未显示“已保存”的操作可能没有保存：请按 Ctrl+C 退出，重新启动本程序后再扫码核对当前考生",
+        ". Actions not shown as saved may be lost: quit with Ctrl+C, start the program again and rescan the current candidate",
+    );
     pub const PRINT_BUSY: Tr = tr(
         "上一份还在打印，请等它完成后再打印",
         "Still printing the last job; wait for it to finish",
