@@ -1,5 +1,7 @@
 //! Thin binary: arguments → configuration → logging → command. Everything else is the library.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod cli;
 
 use clap::Parser;

@@ -97,6 +97,10 @@ impl<R> Iterator for Ordered<'_, R> {
                 // The worker is gone without its chunk: it panicked; pass its panic on.
                 Err(_) => match handle.take().map(|h| h.join()) {
                     Some(Err(panic)) => std::panic::resume_unwind(panic),
+                    // A worker's channel closes only when its thread ends, and it ends after
+                    // its last chunk or by a panic: reaching this is a bug in `stream`, and the
+                    // caller's iteration must not silently come up short.
+                    #[allow(clippy::panic)]
                     _ => panic!("a parallel worker stopped before chunk {}", self.next),
                 },
             }

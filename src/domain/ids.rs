@@ -91,7 +91,10 @@ impl Gender {
 /// An 18-character resident ID (GB 11643-1999), validated: 6-digit address code, a real birth
 /// date, a 3-digit sequence (odd = male) and the ISO 7064 MOD 11-2 check character.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ResidentId(String);
+pub struct ResidentId {
+    text: String,
+    birth_date: NaiveDate,
+}
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: [u8; 11] = *b"10X98765432";
@@ -117,23 +120,26 @@ impl ResidentId {
         if !(last.is_ascii_digit() || last == b'X') {
             return Err(IdError::IdFormat);
         }
-        birth_date_of(&text[6..14]).ok_or(IdError::IdBirthDate)?;
+        let birth_date = birth_date_of(&text[6..14]).ok_or(IdError::IdBirthDate)?;
         if char::from(last) != check_char(&bytes[..17]) {
             return Err(IdError::IdChecksum);
         }
-        Ok(Self(text.to_ascii_uppercase()))
+        Ok(Self {
+            text: text.to_ascii_uppercase(),
+            birth_date,
+        })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     pub fn birth_date(&self) -> NaiveDate {
-        birth_date_of(&self.0[6..14]).expect("validated in parse")
+        self.birth_date
     }
 
     pub fn gender(&self) -> Gender {
-        let seq_last = self.0.as_bytes()[16] - b'0';
+        let seq_last = self.text.as_bytes()[16] - b'0';
         if seq_last % 2 == 1 {
             Gender::Male
         } else {
@@ -142,7 +148,7 @@ impl ResidentId {
     }
 
     pub fn masked(&self) -> String {
-        mask(&self.0)
+        mask(&self.text)
     }
 }
 
