@@ -724,7 +724,7 @@ fn portal_serve(db: &Path, listen: &str, workers: usize) -> Result<i32> {
         db.display()
     );
     std::io::stdout().flush()?;
-    server.wait();
+    server.wait()?;
     Ok(0)
 }
 
