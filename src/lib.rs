@@ -1,6 +1,7 @@
 //! grad-intake: the counter application for graduation intake at self-study exam offices.
 //! The library holds everything; `src/main.rs` is a thin command-line front end.
 
+pub mod commands;
 pub mod config;
 pub mod counter;
 pub mod demo;
@@ -9,6 +10,7 @@ pub mod logging;
 pub mod migrations;
 pub mod owner_only;
 pub mod parallel;
+pub mod pin_prompt;
 pub mod portal;
 pub mod print;
 pub mod roster_file;

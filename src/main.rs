@@ -9,7 +9,7 @@ fn main() {
     match cli::run(args) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("错误：{e:#}");
+            eprintln!("{}{e:#}", grad_intake::strings::report::ERROR_PREFIX);
             std::process::exit(1);
         }
     }

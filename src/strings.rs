@@ -478,6 +478,18 @@ pub mod ui {
     pub const PRINTING_RECEIPT: Tr = tr("正在打印回执…", "Printing the receipt…");
     pub const PRINTER_READY: Tr = tr("就绪", "ready");
     pub const PRINTER_ERROR: Tr = tr("出错", "error");
+    /// A worker thread stopped on an internal error: `WORKER_DIED`, the worker's name, then
+    /// what to do.
+    pub const WORKER_DIED: Tr = tr("程序内部出错，已停止工作：", "Internal error, stopped: ");
+    pub const WORKER_DATABASE: Tr = tr("数据库读写", "database worker");
+    pub const WORKER_PRINTER: Tr = tr("打印", "printing");
+    pub const WORKER_PORTAL: Tr = tr("考试院数据查询", "portal queries");
+    pub const WORKER_INPUT: Tr = tr("键盘输入", "keyboard input");
+    pub const WORKER_TICK: Tr = tr("计时（自动锁屏）", "timer (idle lock)");
+    pub const WORKER_DIED_WHAT_TO_DO: Tr = tr(
+        "。尚未显示“已保存”的操作可能没有保存：请按 Ctrl+C 退出，重新启动本程序后再扫码核对当前考生",
+        ". Actions not shown as saved may be lost: quit with Ctrl+C, start the program again and rescan the current candidate",
+    );
     pub const PRINT_BUSY: Tr = tr(
         "上一份还在打印，请等它完成后再打印",
         "Still printing the last job; wait for it to finish",
@@ -691,13 +703,15 @@ pub fn print_write_failed(path: &str, detail: &str) -> String {
     format!("无法写入PDF文件 {path}（{detail}）。若文件已存在，请换一个文件名")
 }
 pub fn print_job_not_completed(job_id: i32, outcome: &str) -> String {
-    format!("打印作业 {job_id} 没有完成（{outcome}），请检查打印机（缺纸、卡纸、离线）后重新打印")
+    format!("打印作业 {job_id} 没有完成：{outcome}")
 }
 pub fn print_written(path: &str, forms: usize, pages: usize) -> String {
     format!("已写入 {path}：{forms} 份，共 {pages} 页（A4）")
 }
+/// `pages` is one copy's page count; the printer printed it `copies` times.
 pub fn print_done(job_id: i32, forms: usize, pages: usize, copies: u32) -> String {
-    format!("已打印：作业 {job_id} 完成，{forms} 份表格，共 {pages} 页，每份 {copies} 份")
+    let total = pages.saturating_mul(copies as usize);
+    format!("已打印：作业 {job_id} 完成，{forms} 名考生各 {copies} 份，共 {total} 页")
 }
 
 // ---- printing: IPP (the printer and the job) ----------------------------------------------------
@@ -759,6 +773,12 @@ pub fn print_ipp_timeout(uri: &str, job_id: i32, state: &str) -> String {
          打印机恢复后会继续打印：请查看打印机是否缺纸、卡纸或暂停，不要重复打印"
     )
 }
+pub fn print_ipp_not_answering(uri: &str, job_id: i32, seconds: u64) -> String {
+    format!(
+        "打印机 {uri} 已有 {seconds} 秒没有应答（任务 {job_id} 在它那里）：请查看打印机是否开机、联网。\
+         先看纸是否已经打出，确认没有打出再重新打印"
+    )
+}
 pub fn print_ipp_job_lost(uri: &str, job_id: i32) -> String {
     format!(
         "打印机 {uri} 已不再报告任务 {job_id} 的状态（有的打印机不保留已结束的任务）：\
@@ -789,3 +809,254 @@ pub const PRINT_IPP_STATE_PROCESSING: &str = "正在打印";
 pub const PRINT_IPP_STATE_STOPPED: &str = "打印机已停止";
 pub const PRINT_IPP_STATE_UNKNOWN: &str = "未知";
 pub const PRINT_IPP_PRINTER_SAYS: &str = "打印机：";
+
+// ---- command reports -----------------------------------------------------------------------
+/// What the subcommands print (`src/commands/`): each function gives one line (without the line
+/// end) so that a report reads as a list of these.
+pub mod report {
+    use std::fmt::Display;
+
+    pub const ERROR_PREFIX: &str = "错误：";
+
+    // check
+    pub fn check_candidate(name: &str, exam_no: &str, id_masked: &str) -> String {
+        format!("考生：{name}  准考证号：{exam_no}  证件号：{id_masked}")
+    }
+    pub fn check_study(level: &str, major_code: &str, site_code: &str) -> String {
+        format!("层次：{level}  专业代码：{major_code}  办理地点：{site_code}")
+    }
+    pub fn check_scan(kind: &str) -> String {
+        format!("扫码：{kind}")
+    }
+    /// `（至 11-20 12:00）`: when the window's state changes next.
+    pub fn until(at: &str) -> String {
+        format!("（至 {at}）")
+    }
+    pub fn check_window(status: &str, until: &str) -> String {
+        format!("受理时间：{status}{until}")
+    }
+    pub fn check_state(state: &str) -> String {
+        format!("办理状态：{state}")
+    }
+    pub const CHECK_CHECKLIST: &str = "材料清单：";
+    pub fn check_item(title: &str, copies: impl Display, kind: &str) -> String {
+        format!("  □ {title} ×{copies}  {kind}")
+    }
+    pub fn check_item_note(note: &str) -> String {
+        format!("      {note}")
+    }
+    pub const CHECK_BLOCKERS: &str = "不能受理：";
+    pub fn check_blocker(message: &str) -> String {
+        format!("  ✗ {message}")
+    }
+
+    // roster
+    pub fn roster_imported(added: usize, updated: usize, unchanged: usize) -> String {
+        let total = added + updated + unchanged;
+        format!("导入完成：新增 {added}，更新 {updated}，未变 {unchanged}（共 {total} 条）")
+    }
+    pub fn roster_person(exam_no: &str, name: &str, gender: &str, id_masked: &str) -> String {
+        format!("{exam_no}  {name}  {gender}  证件号 {id_masked}")
+    }
+    pub fn roster_study(level: &str, major: &str, major_code: &str, school: &str) -> String {
+        format!("{level} {major}（{major_code}）  主考学校：{school}")
+    }
+    pub fn roster_status(batch: &str, site: &str, photo: &str, passed: bool) -> String {
+        let prediction = if passed { "通过" } else { "未通过" };
+        format!("批次 {batch}  办理地点 {site}  照片 {photo}  毕业预测{prediction}")
+    }
+    pub fn roster_course(code: &str, name: &str, score: &str, date: &str) -> String {
+        format!("  {code} {name} {score} {date}")
+    }
+
+    // schedule
+    pub fn schedule_site(code: &str, name: &str, status: &str, until: &str) -> String {
+        format!("{code} {name}：{status}{until}")
+    }
+
+    // demo
+    pub fn demo_written(db: &str) -> String {
+        format!("演示数据（合成，非真实考生）已写入 {db}")
+    }
+    pub fn demo_candidates(
+        added: impl Display,
+        updated: impl Display,
+        unchanged: impl Display,
+    ) -> String {
+        format!("  考生：新增 {added}，更新 {updated}，未变 {unchanged}")
+    }
+    pub fn demo_config_written(path: &str) -> String {
+        format!("  已写入配置：{path}")
+    }
+    pub fn demo_config_kept(path: &str) -> String {
+        format!("  配置已存在，未改动：{path}")
+    }
+    pub const DEMO_CLERKS: &str = "  演示柜员（工号 / PIN）：";
+    pub fn demo_clerk(id: &str, pin: &str, name: &str, role: &str) -> String {
+        format!("    {id} / {pin}  {name}（{role}）")
+    }
+    pub const DEMO_TRY: &str = "  试一试：";
+    pub fn demo_try(qr: &str, case: &str) -> String {
+        format!("    grad-intake check '{qr}'    # {case}")
+    }
+
+    // sync
+    pub fn sync_done(r: &crate::sync::RoundReport) -> String {
+        format!(
+            "{}上传事件 {} 条（其中考试院已有 {} 条，拒收 {} 条），名单更新 {} 人，照片 {} 张；尚待上传 {} 条",
+            super::SYNC_DONE,
+            r.stored + r.duplicates + r.rejected,
+            r.duplicates,
+            r.rejected,
+            r.roster_received,
+            r.photos_received,
+            r.pending
+        )
+    }
+    /// `[#####-----] 上传 1500/10000  名单 +2000  照片 12`
+    pub fn sync_progress(
+        bar: &str,
+        pushed: impl Display,
+        to_push: impl Display,
+        roster: impl Display,
+        photos: impl Display,
+    ) -> String {
+        format!("[{bar}] 上传 {pushed}/{to_push}  名单 +{roster}  照片 {photos}")
+    }
+    pub fn sync_rejected(
+        seq: impl Display,
+        kind: &str,
+        exam_no: &str,
+        at: &str,
+        error: &str,
+    ) -> String {
+        format!("  #{seq} {kind} {exam_no} {at}：{error}")
+    }
+    pub const SYNC_NEVER: &str = "—";
+    pub fn sync_status(
+        label: &str,
+        pending: impl Display,
+        rejected: impl Display,
+        last: &str,
+        error: &str,
+    ) -> String {
+        format!("{label}  待上传 {pending} 条  拒收 {rejected} 条  上次成功 {last}  {error}")
+    }
+
+    // portal
+    pub fn portal_started(addr: &str, db: &str) -> String {
+        format!(
+            "{}http://{addr}（{db}，Ctrl-C 停止）",
+            super::PORTAL_STARTED
+        )
+    }
+    pub fn portal_imported(
+        added: impl Display,
+        updated: impl Display,
+        unchanged: impl Display,
+        total: impl Display,
+        photos: impl Display,
+    ) -> String {
+        format!(
+            "导入完成：新增 {added}，更新 {updated}，未变 {unchanged}（共 {total} 条），照片 {photos} 张"
+        )
+    }
+
+    // clerks
+    pub const ROLE_CLERK: &str = "柜员";
+    pub const ROLE_SUPERVISOR: &str = "主管";
+    pub fn clerk_added(id: &str, name: &str, role: &str) -> String {
+        format!("{}{id} {name}（{role}）", super::CLERK_ADDED)
+    }
+    pub const CLERK_DISABLED: &str = "已停用";
+    pub const CLERK_IN_USE: &str = "在用";
+    pub fn clerk_locked_until(hm: &str) -> String {
+        format!("锁定至 {hm}")
+    }
+    pub fn clerk_failed_logins(n: impl Display) -> String {
+        format!("PIN已输错 {n} 次")
+    }
+    pub const CLERK_STATE_SEPARATOR: &str = "，";
+    pub fn clerk_line(id: &str, name: &str, role: &str, state: &str) -> String {
+        format!("{id}  {name}  {role}  {state}")
+    }
+
+    // audit
+    pub fn audit_entry(
+        seq: impl Display,
+        at: &str,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> String {
+        format!("#{seq}  {at}  {actor}  {action}  {detail}")
+    }
+
+    // tally
+    pub const TALLY_OUTCOMES: [&str; 5] = ["已受理", "已退回补正", "办理中", "已作废", "合计"];
+    pub fn tally_outcomes(
+        accepted: impl Display,
+        returned: impl Display,
+        in_progress: impl Display,
+        voided: impl Display,
+        total: impl Display,
+    ) -> String {
+        let [a, r, p, v, t] = TALLY_OUTCOMES;
+        format!("{a} {accepted}  {r} {returned}  {p} {in_progress}  {v} {voided}  {t} {total}")
+    }
+    pub const TALLY_SCOPE: &str = "本柜台数据";
+    /// The clerk of a decided file whose decision names nobody (not written by this program).
+    pub const TALLY_UNKNOWN_CLERK: &str = "（未知）";
+    pub fn tally_scope_counter(counter: &str) -> String {
+        format!("柜台 {counter}")
+    }
+    pub fn tally_scope_site(site: &str) -> String {
+        format!("办理点 {site}")
+    }
+    /// 本柜台数据（柜台 demo-01，办理点 9901）
+    pub fn tally_scope(parts: &[String]) -> String {
+        format!("{TALLY_SCOPE}（{}）", parts.join("，"))
+    }
+    pub fn tally_title(date: &str, scope: &str) -> String {
+        format!("{date} 受理统计 · {scope}")
+    }
+    pub const TALLY_OFFICE_NOTE: &str = "（全办理点各柜台的合计数据由考试院同步提供）";
+    pub fn tally_total(outcomes: &str) -> String {
+        format!("合计：{outcomes}")
+    }
+    pub const TALLY_BY_HOUR: &str = "按时段：";
+    pub const TALLY_NONE: &str = "  （无）";
+    pub fn tally_row(item: &str, outcomes: &str) -> String {
+        format!("  {item}  {outcomes}")
+    }
+    pub const TALLY_BY_CLERK: &str = "按柜员（作出决定者；作废者为主管）：";
+    pub const TALLY_UNDECIDED: &str = "（办理中，尚未决定）";
+    pub fn tally_undecided(n: impl Display) -> String {
+        format!("  {TALLY_UNDECIDED}  {n}")
+    }
+    pub const TALLY_BY_COUNTER: &str = "按柜台：";
+    pub fn tally_reasons(top: impl Display) -> String {
+        format!("退回原因（前 {top} 项）：")
+    }
+    pub fn tally_reason(count: impl Display, reason: &str) -> String {
+        format!("  {count}  {reason}")
+    }
+    pub fn tally_roster(roster: impl Display, seen: impl Display, not_yet: impl Display) -> String {
+        format!("名单：本办理点考生 {roster} 人，已在本柜台办理 {seen} 人，尚未前来 {not_yet} 人")
+    }
+    // The CSV's first two columns: section, item.
+    pub const TALLY_CSV_SECTION: &str = "分类";
+    pub const TALLY_CSV_ITEM: &str = "项目";
+    pub const TALLY_CSV_DATE: &str = "日期";
+    pub const TALLY_CSV_SCOPE: &str = "范围";
+    pub const TALLY_CSV_TOTAL: &str = "合计";
+    pub const TALLY_CSV_ALL: &str = "全部";
+    pub const TALLY_CSV_HOUR: &str = "时段";
+    pub const TALLY_CSV_CLERK: &str = "柜员";
+    pub const TALLY_CSV_COUNTER: &str = "柜台";
+    pub const TALLY_CSV_REASON: &str = "退回原因";
+    pub const TALLY_CSV_ROSTER: &str = "名单";
+    pub const TALLY_CSV_ROSTER_ALL: &str = "本办理点考生";
+    pub const TALLY_CSV_ROSTER_SEEN: &str = "已在本柜台办理";
+    pub const TALLY_CSV_ROSTER_NOT_YET: &str = "尚未前来";
+}

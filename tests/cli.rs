@@ -349,3 +349,38 @@ fn schedule_import_adds_a_batch_and_refuses_a_bad_file() {
         .code(1)
         .stderr(predicates::str::contains("7777"));
 }
+
+/// The demo made at any hour gives a counter that opens: a window valid for the schedule
+/// validator and open at the minute it is made (every 10 minutes of a day are checked against
+/// the schedule itself in `demo`'s unit tests; here the real binary at the day's edges).
+#[test]
+fn the_demo_made_at_any_hour_is_open() {
+    for now in [
+        "2026-12-02T00:00:00+08:00",
+        "2026-12-02T05:50:00+08:00",
+        "2026-12-02T13:10:00+08:00",
+        "2026-12-02T22:41:00+08:00",
+        "2026-12-02T23:59:30+08:00",
+    ] {
+        let office = Office::empty();
+        let run = |args: &[&str]| {
+            office
+                .cmd()
+                .env("GRAD_INTAKE_NOW", now)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        assert!(
+            run(&["demo", "--candidates", "30"]).status.success(),
+            "demo at {now}"
+        );
+        let status = run(&["schedule", "status"]);
+        let text = String::from_utf8_lossy(&status.stdout);
+        assert!(
+            status.status.success() && text.contains("受理中"),
+            "at {now}: {text}{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    }
+}

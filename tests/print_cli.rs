@@ -71,7 +71,7 @@ fn a_form_prints_duplex_on_a4_in_the_rules_copies_and_is_logged() {
 
     let (code, out, err) = office.run(&["print", "form", &exam_no, "--printer", &uri], "");
     assert_eq!(code, 0, "{out}{err}\n{}", cups.logs());
-    assert!(out.contains("完成") && out.contains("每份 2 份"), "{out}");
+    assert!(out.contains("完成") && out.contains("各 2 份"), "{out}");
     let job_id: i32 = out
         .split_whitespace()
         .find_map(|w| w.parse().ok())
@@ -118,7 +118,7 @@ fn a_printer_without_duplex_or_out_of_reach_changes_nothing() {
     let (code, _, err) = office.run(&["print", "form", &exam_no, "--printer", &simplex], "");
     assert_ne!(code, 0);
     assert!(err.contains("双面"), "{err}");
-    assert!(!cups.output("simplex").exists(), "nothing was sent");
+    assert!(cups.printed("simplex").is_empty(), "nothing was sent");
 
     let away = format!("ipp://127.0.0.1:{}/printers/duplex", free_port());
     let (code, _, err) = office.run(&["print", "receipt", &intake_id, "--printer", &away], "");

@@ -212,7 +212,7 @@ fn a_printer_without_duplex_is_refused_before_anything_is_sent() {
     );
     assert_eq!(seen, vec![JobProgress::Checking]);
     assert_eq!(all_jobs(&uri), Vec::<i32>::new(), "no job was created");
-    assert!(!cups.output("simplex").exists());
+    assert!(cups.printed("simplex").is_empty());
 
     // A one-sided job (a receipt) is fine on the same printer.
     let job = ipp::submit(&request(&uri, &pdf, 1, false), &mut |_| {})
@@ -475,4 +475,111 @@ fn a_garbled_or_refusing_answer_is_reported_not_a_crash() {
         assert!(!err.to_string().is_empty());
         server.join().expect("fake printer");
     }
+}
+
+// ---- CUPS's IPP Everywhere printer (ippeveprinter) ----------------------------------------------
+
+use common::ippeve::{IppEve, Work};
+
+#[test]
+fn ippeveprinter_prints_a_duplex_a4_job_to_completion() {
+    let printer = IppEve::start(true, Work::Instant);
+    let uri = printer.uri();
+    let pdf = tiny_pdf(2);
+    let job = ipp::submit(&request(&uri, &pdf, 2, true), &mut |_| {}).expect("printed");
+    assert_eq!(job.outcome, JobOutcome::Completed);
+    let attrs = ipp::job_attributes(&uri, job.job_id).expect("the printer knows the job");
+    assert_eq!(
+        attrs.get("sides").map(String::as_str),
+        Some("two-sided-long-edge")
+    );
+    assert_eq!(
+        attrs.get("copies").map(String::as_str),
+        Some("2"),
+        "{attrs:?}"
+    );
+    let received = printer.documents();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_eq!(std::fs::read(&received[0]).unwrap(), pdf);
+}
+
+#[test]
+fn ippeveprinter_without_duplex_is_refused_before_sending() {
+    let printer = IppEve::start(false, Work::Instant);
+    let err = ipp::submit(&request(&printer.uri(), &tiny_pdf(2), 1, true), &mut |_| {})
+        .expect_err("one-sided only");
+    assert!(matches!(err, IppError::NoDuplex { .. }), "{err:?}");
+    assert!(printer.documents().is_empty());
+}
+
+/// The printer dies while it has the job: the clerk is told it stopped answering (and to look
+/// at the paper before printing again) within 15 s, not after the job's two minutes.
+#[test]
+fn a_printer_killed_mid_job_is_reported_as_not_answering() {
+    let mut printer = IppEve::start(true, Work::Seconds(60));
+    let uri = printer.uri();
+    let (accepted_tx, accepted_rx) = mpsc::channel();
+    let submit = std::thread::spawn(move || {
+        let pdf = tiny_pdf(2);
+        ipp::submit(&request(&uri, &pdf, 1, true), &mut |p| {
+            if let JobProgress::Accepted { job_id } = p {
+                let _ = accepted_tx.send(job_id);
+            }
+        })
+    });
+    let job_id = accepted_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the printer accepted the job");
+    printer.kill();
+    let killed = Instant::now();
+    let err = submit.join().unwrap().expect_err("the printer is gone");
+    let IppError::NotAnswering {
+        job_id: reported, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*reported, job_id);
+    assert!(
+        killed.elapsed() < ipp::JOB_TIMEOUT / 2,
+        "reported after {:?}",
+        killed.elapsed()
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("没有应答") && text.contains("确认没有打出"),
+        "{text}"
+    );
+}
+
+/// A printer that takes one job at a time answers "busy" to a second one: that job waits and
+/// is sent again, and both are printed.
+#[test]
+fn a_second_job_waits_while_a_one_job_printer_is_busy() {
+    let printer = IppEve::start(true, Work::Seconds(3));
+    let uri = printer.uri();
+    let (accepted_tx, accepted_rx) = mpsc::channel();
+    let first = {
+        let uri = uri.clone();
+        std::thread::spawn(move || {
+            let pdf = tiny_pdf(2);
+            ipp::submit(&request(&uri, &pdf, 1, true), &mut |p| {
+                if let JobProgress::Accepted { .. } = p {
+                    let _ = accepted_tx.send(());
+                }
+            })
+        })
+    };
+    accepted_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the first job accepted");
+    let mut seen = Vec::new();
+    let second = ipp::submit(&request(&uri, &tiny_pdf(2), 1, true), &mut |p| seen.push(p))
+        .expect("the second job is printed after the first");
+    assert_eq!(second.outcome, JobOutcome::Completed);
+    assert!(seen.contains(&JobProgress::Busy), "{seen:?}");
+    let first = first.join().unwrap().expect("the first job is printed");
+    assert_eq!(first.outcome, JobOutcome::Completed);
+    assert_ne!(first.job_id, second.job_id);
+    assert_eq!(printer.documents().len(), 2);
 }

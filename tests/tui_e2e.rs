@@ -208,7 +208,7 @@ fn the_counter_prints_the_receipt_and_the_form_on_a_real_cups() {
     screen.keys(&["F12"]);
     screen.wait_for("已打印");
     screen.keys(&["F11"]);
-    screen.wait_for("每份 2 份");
+    screen.wait_for("各 2 份");
     let kinds = event_kinds(&office);
     assert_eq!(
         kinds[kinds.len() - 2..],

@@ -89,7 +89,7 @@ fn search() {
             name: c.name,
         })
         .collect();
-    tui::update(&mut app, AppEvent::Found(rows), now());
+    tui::update(&mut app, AppEvent::Found(Ok(rows)), now());
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 

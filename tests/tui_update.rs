@@ -8,7 +8,7 @@ use grad_intake::domain::intake::{Decision, IntakeEvent, IntakeState, Tick};
 use grad_intake::domain::supervision::Override;
 use grad_intake::store::Role;
 use grad_intake::tui::state::{Level, Overlay, SaveOutcome, Screen};
-use grad_intake::tui::{self, AppEvent, Effect};
+use grad_intake::tui::{self, AppEvent, DbJob, Effect, JobError, PortalJob, UiEffect};
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 fn update(app: &mut grad_intake::tui::App, event: AppEvent) -> Vec<Effect> {
@@ -20,7 +20,7 @@ fn scanned(index: usize) -> grad_intake::tui::App {
     let mut app = logged_in();
     let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(index, None))));
     assert!(
-        matches!(&effects[..], [Effect::Save { events, .. }] if matches!(events[..], [IntakeEvent::IntakeOpened { .. }])),
+        matches!(&effects[..], [Effect::Db(DbJob::Save { events, .. })] if matches!(events[..], [IntakeEvent::IntakeOpened { .. }])),
         "{effects:?}"
     );
     update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
@@ -31,7 +31,9 @@ fn saved_events(effects: &[Effect]) -> Vec<&'static str> {
     effects
         .iter()
         .flat_map(|e| match e {
-            Effect::Save { events, .. } => events.iter().map(IntakeEvent::kind).collect(),
+            Effect::Db(DbJob::Save { events, .. }) => {
+                events.iter().map(IntakeEvent::kind).collect()
+            }
             _ => Vec::new(),
         })
         .collect()
@@ -45,17 +47,20 @@ fn login_asks_the_worker_and_opens_the_counter() {
     let effects = type_line(&mut app, "1111");
     assert_eq!(
         effects,
-        [Effect::Login {
+        [Effect::Db(DbJob::Login {
             id: "c01".into(),
             pin: "1111".into()
-        }]
+        })]
     );
-    update(&mut app, AppEvent::LoggedIn(Err("工号或PIN不正确".into())));
+    update(
+        &mut app,
+        AppEvent::LoggedIn(Err(JobError::Login("工号或PIN不正确".into()))),
+    );
     let Screen::Login(form) = &app.screen else {
         panic!("still at login")
     };
     assert_eq!(form.error.as_deref(), Some("工号或PIN不正确"));
-    assert!(form.pin.is_empty(), "the PIN is not kept");
+    assert!(form.fields.pin.is_empty(), "the PIN is not kept");
     update(&mut app, AppEvent::LoggedIn(Ok(clerk("c01", Role::Clerk))));
     assert_eq!(app.screen, Screen::Counter);
 }
@@ -65,7 +70,7 @@ fn a_wedge_scan_is_one_lookup() {
     let mut app = logged_in();
     let qr = roster()[0].qr.clone().unwrap();
     let effects = type_line(&mut app, &qr);
-    assert_eq!(effects, [Effect::Lookup { payload: qr }]);
+    assert_eq!(effects, [Effect::Db(DbJob::Lookup { payload: qr })]);
     assert!(app.scan_line.is_empty());
 }
 
@@ -73,8 +78,11 @@ fn a_wedge_scan_is_one_lookup() {
 fn bad_scan_rings_and_changes_nothing() {
     let mut app = scanned(0);
     let before = app.file.as_ref().unwrap().intake().clone();
-    let effects = update(&mut app, AppEvent::Loaded(Err("二维码签名验证失败".into())));
-    assert_eq!(effects, [Effect::Bell]);
+    let effects = update(
+        &mut app,
+        AppEvent::Loaded(Err(JobError::Scan("二维码签名验证失败".into()))),
+    );
+    assert_eq!(effects, [Effect::Ui(UiEffect::Bell)]);
     assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
     assert_eq!(
         app.file.as_ref().unwrap().intake(),
@@ -112,7 +120,7 @@ fn accept_refused_until_every_item_is_ticked() {
     let mut app = scanned(3);
     let items = app.file.as_ref().unwrap().loaded.assessment.checklist.len();
     assert!(items >= 4);
-    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Bell]);
+    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Ui(UiEffect::Bell)]);
     assert!(app.message.as_ref().unwrap().text.contains("未核对"));
     for _ in 0..items {
         press(&mut app, KeyCode::Char(' '));
@@ -180,13 +188,16 @@ fn return_with_reasons_then_revisit_continues_the_file() {
     press(&mut app, KeyCode::F(3));
     assert!(matches!(app.overlay, Some(Overlay::Return { .. })));
     // Enter with nothing picked is refused.
-    assert_eq!(press(&mut app, KeyCode::Enter), [Effect::Bell]);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::Ui(UiEffect::Bell)]
+    );
     press(&mut app, KeyCode::Char(' '));
     for c in "缺少公章".chars() {
         press(&mut app, KeyCode::Char(c));
     }
     let effects = press(&mut app, KeyCode::Enter);
-    let Some(Effect::Save { intake, events, .. }) = effects.first() else {
+    let Some(Effect::Db(DbJob::Save { intake, events, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     let IntakeEvent::Returned { reasons, .. } = &events[0] else {
@@ -202,7 +213,7 @@ fn return_with_reasons_then_revisit_continues_the_file() {
         &mut app,
         AppEvent::Loaded(Ok(loaded(3, Some(returned.clone())))),
     );
-    let Some(Effect::Save { intake, events, .. }) = effects.first() else {
+    let Some(Effect::Db(DbJob::Save { intake, events, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
     assert!(matches!(
@@ -239,11 +250,18 @@ fn an_accepted_file_cannot_be_accepted_twice() {
         .unwrap();
     let mut app = logged_in();
     let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(0, Some(intake)))));
-    assert_eq!(effects, [Effect::Bell], "no save: nothing is reopened");
+    assert_eq!(
+        effects,
+        [Effect::Ui(UiEffect::Bell)],
+        "no save: nothing is reopened"
+    );
     let text = &app.message.as_ref().unwrap().text;
     assert!(text.contains("c02") && text.contains("09:00"), "{text}");
-    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Bell]);
-    assert_eq!(press(&mut app, KeyCode::Char(' ')), [Effect::Bell]);
+    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Ui(UiEffect::Bell)]);
+    assert_eq!(
+        press(&mut app, KeyCode::Char(' ')),
+        [Effect::Ui(UiEffect::Bell)]
+    );
     assert_eq!(app.overlay, None);
 }
 
@@ -258,10 +276,10 @@ fn another_sites_candidate_needs_a_supervisor() {
     type_line(&mut app, "s01");
     assert_eq!(
         type_line(&mut app, "9999"),
-        [Effect::Approve {
+        [Effect::Db(DbJob::Approve {
             id: "s01".into(),
             pin: "9999".into()
-        }]
+        })]
     );
     let effects = update(
         &mut app,
@@ -276,10 +294,10 @@ fn another_sites_candidate_needs_a_supervisor() {
     };
     assert_eq!(
         effects.first(),
-        Some(&Effect::RecordOverride {
+        Some(&Effect::Db(DbJob::RecordOverride {
             grant: expected.clone(),
             intake_id: "intake-17".into()
-        })
+        }))
     );
     assert_eq!(saved_events(&effects), ["intake_opened"]);
     let file = app.file.as_ref().unwrap();
@@ -313,7 +331,7 @@ fn supervisor_approves(app: &mut grad_intake::tui::App, at: DateTime<Utc>) -> Ve
     }
     assert!(matches!(
         &press_at(app, KeyCode::Enter, at)[..],
-        [Effect::Approve { .. }]
+        [Effect::Db(DbJob::Approve { .. })]
     ));
     let supervisor = AppEvent::Approved(Ok(clerk("s01", Role::Supervisor)));
     tui::update(app, supervisor, at)
@@ -331,7 +349,7 @@ fn a_clerk_cannot_approve() {
     type_line(&mut app, "c02");
     assert!(matches!(
         &type_line(&mut app, "2222")[..],
-        [Effect::Approve { .. }]
+        [Effect::Db(DbJob::Approve { .. })]
     ));
     // The PIN is right, but it is a clerk's: nothing is recorded, opened or lifted.
     let effects = update(&mut app, AppEvent::Approved(Ok(clerk("c02", Role::Clerk))));
@@ -344,7 +362,10 @@ fn a_clerk_cannot_approve() {
     assert_eq!(file.needs_approval(now()), ["wrong_site"]);
     assert_eq!(file.intake().state, IntakeState::New);
     // A wrong PIN neither.
-    update(&mut app, AppEvent::Approved(Err("工号或PIN不正确".into())));
+    update(
+        &mut app,
+        AppEvent::Approved(Err(JobError::Login("工号或PIN不正确".into()))),
+    );
     assert_eq!(app.file.as_ref().unwrap().approval, None);
     // Closing the box and trying again asks again.
     press(&mut app, KeyCode::Esc);
@@ -395,7 +416,7 @@ fn an_approval_expires_at_exactly_its_limit() {
     // A new approval: recorded again from its own time, the file is not opened twice.
     let later = limit + Duration::minutes(1);
     let effects = supervisor_approves(&mut app, later);
-    let [Effect::RecordOverride { grant, .. }] = &effects[..] else {
+    let [Effect::Db(DbJob::RecordOverride { grant, .. })] = &effects[..] else {
         panic!("{effects:?}")
     };
     assert_eq!(grant.expires_at, later + Duration::minutes(15));
@@ -478,10 +499,10 @@ fn an_approval_that_cannot_be_recorded_does_not_hold() {
         &mut app,
         AppEvent::OverrideRecorded {
             grant,
-            result: Err("数据库操作失败".into()),
+            result: Err(JobError::Store("数据库操作失败".into())),
         },
     );
-    assert_eq!(effects, [Effect::Bell]);
+    assert_eq!(effects, [Effect::Ui(UiEffect::Bell)]);
     assert_eq!(app.file.as_ref().unwrap().approval, None);
     assert_eq!(press(&mut app, KeyCode::Char(' ')), []);
     assert!(matches!(app.overlay, Some(Overlay::Approve(_))));
@@ -492,7 +513,7 @@ fn blockers_that_no_one_can_approve_only_allow_returning() {
     // Case 14 (index 13): graduation prediction not passed.
     let mut app = scanned(13);
     press(&mut app, KeyCode::Char(' '));
-    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Bell]);
+    assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Ui(UiEffect::Bell)]);
     assert!(app.message.as_ref().unwrap().text.contains("毕业预测"));
     press(&mut app, KeyCode::F(3));
     assert!(matches!(app.overlay, Some(Overlay::Return { .. })));
@@ -502,9 +523,18 @@ fn blockers_that_no_one_can_approve_only_allow_returning() {
 fn failed_save_reloads_the_file_from_the_database() {
     let mut app = scanned(0);
     press(&mut app, KeyCode::Char(' '));
-    let effects = update(&mut app, AppEvent::Saved(Err("数据库操作失败".into())));
+    let effects = update(
+        &mut app,
+        AppEvent::Saved(Err(JobError::Store("数据库操作失败".into()))),
+    );
     let exam_no = roster()[0].exam_no.to_string();
-    assert_eq!(effects, [Effect::Bell, Effect::Lookup { payload: exam_no }]);
+    assert_eq!(
+        effects,
+        [
+            Effect::Ui(UiEffect::Bell),
+            Effect::Db(DbJob::Lookup { payload: exam_no })
+        ]
+    );
 }
 
 #[test]
@@ -514,9 +544,9 @@ fn search_and_today_list_open_a_file() {
     let effects = type_line(&mut app, "演示");
     assert_eq!(
         effects,
-        [Effect::Search {
+        [Effect::Db(DbJob::Search {
             query: "演示".into()
-        }]
+        })]
     );
     let row = grad_intake::tui::state::SearchRow {
         exam_no: "990126200002".into(),
@@ -524,14 +554,17 @@ fn search_and_today_list_open_a_file() {
         id_masked: "****1234".into(),
         major: "会计".into(),
     };
-    update(&mut app, AppEvent::Found(vec![row]));
+    update(&mut app, AppEvent::Found(Ok(vec![row])));
     assert_eq!(
         press(&mut app, KeyCode::Enter),
-        [Effect::Lookup {
+        [Effect::Db(DbJob::Lookup {
             payload: "990126200002".into()
-        }]
+        })]
     );
-    assert_eq!(press(&mut app, KeyCode::F(6)), [Effect::LoadToday]);
+    assert_eq!(
+        press(&mut app, KeyCode::F(6)),
+        [Effect::Db(DbJob::LoadToday)]
+    );
 }
 
 #[test]
@@ -540,12 +573,12 @@ fn lock_on_demand_and_after_idle_time() {
     let effects = press(&mut app, KeyCode::F(7));
     assert!(matches!(
         effects[..],
-        [Effect::Audit {
+        [Effect::Db(DbJob::Audit {
             action: "screen_locked",
             ..
-        }]
+        })]
     ));
-    assert!(matches!(&app.screen, Screen::Locked(form) if form.id == "c01"));
+    assert!(matches!(&app.screen, Screen::Locked(form) if form.fields.id == "c01"));
     let mut app = logged_in();
     assert!(
         tui::update(
@@ -574,7 +607,7 @@ fn help_overlay_and_quit() {
         KeyCode::Char('c'),
         KeyModifiers::CONTROL,
     )));
-    assert_eq!(update(&mut app, ctrl_c), [Effect::Quit]);
+    assert_eq!(update(&mut app, ctrl_c), [Effect::Ui(UiEffect::Quit)]);
     assert!(app.quit);
 }
 
@@ -595,16 +628,16 @@ fn serial_reader_events() {
     );
     assert_eq!(
         update(&mut app, AppEvent::Scan("990126200001".into())),
-        [Effect::Lookup {
+        [Effect::Db(DbJob::Lookup {
             payload: "990126200001".into()
-        }]
+        })]
     );
     assert_eq!(
         update(
             &mut app,
             AppEvent::ScanRejected("扫码内容含控制字符".into())
         ),
-        [Effect::Bell]
+        [Effect::Ui(UiEffect::Bell)]
     );
     assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
 }
@@ -612,12 +645,15 @@ fn serial_reader_events() {
 #[test]
 fn a_clerk_cannot_reach_the_supervisor_screen_or_its_actions() {
     let mut app = logged_in();
-    assert_eq!(press(&mut app, KeyCode::F(8)), [Effect::Bell]);
+    assert_eq!(press(&mut app, KeyCode::F(8)), [Effect::Ui(UiEffect::Bell)]);
     assert_eq!(app.screen, Screen::Counter);
     assert!(app.message.as_ref().unwrap().text.contains("仅主管"));
     // Even an overlay left open cannot act for a clerk.
     app.overlay = Some(Overlay::Unlock { id: "c02".into() });
-    assert_eq!(press(&mut app, KeyCode::Enter), [Effect::Bell]);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::Ui(UiEffect::Bell)]
+    );
 }
 
 #[test]
@@ -627,22 +663,25 @@ fn supervisor_counts_days_voids_and_unlocks() {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     assert_eq!(
         press(&mut app, KeyCode::F(8)),
-        [Effect::Count { date: today }]
+        [Effect::Db(DbJob::Count { date: today })]
     );
     assert!(
         matches!(&app.screen, Screen::Supervisor(day) if day.date == today && day.tally.is_none())
     );
     assert_eq!(
         press(&mut app, KeyCode::Left),
-        [Effect::Count {
+        [Effect::Db(DbJob::Count {
             date: today.pred_opt().unwrap()
-        }]
+        })]
     );
     assert_eq!(
         press(&mut app, KeyCode::Right),
-        [Effect::Count { date: today }]
+        [Effect::Db(DbJob::Count { date: today })]
     );
-    update(&mut app, AppEvent::Counted(Err("数据库操作失败".into())));
+    update(
+        &mut app,
+        AppEvent::Counted(Err(JobError::Store("数据库操作失败".into()))),
+    );
     assert!(matches!(&app.screen, Screen::Supervisor(day) if day.tally.is_some()));
     // Void: exam number, Enter, reason, Enter.
     press(&mut app, KeyCode::F(3));
@@ -650,11 +689,11 @@ fn supervisor_counts_days_voids_and_unlocks() {
     let effects = type_line(&mut app, "误受理");
     assert_eq!(
         effects,
-        [Effect::Void {
+        [Effect::Db(DbJob::Void {
             exam_no: "990126200001".into(),
             reason: "误受理".into(),
             by: "s01".into()
-        }]
+        })]
     );
     let done = update(
         &mut app,
@@ -665,21 +704,24 @@ fn supervisor_counts_days_voids_and_unlocks() {
     );
     assert_eq!(
         done,
-        [Effect::Count { date: today }],
+        [Effect::Db(DbJob::Count { date: today })],
         "the numbers are counted again"
     );
     assert_eq!(app.message.as_ref().unwrap().level, Level::Success);
     press(&mut app, KeyCode::F(4));
     assert_eq!(
         type_line(&mut app, "c02"),
-        [Effect::Unlock {
+        [Effect::Db(DbJob::Unlock {
             id: "c02".into(),
             by: "s01".into()
-        }]
+        })]
     );
     assert_eq!(
-        update(&mut app, AppEvent::Done(Err("该工号不存在".into()))),
-        [Effect::Bell]
+        update(
+            &mut app,
+            AppEvent::Done(Err(JobError::Refused("该工号不存在".into())))
+        ),
+        [Effect::Ui(UiEffect::Bell)]
     );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Counter);
@@ -691,11 +733,14 @@ fn portal_slot_and_sync_now() {
     let mut app = logged_in();
     assert_eq!(
         press(&mut app, KeyCode::F(9)),
-        [Effect::Bell],
+        [Effect::Ui(UiEffect::Bell)],
         "no portal configured"
     );
     app.cfg.portal = true;
-    assert_eq!(press(&mut app, KeyCode::F(9)), [Effect::SyncNow]);
+    assert_eq!(
+        press(&mut app, KeyCode::F(9)),
+        [Effect::Portal(PortalJob::SyncNow)]
+    );
     let status = SyncStatus {
         link: Link::Offline,
         pending: 3,
@@ -713,11 +758,17 @@ fn portal_slot_and_sync_now() {
     let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     assert_eq!(
         press(&mut app, KeyCode::F(8)),
-        [Effect::Count { date }, Effect::FetchOffice { date }]
+        [
+            Effect::Db(DbJob::Count { date }),
+            Effect::Portal(PortalJob::FetchOffice { date })
+        ]
     );
-    update(&mut app, AppEvent::Office(Err("考试院未响应".into())));
+    update(
+        &mut app,
+        AppEvent::Office(Err(JobError::Portal("考试院未响应".into()))),
+    );
     assert!(
-        matches!(&app.screen, Screen::Supervisor(day) if day.office == Some(Err("考试院未响应".into())))
+        matches!(&app.screen, Screen::Supervisor(day) if day.office == Some(Err(JobError::Portal("考试院未响应".into()))))
     );
 }
 
@@ -749,7 +800,10 @@ fn with_printer(mut app: grad_intake::tui::App) -> grad_intake::tui::App {
 #[test]
 fn without_a_printer_the_print_keys_say_so_and_do_nothing() {
     let mut app = scanned(0);
-    assert_eq!(press(&mut app, KeyCode::F(11)), [Effect::Bell]);
+    assert_eq!(
+        press(&mut app, KeyCode::F(11)),
+        [Effect::Ui(UiEffect::Bell)]
+    );
     assert!(app.message.as_ref().unwrap().text.contains("printer"));
     assert_eq!(app.slots.printer, None, "status bar keeps 未配置");
 }
@@ -765,7 +819,11 @@ fn reprinting_a_form_goes_to_the_print_worker_one_job_at_a_time() {
         "{effects:?}"
     );
     assert_eq!(app.slots.printer.as_deref(), Some("打印中…"));
-    assert_eq!(press(&mut app, KeyCode::F(11)), [Effect::Bell], "busy");
+    assert_eq!(
+        press(&mut app, KeyCode::F(11)),
+        [Effect::Ui(UiEffect::Bell)],
+        "busy"
+    );
 
     update(
         &mut app,
@@ -775,8 +833,11 @@ fn reprinting_a_form_goes_to_the_print_worker_one_job_at_a_time() {
     assert_eq!(app.message.as_ref().unwrap().level, Level::Success);
 
     press(&mut app, KeyCode::F(11));
-    let effects = update(&mut app, AppEvent::Printed(Err("连接不上打印机".into())));
-    assert_eq!(effects, [Effect::Bell]);
+    let effects = update(
+        &mut app,
+        AppEvent::Printed(Err(JobError::Print("连接不上打印机".into()))),
+    );
+    assert_eq!(effects, [Effect::Ui(UiEffect::Bell)]);
     assert_eq!(app.slots.printer.as_deref(), Some("出错"));
     assert!(
         app.message
@@ -795,7 +856,10 @@ fn reprinting_a_form_goes_to_the_print_worker_one_job_at_a_time() {
 #[test]
 fn a_receipt_only_for_a_decided_file() {
     let mut app = with_printer(scanned(0));
-    assert_eq!(press(&mut app, KeyCode::F(12)), [Effect::Bell]);
+    assert_eq!(
+        press(&mut app, KeyCode::F(12)),
+        [Effect::Ui(UiEffect::Bell)]
+    );
     assert!(app.message.as_ref().unwrap().text.contains("F2"));
     assert!(!app.printing);
 

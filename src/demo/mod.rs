@@ -427,17 +427,14 @@ pub fn site_doc(now: DateTime<Utc>) -> String {
     let local = local(now);
     let today = local.date_naive();
     let start = NaiveTime::from_hms_opt(local.hour().saturating_sub(2), 0, 0).unwrap_or_default();
-    let end = (start + Duration::hours(4))
-        .min(last_minute())
-        .max(local.time() + Duration::minutes(1));
-    let end = if end <= start { last_minute() } else { end };
+    // Sessions may not cross midnight: every end is capped at the day's last second, so the
+    // window made at 22:41 or 23:55 is still valid and open at the minute it is made.
+    let end =
+        later_today(start, Duration::hours(4)).max(later_today(local.time(), Duration::minutes(1)));
     let mut sessions = vec![(start, end)];
-    let second_start = end + Duration::hours(1);
-    if end < second_start && second_start < last_minute() {
-        sessions.push((
-            second_start,
-            (second_start + Duration::hours(3)).min(last_minute()),
-        ));
+    let second_start = later_today(end, Duration::hours(1));
+    if second_start < last_second() {
+        sessions.push((second_start, later_today(second_start, Duration::hours(3))));
     }
     let sessions: Vec<String> = sessions
         .iter()
@@ -463,8 +460,19 @@ pub fn site_doc(now: DateTime<Utc>) -> String {
     )
 }
 
-fn last_minute() -> NaiveTime {
-    NaiveTime::from_hms_opt(23, 59, 0).unwrap_or_default()
+/// The last second a session may end at (sessions do not cross midnight).
+fn last_second() -> NaiveTime {
+    NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()
+}
+
+/// `time + by`, or the day's last second where that would pass midnight.
+fn later_today(time: NaiveTime, by: Duration) -> NaiveTime {
+    let (later, wrapped) = time.overflowing_add_signed(by);
+    if wrapped == 0 {
+        later.min(last_second())
+    } else {
+        last_second()
+    }
 }
 
 /// The demo signing key next to the database: reused when present so that forms printed by an
@@ -543,6 +551,29 @@ pub fn refresh_window(store: &Store, now: DateTime<Utc>) -> Result<(), StoreErro
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_demo_window_is_valid_and_open_at_every_ten_minutes_of_a_day() {
+        use crate::domain::schedule::{Schedule, WindowStatus};
+        let midnight =
+            crate::domain::office_time::midnight(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        let times = (0..24 * 6)
+            .map(|k| midnight + Duration::minutes(10 * k))
+            // The evening times the bug was found at, and the day's last minute.
+            .chain([22 * 60 + 41, 23 * 60 + 59].map(|m| midnight + Duration::minutes(m)));
+        for now in times {
+            let mut schedule = Schedule::builtin().unwrap();
+            let doc = site_doc(now);
+            schedule
+                .merge_doc("demo", &doc)
+                .unwrap_or_else(|e| panic!("at {now}: {e}\n{doc}"));
+            assert_eq!(
+                schedule.status(DEMO_SITE, now).status,
+                WindowStatus::Open,
+                "closed at {now}:\n{doc}"
+            );
+        }
+    }
 
     #[test]
     fn exam_numbers_stay_twelve_digits_and_unique_past_99999() {

@@ -55,6 +55,48 @@ impl Tick {
             ItemKind::OriginalAndCopy => self.original_seen && self.copy_kept,
         }
     }
+
+    /// The tick after the clerk's key on an item of `kind`: the note stays as it was.
+    pub fn next(&self, kind: ItemKind, how: TickMove) -> Tick {
+        let full = Tick {
+            original_seen: kind != ItemKind::Copy,
+            copy_kept: kind != ItemKind::Original,
+            note: self.note.clone(),
+        };
+        let none = Tick {
+            note: self.note.clone(),
+            ..Tick::default()
+        };
+        match how {
+            TickMove::Toggle if self.satisfies(&kind) => none,
+            TickMove::Toggle => full,
+            TickMove::Cycle if kind != ItemKind::OriginalAndCopy => {
+                self.next(kind, TickMove::Toggle)
+            }
+            TickMove::Cycle => match (self.original_seen, self.copy_kept) {
+                (false, false) => Tick {
+                    original_seen: true,
+                    ..none
+                },
+                (true, false) => Tick {
+                    copy_kept: true,
+                    ..none
+                },
+                (false, true) => full,
+                (true, true) => none,
+            },
+        }
+    }
+}
+
+/// How the clerk moves an item's tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TickMove {
+    /// All or nothing for the item's kind.
+    Toggle,
+    /// Step through original-only, copy-only, both, none for an item that needs both (the
+    /// same as `Toggle` for the others).
+    Cycle,
 }
 
 /// Who decided and when.
@@ -222,13 +264,13 @@ impl Intake {
             .collect()
     }
 
-    /// 受理: only with every item ticked and no blocker.
-    pub fn accept(
-        &mut self,
+    /// Whether the file may be accepted now: in progress, no standing blocker (their messages
+    /// otherwise), every item ticked (the missing titles otherwise).
+    pub fn can_accept(
+        &self,
         checklist: &[ChecklistItem],
         blockers: &[Blocker],
-        decision: Decision,
-    ) -> Result<IntakeEvent, IntakeError> {
+    ) -> Result<(), IntakeError> {
         self.require_in_progress()?;
         if !blockers.is_empty() {
             return Err(IntakeError::Blocked(
@@ -239,6 +281,17 @@ impl Intake {
         if !missing.is_empty() {
             return Err(IntakeError::MissingItems(missing));
         }
+        Ok(())
+    }
+
+    /// 受理: only with every item ticked and no blocker (`can_accept`).
+    pub fn accept(
+        &mut self,
+        checklist: &[ChecklistItem],
+        blockers: &[Blocker],
+        decision: Decision,
+    ) -> Result<IntakeEvent, IntakeError> {
+        self.can_accept(checklist, blockers)?;
         self.state = IntakeState::Accepted;
         self.decision = Some(decision);
         self.return_reasons.clear();
@@ -516,5 +569,60 @@ mod tests {
                 serde_json::json!(s.as_str())
             );
         }
+    }
+
+    #[test]
+    fn cycle_steps_through_original_copy_both_none_and_keeps_the_note() {
+        let start = Tick {
+            note: Some("复印件模糊".into()),
+            ..Tick::default()
+        };
+        let both = ItemKind::OriginalAndCopy;
+        let steps: Vec<(bool, bool)> =
+            std::iter::successors(Some(start.clone()), |t| Some(t.next(both, TickMove::Cycle)))
+                .skip(1)
+                .take(4)
+                .inspect(|t| assert_eq!(t.note, start.note))
+                .map(|t| (t.original_seen, t.copy_kept))
+                .collect();
+        assert_eq!(
+            steps,
+            [(true, false), (false, true), (true, true), (false, false)]
+        );
+        let copy = start.next(ItemKind::Copy, TickMove::Cycle);
+        assert!(
+            copy.copy_kept && !copy.original_seen,
+            "cycle is toggle here"
+        );
+        assert!(!copy.next(ItemKind::Copy, TickMove::Toggle).copy_kept);
+        let half = Tick {
+            original_seen: true,
+            ..Tick::default()
+        };
+        assert!(half.next(both, TickMove::Toggle).satisfies(&both));
+    }
+
+    #[test]
+    fn can_accept_names_blockers_before_missing_items() {
+        use crate::domain::rules::Blocker;
+        let list = checklist();
+        let intake = opened();
+        let blocker = Blocker {
+            id: "wrong_site".into(),
+            message: "不在本考点".into(),
+        };
+        assert_eq!(
+            intake.can_accept(&list, std::slice::from_ref(&blocker)),
+            Err(IntakeError::Blocked(vec!["不在本考点".into()]))
+        );
+        assert!(matches!(
+            intake.can_accept(&list, &[]),
+            Err(IntakeError::MissingItems(m)) if m.len() == list.len()
+        ));
+        let new = Intake::new("i-2".into(), "x".into());
+        assert!(matches!(
+            new.can_accept(&list, &[]),
+            Err(IntakeError::NotOpen(IntakeState::New))
+        ));
     }
 }

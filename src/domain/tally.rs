@@ -119,7 +119,7 @@ fn bump(map: &mut BTreeMap<String, Outcomes>, key: &str, state: IntakeState) {
 }
 
 /// The clerk of a decided file whose decision names nobody (not written by this program).
-pub const UNKNOWN_CLERK: &str = "（未知）";
+pub const UNKNOWN_CLERK: &str = crate::strings::report::TALLY_UNKNOWN_CLERK;
 
 /// The tally of `date` from the rows of the files (rows of other days are ignored).
 pub fn tally(date: NaiveDate, rows: &[TallyRow], roster: RosterCount) -> Tally {
@@ -173,162 +173,9 @@ pub fn tally(date: NaiveDate, rows: &[TallyRow], roster: RosterCount) -> Tally {
     t
 }
 
-/// Where the numbers come from, as every report of them says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope {
-    pub counter_id: Option<String>,
-    pub site_code: Option<String>,
-}
-
-impl Scope {
-    /// 本柜台数据（柜台 demo-01，办理点 9901）
-    pub fn label(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(c) = &self.counter_id {
-            parts.push(format!("柜台 {c}"));
-        }
-        if let Some(s) = &self.site_code {
-            parts.push(format!("办理点 {s}"));
-        }
-        if parts.is_empty() {
-            "本柜台数据".to_owned()
-        } else {
-            format!("本柜台数据（{}）", parts.join("，"))
-        }
-    }
-}
-
 /// `09:00–10:00`
 pub fn hour_label(hour: u32) -> String {
     format!("{hour:02}:00–{:02}:00", hour + 1)
-}
-
-fn outcome_line(o: &Outcomes) -> String {
-    format!(
-        "已受理 {}  已退回补正 {}  办理中 {}  已作废 {}  合计 {}",
-        o.accepted,
-        o.returned,
-        o.in_progress,
-        o.voided,
-        o.total()
-    )
-}
-
-/// The text report `grad-intake tally` prints.
-pub fn report(t: &Tally, scope: &Scope, top: usize) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let _ = writeln!(s, "{} 受理统计 · {}", t.date, scope.label());
-    let _ = writeln!(s, "（全办理点各柜台的合计数据由考试院同步提供）");
-    let _ = writeln!(s, "合计：{}", outcome_line(&t.totals));
-    let _ = writeln!(s, "按时段：");
-    if t.by_hour.is_empty() {
-        let _ = writeln!(s, "  （无）");
-    }
-    for (h, o) in &t.by_hour {
-        let _ = writeln!(s, "  {}  {}", hour_label(*h), outcome_line(o));
-    }
-    let _ = writeln!(s, "按柜员（作出决定者；作废者为主管）：");
-    for (c, o) in &t.by_clerk {
-        let _ = writeln!(s, "  {c}  {}", outcome_line(o));
-    }
-    if t.undecided > 0 {
-        let _ = writeln!(s, "  （办理中，尚未决定）  {}", t.undecided);
-    }
-    if t.by_clerk.is_empty() && t.undecided == 0 {
-        let _ = writeln!(s, "  （无）");
-    }
-    let _ = writeln!(s, "按柜台：");
-    if t.by_counter.is_empty() {
-        let _ = writeln!(s, "  （无）");
-    }
-    for (c, o) in &t.by_counter {
-        let _ = writeln!(s, "  {c}  {}", outcome_line(o));
-    }
-    let _ = writeln!(s, "退回原因（前 {top} 项）：");
-    if t.return_reasons.is_empty() {
-        let _ = writeln!(s, "  （无）");
-    }
-    for r in t.top_reasons(top) {
-        let _ = writeln!(s, "  {}  {}", r.count, r.reason);
-    }
-    let _ = writeln!(
-        s,
-        "名单：本办理点考生 {} 人，已在本柜台办理 {} 人，尚未前来 {} 人",
-        t.roster, t.seen, t.not_yet_come
-    );
-    s
-}
-
-/// CSV column headers: section, item, then the outcome counts and their total.
-pub const CSV_HEADER: [&str; 7] = [
-    "分类",
-    "项目",
-    "已受理",
-    "已退回补正",
-    "办理中",
-    "已作废",
-    "合计",
-];
-
-/// The tally as one CSV table (a `分类` column names each row's section), UTF-8 with a byte-order
-/// mark so that Excel opens the Chinese text correctly. Every reason is listed.
-pub fn to_csv(t: &Tally, scope: &Scope) -> Result<Vec<u8>, csv::Error> {
-    let mut out = Vec::from("\u{feff}".as_bytes());
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(CSV_HEADER)?;
-        let only = |section: &str, item: &str, n: Option<u64>| {
-            let n = n.map(|n| n.to_string()).unwrap_or_default();
-            [
-                section.to_owned(),
-                item.to_owned(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                n,
-            ]
-        };
-        let full = |section: &str, item: &str, o: &Outcomes| {
-            [
-                section.to_owned(),
-                item.to_owned(),
-                o.accepted.to_string(),
-                o.returned.to_string(),
-                o.in_progress.to_string(),
-                o.voided.to_string(),
-                o.total().to_string(),
-            ]
-        };
-        w.write_record(only("日期", &t.date.to_string(), None))?;
-        w.write_record(only("范围", &scope.label(), None))?;
-        w.write_record(full("合计", "全部", &t.totals))?;
-        for (h, o) in &t.by_hour {
-            w.write_record(full("时段", &hour_label(*h), o))?;
-        }
-        for (c, o) in &t.by_clerk {
-            w.write_record(full("柜员", c, o))?;
-        }
-        if t.undecided > 0 {
-            let o = Outcomes {
-                in_progress: t.undecided,
-                ..Outcomes::default()
-            };
-            w.write_record(full("柜员", "（办理中，尚未决定）", &o))?;
-        }
-        for (c, o) in &t.by_counter {
-            w.write_record(full("柜台", c, o))?;
-        }
-        for r in &t.return_reasons {
-            w.write_record(only("退回原因", &r.reason, Some(r.count)))?;
-        }
-        w.write_record(only("名单", "本办理点考生", Some(t.roster)))?;
-        w.write_record(only("名单", "已在本柜台办理", Some(t.seen)))?;
-        w.write_record(only("名单", "尚未前来", Some(t.not_yet_come)))?;
-        w.flush()?;
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -462,49 +309,6 @@ mod tests {
         let t = tally(date(), &[], RosterCount { roster: 3, seen: 5 });
         assert_eq!(t.totals.total(), 0);
         assert_eq!(t.not_yet_come, 0);
-        assert!(
-            report(
-                &t,
-                &Scope {
-                    counter_id: None,
-                    site_code: None
-                },
-                5
-            )
-            .contains("本柜台数据")
-        );
         assert_eq!(t.hourly(9, 11).len(), 3);
-    }
-
-    #[test]
-    fn csv_has_bom_and_one_table() {
-        let rows = vec![row(
-            IntakeState::Returned,
-            "k1",
-            Some("c01"),
-            at(9, 0),
-            &["a,b \"x\""],
-        )];
-        let t = tally(date(), &rows, RosterCount { roster: 2, seen: 1 });
-        let scope = Scope {
-            counter_id: Some("k1".into()),
-            site_code: Some("0104".into()),
-        };
-        let bytes = to_csv(&t, &scope).unwrap();
-        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
-        let mut r = csv::Reader::from_reader(&bytes[3..]);
-        assert_eq!(
-            r.headers().unwrap().iter().collect::<Vec<_>>(),
-            CSV_HEADER.to_vec()
-        );
-        let records: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        let reason = records.iter().find(|r| &r[0] == "退回原因").unwrap();
-        assert_eq!((&reason[1], &reason[6]), ("a,b \"x\"", "1"));
-        assert!(
-            records
-                .iter()
-                .any(|r| &r[0] == "名单" && &r[1] == "尚未前来" && &r[6] == "1")
-        );
-        assert!(records.iter().all(|r| r.len() == 7));
     }
 }

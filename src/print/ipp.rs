@@ -52,8 +52,19 @@ pub const JOB_TIMEOUT: Duration = Duration::from_secs(120);
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(8);
 /// How long a timed-out job waits for the printer to say why.
 const PRINTER_STATE_TIMEOUT: Duration = Duration::from_secs(3);
-/// How often the job's state is asked for.
+/// How often the job's state is asked for, once the job has been running a while.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// The first question about a new job comes this soon (then twice as late each time, up to
+/// [`POLL_INTERVAL`]), so a printer that finishes at once is reported done at once.
+const FIRST_POLL: Duration = Duration::from_millis(25);
+/// One question about a running job may take this long: short, so that a printer that stops
+/// answering is noticed soon.
+const FOLLOW_QUERY_TIMEOUT: Duration = Duration::from_secs(3);
+/// A printer that has answered nothing about a running job for this long is reported as not
+/// answering (with [`FOLLOW_QUERY_TIMEOUT`] and a poll, the clerk knows within 15 s).
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(10);
+/// How long to wait between Print-Job attempts while the printer is busy with another job.
+const BUSY_RETRY: Duration = Duration::from_secs(1);
 /// The most copies one job may ask for.
 pub const MAX_COPIES: u32 = 99;
 /// `requesting-user-name` of every request: the application, never a person.
@@ -150,6 +161,8 @@ pub enum JobProgress {
     Checking,
     /// Sending the document.
     Sending,
+    /// The printer is busy with another job; the job is sent again when it is free.
+    Busy,
     /// The printer accepted the job under this id.
     Accepted { job_id: i32 },
     /// The job's state changed; `reasons` are the printer's `job-state-reasons` keywords.
@@ -196,6 +209,13 @@ pub enum IppError {
         uri: String,
         job_id: i32,
         state: String,
+    },
+    /// The printer stopped answering while it had the job: whether it printed is unknown.
+    #[error("{}", strings::print_ipp_not_answering(uri, *job_id, silent.as_secs()))]
+    NotAnswering {
+        uri: String,
+        job_id: i32,
+        silent: Duration,
     },
     /// The printer no longer knows the job (some keep no history of finished jobs).
     #[error("{}", strings::print_ipp_job_lost(uri, *job_id))]
@@ -559,8 +579,6 @@ pub fn submit_within(
     if req.copies == 0 || req.copies > MAX_COPIES {
         return Err(IppError::BadCopies { copies: req.copies });
     }
-    // The copies were checked above.
-    let copies = i32::try_from(req.copies).unwrap_or(1);
 
     progress(JobProgress::Checking);
     if req.duplex {
@@ -571,6 +589,23 @@ pub fn submit_within(
     }
 
     progress(JobProgress::Sending);
+    let response = send_when_free(&printer, req, deadline, progress)?;
+    let Some(job_id) = integer(&response, DelimiterTag::JobAttributes, "job-id") else {
+        return Err(IppError::BadResponse {
+            uri: printer.shown.clone(),
+            detail: "no job-id".to_string(),
+        });
+    };
+    tracing::info!(printer = %printer.shown, job_id, copies = req.copies, duplex = req.duplex, "print job accepted");
+    progress(JobProgress::Accepted { job_id });
+
+    follow(&printer, job_id, &response, deadline, progress)
+}
+
+/// The Print-Job request of `req`.
+fn print_job_request(printer: &Printer, req: &JobRequest) -> IppRequestResponse {
+    // The copies were checked by the caller.
+    let copies = i32::try_from(req.copies).unwrap_or(1);
     let sides = if req.duplex {
         SIDES_DUPLEX
     } else {
@@ -601,19 +636,35 @@ pub fn submit_within(
         DelimiterTag::OperationAttributes,
         IppAttribute::new("ipp-attribute-fidelity", IppValue::Boolean(true)),
     );
-    // Sending a large document to a slow printer may take a while: the rest of the budget, but
-    // at least one query's time.
-    let response = printer.send(request, remaining(deadline).max(QUERY_TIMEOUT), true)?;
-    let Some(job_id) = integer(&response, DelimiterTag::JobAttributes, "job-id") else {
-        return Err(IppError::BadResponse {
-            uri: printer.shown.clone(),
-            detail: "no job-id".to_string(),
-        });
-    };
-    tracing::info!(printer = %printer.shown, job_id, copies, duplex = req.duplex, "print job accepted");
-    progress(JobProgress::Accepted { job_id });
+    request
+}
 
-    follow(&printer, job_id, &response, deadline, progress)
+/// Sends Print-Job; while the printer answers that it is busy with another job (a printer that
+/// takes one job at a time), waits and sends again until the deadline. A busy answer means the
+/// printer did not take the job, so sending again cannot print it twice.
+fn send_when_free(
+    printer: &Printer,
+    req: &JobRequest,
+    deadline: Instant,
+    progress: &mut dyn FnMut(JobProgress),
+) -> Result<IppRequestResponse, IppError> {
+    loop {
+        // Sending a large document to a slow printer may take a while: the rest of the budget,
+        // but at least one query's time.
+        let timeout = remaining(deadline).max(QUERY_TIMEOUT);
+        match printer.send(print_job_request(printer, req), timeout, true) {
+            Err(IppError::Refused {
+                status: Status::Ipp(code),
+                ..
+            }) if code == StatusCode::ServerErrorBusy as u16
+                && Instant::now() + BUSY_RETRY < deadline =>
+            {
+                progress(JobProgress::Busy);
+                std::thread::sleep(BUSY_RETRY);
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Polls the job until it ends or the deadline passes. `first` is the Print-Job response,
@@ -628,6 +679,8 @@ fn follow(
     let mut last: Option<(JobStage, Vec<String>)> = None;
     let mut last_error: Option<String> = None;
     let mut state = JobStateSeen::from_response(first);
+    let mut last_answer = Instant::now();
+    let mut pause = FIRST_POLL;
     loop {
         if let Some(seen) = &state {
             if let Some(outcome) = seen.outcome() {
@@ -645,7 +698,7 @@ fn follow(
                 last = Some(now);
             }
         }
-        if Instant::now() + POLL_INTERVAL >= deadline {
+        if Instant::now() + pause >= deadline {
             let mut state = match (&last, &last_error) {
                 (Some((stage, reasons)), _) if reasons.is_empty() => stage.to_string(),
                 (Some((stage, reasons)), _) => format!("{stage}: {}", reasons.join(", ")),
@@ -666,9 +719,17 @@ fn follow(
                 state,
             });
         }
-        std::thread::sleep(POLL_INTERVAL);
-        match job_state(printer, job_id, query_timeout(deadline)) {
-            Ok(seen) => state = Some(seen),
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(POLL_INTERVAL);
+        match job_state(
+            printer,
+            job_id,
+            query_timeout(deadline).min(FOLLOW_QUERY_TIMEOUT),
+        ) {
+            Ok(seen) => {
+                state = Some(seen);
+                last_answer = Instant::now();
+            }
             Err(IppError::NotFound { .. }) => {
                 return Err(IppError::JobLost {
                     uri: printer.shown.clone(),
@@ -676,9 +737,19 @@ fn follow(
                 });
             }
             // The job is at the printer: a passing network fault must not look like a failed
-            // job, so keep asking until the deadline.
+            // job, so keep asking, but say so once the printer has been silent too long (it was
+            // switched off or unplugged, and the clerk must look at it before printing again).
             Err(e @ (IppError::Unreachable { .. } | IppError::SendFailed { .. })) => {
                 tracing::debug!(printer = %printer.shown, job_id, error = %e, "job state query failed");
+                let silent = last_answer.elapsed();
+                if silent >= SILENCE_LIMIT {
+                    tracing::warn!(printer = %printer.shown, job_id, "printer stopped answering");
+                    return Err(IppError::NotAnswering {
+                        uri: printer.shown.clone(),
+                        job_id,
+                        silent,
+                    });
+                }
                 last_error = Some(e.to_string());
             }
             Err(e) => return Err(e),

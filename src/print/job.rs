@@ -102,7 +102,7 @@ pub fn deliver(doc: &Document, copies: u32, dest: &Destination) -> Result<Option
                 JobOutcome::Completed => Ok(Some(job.job_id)),
                 other => Err(PrintError::JobNotCompleted {
                     job_id: job.job_id,
-                    outcome: format!("{other:?}"),
+                    outcome: other.to_string(),
                 }),
             }
         }

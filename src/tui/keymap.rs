@@ -213,7 +213,7 @@ pub fn bindings(app: &App) -> &'static [Binding] {
         (_, Some(Overlay::ConfirmAccept)) => CONFIRM,
         (_, Some(Overlay::Return { .. })) => PICK_LIST,
         (_, Some(Overlay::Note { .. } | Overlay::Unlock { .. })) => TEXT_INPUT,
-        (_, Some(Overlay::Approve(_) | Overlay::Void { .. })) => FORM,
+        (_, Some(Overlay::Approve(_) | Overlay::Void(_))) => FORM,
         (_, Some(Overlay::Search { .. } | Overlay::Today { .. })) => LIST,
         (Screen::Counter, None) => COUNTER,
         (Screen::Supervisor(_), None) => SUPERVISOR,

@@ -1,18 +1,19 @@
 //! The counter screen. Shape of gitui and bottom: std threads (terminal input, a one-second
-//! tick, the database worker) and one channel into the UI thread, which runs the pure `update`
-//! and draws.
+//! tick, the database worker, the print worker, portal queries) and one channel into the UI
+//! thread, which runs the pure `update` and draws. `app` wires it to the configuration.
 
+mod app;
+pub mod form;
 pub mod keymap;
 pub mod photo;
 pub mod state;
 mod supervisor_view;
 pub mod update;
 pub mod view;
-mod worker;
+pub mod worker;
 
 use std::io::Write;
 use std::sync::mpsc;
-use std::thread;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,7 +21,10 @@ use ratatui::crossterm::event;
 use serde::Deserialize;
 use std::path::PathBuf;
 
-pub use state::{App, AppEvent, Effect, PrintRequest, UiConfig};
+pub use app::{DEFAULT_IDLE_LOCK_MINUTES, ScreenError, ScreenOptions, reader_config, run_counter};
+pub use state::{
+    App, AppEvent, DbJob, Effect, JobError, PortalJob, PrintRequest, UiConfig, UiEffect, Worker,
+};
 pub use update::update;
 pub use view::view;
 
@@ -72,23 +76,25 @@ pub struct PrintEdge {
     pub counter: Counter,
 }
 
-/// Where `update`'s effects go: the database worker, the sync worker, the portal.
+/// Where `update`'s effects go, by who carries them out.
 struct Dispatch {
-    jobs: mpsc::Sender<(Effect, DateTime<Utc>)>,
+    jobs: mpsc::Sender<(DbJob, DateTime<Utc>)>,
     events: mpsc::Sender<AppEvent>,
     sync: Option<(WorkerHandle, SyncSettings)>,
     prints: Option<mpsc::Sender<(PrintRequest, String, DateTime<Utc>)>>,
 }
 
 /// Runs the counter screen until the clerk quits. The terminal is restored on every way out,
-/// panics included (ratatui's hook).
+/// a panic of the UI thread included (ratatui's hook); a worker's panic is reported on the
+/// screen instead.
 pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, edges: Edges) -> std::io::Result<()> {
     let reasons = builtin_reasons().map_err(std::io::Error::other)?;
     let mut app = App::new(cfg, counter.schedule.clone(), reasons, clock.now());
     let (events_tx, events) = mpsc::channel();
     let (jobs_tx, jobs) = mpsc::channel();
-    let worker_events = events_tx.clone();
-    let worker = thread::spawn(move || worker::run(counter, jobs, worker_events));
+    let db_worker = worker::spawn(Worker::Database, events_tx.clone(), move |events| {
+        worker::run(counter, jobs, events)
+    });
     spawn_input(events_tx.clone());
     // Held until the screen closes; dropping them stops the reader and sync threads.
     let _reader = edges
@@ -116,18 +122,13 @@ pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, edges: Edges) -> std::
         prints,
     };
     let mut terminal = ratatui::init();
-    // ratatui's hook restores the terminal on a panic; a panic the IPP client catches (a
-    // malformed printer answer, reported as an error) must leave the running screen alone.
-    let restore_on_panic = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !crate::print::ipp::panic_is_caught() {
-            restore_on_panic(info);
-        }
-    }));
+    // ratatui's hook restores the terminal on a panic; a panic a worker catches (reported as
+    // `WorkerDied`) must leave the running screen alone.
+    std::panic::set_hook(worker::screen_panic_hook(std::panic::take_hook()));
     let result = event_loop(&mut terminal, &mut app, &events, &dispatch, clock);
     // Let the worker finish every save already asked for before the program ends.
     drop(dispatch);
-    let _ = worker.join();
+    let _ = db_worker.join();
     ratatui::restore();
     result
 }
@@ -155,34 +156,41 @@ fn event_loop(
 
 impl Dispatch {
     /// The bell is rung here; the portal is asked from a thread of its own (it may be slow or
-    /// away); everything that needs the database goes to the worker, in order.
+    /// away); database jobs go to the database worker, in order; prints to the print worker. A
+    /// worker that cannot be sent to has died: the screen is told.
     fn send(&self, effect: Effect, now: DateTime<Utc>) {
-        match effect {
-            Effect::Bell => {
+        let dead = match effect {
+            Effect::Ui(UiEffect::Bell) => {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                None
             }
-            Effect::Quit => {}
-            Effect::SyncNow => {
+            Effect::Ui(UiEffect::Quit) => None,
+            Effect::Portal(PortalJob::SyncNow) => {
                 if let Some((worker, _)) = &self.sync {
                     worker.sync_now();
                 }
+                None
             }
-            Effect::FetchOffice { date } => {
+            Effect::Portal(PortalJob::FetchOffice { date }) => {
                 if let Some((_, settings)) = &self.sync {
                     spawn_office_fetch(settings.endpoint.clone(), date, self.events.clone());
                 }
+                None
             }
-            Effect::Print { request, clerk_id } => {
-                if let Some(prints) = &self.prints {
-                    let _ = prints.send((request, clerk_id, now));
-                }
-            }
-            // The worker only stops when this sender is dropped, so a send cannot fail while
-            // we run.
-            other => {
-                let _ = self.jobs.send((other, now));
-            }
+            Effect::Print { request, clerk_id } => self
+                .prints
+                .as_ref()
+                .and_then(|prints| prints.send((request, clerk_id, now)).err())
+                .map(|_| Worker::Printer),
+            Effect::Db(job) => self.jobs.send((job, now)).err().map(|_| Worker::Database),
+        };
+        if let Some(worker) = dead {
+            tracing::error!(?worker, "worker gone");
+            let _ = self.events.send(AppEvent::WorkerDied {
+                worker,
+                panic: None,
+            });
         }
     }
 }
@@ -193,7 +201,7 @@ fn spawn_printer(
     events: mpsc::Sender<AppEvent>,
 ) -> mpsc::Sender<(PrintRequest, String, DateTime<Utc>)> {
     let (tx, rx) = mpsc::channel::<(PrintRequest, String, DateTime<Utc>)>();
-    thread::spawn(move || {
+    worker::spawn(Worker::Printer, events, move |events| {
         let PrintEdge {
             uri,
             fonts,
@@ -218,20 +226,19 @@ fn print_one(
     request: &PrintRequest,
     clerk_id: &str,
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<String, JobError> {
     use crate::print::{self, layout::FormDef};
     let done = match request {
         PrintRequest::Form { exam_no } => {
-            let form = FormDef::builtin("registration-form").map_err(|e| e.to_string())?;
-            let jobs = print::registration_forms(counter, std::slice::from_ref(exam_no), now)
-                .map_err(|e| e.to_string())?;
+            let form = FormDef::builtin("registration-form").map_err(print::PrintError::from)?;
+            let jobs = print::registration_forms(counter, std::slice::from_ref(exam_no), now)?;
             print::print_forms(counter, &form, &jobs, fonts, dest, clerk_id, now)
         }
         PrintRequest::Receipt { intake_id } => {
             print::print_receipt(counter, intake_id, fonts, dest, clerk_id, now)
         }
     };
-    done.map(|d| d.to_string()).map_err(|e| e.to_string())
+    Ok(done?.to_string())
 }
 
 fn spawn_sync(
@@ -247,7 +254,7 @@ fn spawn_sync(
 
 /// The office's numbers and conflicts from the portal, for the supervisor screen.
 fn spawn_office_fetch(endpoint: Endpoint, date: NaiveDate, events: mpsc::Sender<AppEvent>) {
-    thread::spawn(move || {
+    worker::spawn(Worker::Portal, events, move |events| {
         let office = Client::new(&endpoint).and_then(|client| {
             Ok(state::Office {
                 tally: client.tally(Some(date))?,
@@ -255,7 +262,7 @@ fn spawn_office_fetch(endpoint: Endpoint, date: NaiveDate, events: mpsc::Sender<
             })
         });
         let _ = events.send(AppEvent::Office(
-            office.map(Box::new).map_err(|e| e.to_string()),
+            office.map(Box::new).map_err(JobError::from),
         ));
     });
 }
@@ -278,7 +285,7 @@ fn spawn_scanner(config: ReaderConfig, events: mpsc::Sender<AppEvent>) -> Reader
 }
 
 fn spawn_input(events: mpsc::Sender<AppEvent>) {
-    thread::spawn(move || {
+    worker::spawn(Worker::Input, events, move |events| {
         while let Ok(event) = event::read() {
             if events.send(AppEvent::Input(event)).is_err() {
                 return;
@@ -288,9 +295,50 @@ fn spawn_input(events: mpsc::Sender<AppEvent>) {
 }
 
 fn spawn_tick(events: mpsc::Sender<AppEvent>) {
-    thread::spawn(move || {
+    worker::spawn(Worker::Tick, events, move |events| {
         while events.send(AppEvent::Tick).is_ok() {
-            thread::sleep(StdDuration::from_secs(1));
+            std::thread::sleep(StdDuration::from_secs(1));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A worker whose end of the channel is gone (it died) is noticed on the next job sent to it.
+    #[test]
+    fn a_failed_send_reports_the_dead_worker() {
+        let (jobs, dead_jobs) = mpsc::channel();
+        let (prints, dead_prints) = mpsc::channel();
+        drop((dead_jobs, dead_prints));
+        let (events, reports) = mpsc::channel();
+        let dispatch = Dispatch {
+            jobs,
+            events,
+            sync: None,
+            prints: Some(prints),
+        };
+        let now = Utc::now();
+        dispatch.send(Effect::Db(DbJob::LoadToday), now);
+        let print = Effect::Print {
+            request: PrintRequest::Receipt {
+                intake_id: "i-1".into(),
+            },
+            clerk_id: "c01".into(),
+        };
+        dispatch.send(print, now);
+        dispatch.send(Effect::Ui(UiEffect::Quit), now);
+        let died: Vec<Worker> = reports
+            .try_iter()
+            .map(|event| match event {
+                AppEvent::WorkerDied {
+                    worker,
+                    panic: None,
+                } => worker,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(died, [Worker::Database, Worker::Printer]);
+    }
 }

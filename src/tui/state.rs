@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::domain::assess::Assessment;
 use crate::domain::candidate::Candidate;
-use crate::domain::intake::{Intake, IntakeEvent};
+use crate::domain::intake::{Intake, IntakeEvent, Tick};
 use crate::domain::schedule::Schedule;
 use crate::domain::supervision::{OVERRIDABLE, Override};
 use crate::domain::tally::Tally;
@@ -75,6 +75,18 @@ impl OpenFile {
         &self.loaded.intake
     }
 
+    /// The checklist item under the cursor, with its tick so far.
+    pub fn item_under_cursor(&self) -> Option<(crate::domain::rules::ChecklistItem, Tick)> {
+        let item = self.loaded.assessment.checklist.get(self.cursor)?.clone();
+        let tick = self
+            .intake()
+            .ticks
+            .get(&item.id)
+            .cloned()
+            .unwrap_or_default();
+        Some((item, tick))
+    }
+
     /// The candidate's blockers a supervisor may lift, approved or not.
     pub fn overridable(&self) -> Vec<String> {
         self.loaded
@@ -115,33 +127,7 @@ impl OpenFile {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Id,
-    Pin,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginForm {
-    pub id: String,
-    pub pin: String,
-    pub focus: Field,
-    pub error: Option<String>,
-    pub busy: bool,
-}
-
-impl LoginForm {
-    pub fn new(id: &str) -> Self {
-        let focus = if id.is_empty() { Field::Id } else { Field::Pin };
-        Self {
-            id: id.to_owned(),
-            pin: String::new(),
-            focus,
-            error: None,
-            busy: false,
-        }
-    }
-}
+pub use super::form::{Credentials, Field, Form, LoginForm, VoidFields, VoidForm};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
@@ -156,9 +142,9 @@ pub enum Screen {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Day {
     pub date: NaiveDate,
-    pub tally: Option<Result<Tally, String>>,
+    pub tally: Option<Result<Tally, JobError>>,
     /// The portal's numbers for the whole office, when a portal is configured.
-    pub office: Option<Result<Box<Office>, String>>,
+    pub office: Option<Result<Box<Office>, JobError>>,
 }
 
 /// What the portal knows of the whole office: every counter's numbers, and candidates accepted
@@ -210,11 +196,7 @@ pub enum Overlay {
         cursor: usize,
     },
     /// A supervisor voids a file: the exam number, then the reason.
-    Void {
-        exam_no: String,
-        reason: String,
-        focus: Field,
-    },
+    Void(VoidForm),
     /// A supervisor unlocks a clerk locked out by wrong PINs.
     Unlock {
         id: String,
@@ -306,25 +288,122 @@ pub enum AppEvent {
     Scanner(String),
     /// A frame from the serial reader that is not a scan (too long, control bytes, ...).
     ScanRejected(String),
-    LoggedIn(Result<Clerk, String>),
-    Loaded(Result<Box<Loaded>, String>),
-    Saved(Result<SaveOutcome, String>),
-    Approved(Result<Clerk, String>),
+    LoggedIn(Result<Clerk, JobError>),
+    Loaded(Result<Box<Loaded>, JobError>),
+    Saved(Result<SaveOutcome, JobError>),
+    Approved(Result<Clerk, JobError>),
     /// The worker wrote (or could not write) a supervisor's approval to the audit and event logs.
     OverrideRecorded {
         grant: Override,
-        result: Result<(), String>,
+        result: Result<(), JobError>,
     },
-    Found(Vec<SearchRow>),
-    Today(Vec<TodayRow>),
-    Counted(Result<Tally, String>),
-    Office(Result<Box<Office>, String>),
+    Found(Result<Vec<SearchRow>, JobError>),
+    Today(Result<Vec<TodayRow>, JobError>),
+    Counted(Result<Tally, JobError>),
+    Office(Result<Box<Office>, JobError>),
     /// The sync worker's state, for the portal slot of the status bar.
     Sync(crate::sync::SyncStatus),
     /// A supervisor action finished: what was done (and to what), or why not.
-    Done(Result<(crate::strings::ui::Tr, String), String>),
+    Done(Result<(crate::strings::ui::Tr, String), JobError>),
     /// The print worker finished a job (what it printed), or why it could not.
-    Printed(Result<String, String>),
+    Printed(Result<String, JobError>),
+    /// A worker thread stopped: it panicked (`panic` holds its message), or it was found gone
+    /// when a job was sent to it (`panic` is `None`). Its jobs are not done any more.
+    WorkerDied {
+        worker: Worker,
+        panic: Option<String>,
+    },
+}
+
+/// The threads that carry out effects for the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worker {
+    /// Owns the counter's database: logins, scans, saves, lists, supervisor actions.
+    Database,
+    /// Prints forms and receipts.
+    Printer,
+    /// Asks the portal for the office's numbers.
+    Portal,
+    /// Reads the terminal's keys.
+    Input,
+    /// Sends the one-second tick.
+    Tick,
+}
+
+/// Why a worker could not do what the screen asked, by kind. The edges' own errors hold I/O and
+/// SQLite errors that cannot be copied into the screen's state, so each kind carries the text
+/// the clerk reads (made by the edge's error, from the strings table).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// The id or PIN was refused, or the clerk is locked out or disabled.
+    #[error("{0}")]
+    Login(String),
+    /// The scan is not a form of this office, or its candidate is unknown.
+    #[error("{0}")]
+    Scan(String),
+    /// The database failed: what the screen shows may be ahead of it.
+    #[error("{0}")]
+    Store(String),
+    /// A supervisor action the rules refused (void, unlock).
+    #[error("{0}")]
+    Refused(String),
+    /// The form or receipt could not be made or printed.
+    #[error("{0}")]
+    Print(String),
+    /// The portal could not be reached or answered wrongly.
+    #[error("{0}")]
+    Portal(String),
+}
+
+impl From<crate::store::StoreError> for JobError {
+    fn from(e: crate::store::StoreError) -> Self {
+        JobError::Store(e.to_string())
+    }
+}
+
+impl From<crate::store::LoginError> for JobError {
+    fn from(e: crate::store::LoginError) -> Self {
+        match e {
+            crate::store::LoginError::Store(e) => e.into(),
+            refused => JobError::Login(refused.to_string()),
+        }
+    }
+}
+
+impl From<crate::counter::CheckError> for JobError {
+    fn from(e: crate::counter::CheckError) -> Self {
+        match e {
+            crate::counter::CheckError::Store(e) => e.into(),
+            refused => JobError::Scan(refused.to_string()),
+        }
+    }
+}
+
+impl From<crate::store::VoidError> for JobError {
+    fn from(e: crate::store::VoidError) -> Self {
+        match e {
+            crate::store::VoidError::Store(e) => e.into(),
+            refused => JobError::Refused(refused.to_string()),
+        }
+    }
+}
+
+impl From<crate::store::ClerkError> for JobError {
+    fn from(e: crate::store::ClerkError) -> Self {
+        JobError::Refused(e.to_string())
+    }
+}
+
+impl From<crate::print::PrintError> for JobError {
+    fn from(e: crate::print::PrintError) -> Self {
+        JobError::Print(e.to_string())
+    }
+}
+
+impl From<crate::sync::SyncError> for JobError {
+    fn from(e: crate::sync::SyncError) -> Self {
+        JobError::Portal(e.to_string())
+    }
 }
 
 /// What the clerk asked to print.
@@ -344,9 +423,25 @@ pub enum SaveOutcome {
     Returned,
 }
 
-/// What `update` asks the edges to do.
+/// What `update` asks the edges to do, by who does it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// For the database worker, in order.
+    Db(DbJob),
+    /// For the portal: the sync worker, or a thread of its own (the portal may be slow or away).
+    Portal(PortalJob),
+    /// Handed to the print worker (printing may take minutes; saves must not wait for it).
+    Print {
+        request: PrintRequest,
+        clerk_id: String,
+    },
+    /// Done by the UI thread itself.
+    Ui(UiEffect),
+}
+
+/// The jobs of the database worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DbJob {
     Login {
         id: String,
         pin: String,
@@ -374,15 +469,6 @@ pub enum Effect {
         query: String,
     },
     LoadToday,
-    FetchOffice {
-        date: NaiveDate,
-    },
-    SyncNow,
-    /// Handed to the print worker (printing may take minutes; saves must not wait for it).
-    Print {
-        request: PrintRequest,
-        clerk_id: String,
-    },
     Count {
         date: NaiveDate,
     },
@@ -400,6 +486,20 @@ pub enum Effect {
         action: &'static str,
         detail: String,
     },
+}
+
+/// What is asked of the portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortalJob {
+    /// Sync now instead of at the next round.
+    SyncNow,
+    /// The office's numbers and conflicts of a day, for the supervisor screen.
+    FetchOffice { date: NaiveDate },
+}
+
+/// What the UI thread does itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UiEffect {
     Bell,
     Quit,
 }

@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App, day: &Day, area: Rect) {
             );
         }
         Some(Err(e)) => {
-            return frame.render_widget(Paragraph::new(e.clone()).fg(Color::Red), inner);
+            return frame.render_widget(Paragraph::new(e.to_string()).fg(Color::Red), inner);
         }
         Some(Ok(tally)) => tally,
     };
@@ -78,7 +78,7 @@ fn office_lines(app: &App, day: &Day) -> Vec<Line<'static>> {
             return vec![Line::from(tr(app, ui::NO_PORTAL)).fg(Color::DarkGray)];
         }
         None => return vec![Line::from(tr(app, ui::COUNTING)).fg(Color::Yellow)],
-        Some(Err(e)) => return vec![Line::from(e.clone()).fg(Color::Red)],
+        Some(Err(e)) => return vec![Line::from(e.to_string()).fg(Color::Red)],
         Some(Ok(office)) => office,
     };
     let o = &office.tally.totals;

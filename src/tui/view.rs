@@ -180,11 +180,15 @@ fn login_fields(app: &App, form: &LoginForm) -> Vec<Line<'static>> {
     };
     let mut lines = vec![
         Line::default(),
-        field(ui::CLERK_ID, form.id.clone(), form.focus == Field::Id),
+        field(
+            ui::CLERK_ID,
+            form.fields.id.clone(),
+            form.focus == Field::First,
+        ),
         field(
             ui::PIN,
-            "•".repeat(form.pin.chars().count()),
-            form.focus == Field::Pin,
+            "•".repeat(form.fields.pin.chars().count()),
+            form.focus == Field::Second,
         ),
         Line::default(),
     ];
@@ -567,23 +571,20 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             ));
             (tr(app, ui::SEARCH_TITLE).into(), lines, 14)
         }
-        Overlay::Void {
-            exam_no,
-            reason,
-            focus,
-        } => {
-            let form = [
-                (ui::VOID_EXAM_NO, exam_no, Field::Id),
-                (ui::VOID_REASON, reason, Field::Pin),
+        Overlay::Void(form) => {
+            let fields = [
+                (ui::VOID_EXAM_NO, &form.fields.exam_no, Field::First),
+                (ui::VOID_REASON, &form.fields.reason, Field::Second),
             ];
-            let lines = form
+            let lines = fields
                 .iter()
                 .map(|(label, value, field)| {
-                    let marker = if focus == field { "▶ " } else { "  " };
+                    let focused = form.focus == *field;
+                    let marker = if focused { "▶ " } else { "  " };
                     Line::from(format!(
                         "{marker}{}：{value}{}",
                         tr(app, *label),
-                        if focus == field { "▏" } else { "" }
+                        if focused { "▏" } else { "" }
                     ))
                 })
                 .collect();

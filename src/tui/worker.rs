@@ -1,27 +1,83 @@
-//! The worker thread that owns the counter's database. It carries out `update`'s effects one at
-//! a time, in order, and reports each result back as an event. A save is reported only after
-//! its transaction committed.
+//! The worker threads of the counter screen. Each one catches its own panic and reports it as
+//! `AppEvent::WorkerDied`, so that a bug in one job leaves the screen running and says so.
+//! The database worker owns the counter's database: it carries out `update`'s database jobs
+//! one at a time, in order, and reports each result back as an event. A save is reported only
+//! after its transaction committed.
 
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::sync::mpsc::{Receiver, Sender};
+use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 
 use super::photo;
-use super::state::{AppEvent, Effect, Loaded, SearchRow, TodayRow};
+use super::state::{AppEvent, DbJob, JobError, Loaded, SearchRow, TodayRow, Worker};
 use crate::counter::Counter;
 use crate::domain::intake::Intake;
 use crate::domain::scan;
 use crate::store::Actor;
 use crate::strings::ui;
 
-/// Carries out the effects that need the database, in the order `update` asked for them.
-pub fn run(
-    mut counter: Counter,
-    jobs: Receiver<(Effect, DateTime<Utc>)>,
+thread_local! {
+    /// Set on a worker thread for its whole life: a panic there is caught by `spawn`.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a panic now, on this thread, is caught by its worker (and reported as an event).
+pub fn panic_is_caught() -> bool {
+    GUARDED.with(Cell::get)
+}
+
+/// Starts `body` on a thread of its own, with a sender for its events. A panic in it is caught
+/// and sent as `WorkerDied { worker, panic }`; the screen goes on.
+pub fn spawn(
+    worker: Worker,
     events: Sender<AppEvent>,
-) {
-    for (effect, now) in jobs {
-        let event = handle(&mut counter, effect, now);
+    body: impl FnOnce(Sender<AppEvent>) + Send + 'static,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        GUARDED.with(|g| g.set(true));
+        let own = events.clone();
+        // After a panic nothing of `body` is used again (its state is dropped with the
+        // unwinding), so no broken invariant can be observed.
+        let result = std::panic::catch_unwind(AssertUnwindSafe(move || body(own)));
+        if let Err(payload) = result {
+            let panic = panic_text(payload.as_ref());
+            tracing::error!(?worker, panic = %panic, "worker panicked");
+            let _ = events.send(AppEvent::WorkerDied {
+                worker,
+                panic: Some(panic),
+            });
+        }
+    })
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// The panic hook of the running screen: `restore` (give the terminal back, then report) runs
+/// for a panic on the UI thread or any thread nobody catches; a panic a worker catches (or the
+/// IPP client turns into an error) leaves the running screen alone.
+pub fn screen_panic_hook(
+    restore: Box<dyn Fn(&PanicHookInfo<'_>) + Send + Sync>,
+) -> Box<dyn Fn(&PanicHookInfo<'_>) + Send + Sync> {
+    Box::new(move |info| {
+        if !panic_is_caught() && !crate::print::ipp::panic_is_caught() {
+            restore(info);
+        }
+    })
+}
+
+/// Carries out the database jobs, in the order `update` asked for them.
+pub fn run(mut counter: Counter, jobs: Receiver<(DbJob, DateTime<Utc>)>, events: Sender<AppEvent>) {
+    for (job, now) in jobs {
+        let event = handle(&mut counter, job, now);
         if let Some(event) = event
             && events.send(event).is_err()
         {
@@ -30,16 +86,13 @@ pub fn run(
     }
 }
 
-fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<AppEvent> {
-    Some(match effect {
-        Effect::Login { id, pin } => AppEvent::LoggedIn(
-            counter
-                .store
-                .login(&id, &pin, now)
-                .map_err(|e| e.to_string()),
-        ),
-        Effect::Lookup { payload } => AppEvent::Loaded(lookup(counter, &payload, now)),
-        Effect::Save {
+fn handle(counter: &mut Counter, job: DbJob, now: DateTime<Utc>) -> Option<AppEvent> {
+    Some(match job {
+        DbJob::Login { id, pin } => {
+            AppEvent::LoggedIn(counter.store.login(&id, &pin, now).map_err(JobError::from))
+        }
+        DbJob::Lookup { payload } => AppEvent::Loaded(lookup(counter, &payload, now)),
+        DbJob::Save {
             intake,
             events,
             clerk_id,
@@ -52,16 +105,13 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
             };
             let result = counter.store.save_intake(&intake, &events, &actor);
             tracing::info!(exam_no = %intake.exam_no, state = intake.state.as_str(), ok = result.is_ok(), "save intake");
-            AppEvent::Saved(result.map(|()| outcome).map_err(|e| e.to_string()))
+            AppEvent::Saved(result.map(|()| outcome).map_err(JobError::from))
         }
         // Only the PIN: `update` decides the approval and asks for `RecordOverride`.
-        Effect::Approve { id, pin } => AppEvent::Approved(
-            counter
-                .store
-                .login(&id, &pin, now)
-                .map_err(|e| e.to_string()),
-        ),
-        Effect::RecordOverride { grant, intake_id } => {
+        DbJob::Approve { id, pin } => {
+            AppEvent::Approved(counter.store.login(&id, &pin, now).map_err(JobError::from))
+        }
+        DbJob::RecordOverride { grant, intake_id } => {
             let result =
                 counter
                     .store
@@ -69,12 +119,12 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
             tracing::info!(exam_no = %grant.exam_no, by = %grant.supervisor_id, ok = result.is_ok(), "override");
             AppEvent::OverrideRecorded {
                 grant,
-                result: result.map_err(|e| e.to_string()),
+                result: result.map_err(JobError::from),
             }
         }
-        Effect::Search { query } => AppEvent::Found(search(counter, &query).unwrap_or_default()),
-        Effect::LoadToday => AppEvent::Today(today(counter, now).unwrap_or_default()),
-        Effect::Audit {
+        DbJob::Search { query } => AppEvent::Found(search(counter, &query)),
+        DbJob::LoadToday => AppEvent::Today(today(counter, now)),
+        DbJob::Audit {
             actor,
             action,
             detail,
@@ -84,13 +134,13 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
             }
             return None;
         }
-        Effect::Count { date } => AppEvent::Counted(
+        DbJob::Count { date } => AppEvent::Counted(
             counter
                 .store
                 .tally(date, counter.site_code.as_deref())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         ),
-        Effect::Void {
+        DbJob::Void {
             exam_no,
             reason,
             by,
@@ -102,34 +152,20 @@ fn handle(counter: &mut Counter, effect: Effect, now: DateTime<Utc>) -> Option<A
             AppEvent::Done(
                 result
                     .map(|_| (ui::VOIDED, exam_no))
-                    .map_err(|e| e.to_string()),
+                    .map_err(JobError::from),
             )
         }
-        Effect::Unlock { id, by } => {
+        DbJob::Unlock { id, by } => {
             let result = counter
                 .store
                 .unlock_clerk(&id, &by, &counter.counter_id, now);
-            AppEvent::Done(
-                result
-                    .map(|()| (ui::UNLOCKED, id))
-                    .map_err(|e| e.to_string()),
-            )
+            AppEvent::Done(result.map(|()| (ui::UNLOCKED, id)).map_err(JobError::from))
         }
-        // The UI thread carries these out itself (the portal's numbers come over the network,
-        // so they are not fetched here, where saves wait).
-        // Printing has a thread of its own (a printer may take minutes).
-        Effect::Bell
-        | Effect::Quit
-        | Effect::SyncNow
-        | Effect::FetchOffice { .. }
-        | Effect::Print { .. } => return None,
     })
 }
 
-fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Loaded>, String> {
-    let checked = counter
-        .check_full(payload, now)
-        .map_err(|e| e.to_string())?;
+fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Loaded>, JobError> {
+    let checked = counter.check_full(payload, now)?;
     let exam_no = checked.candidate.exam_no.to_string();
     tracing::info!(exam_no = %exam_no, kind = ?checked.assessment.scan.kind, "scan");
     let intake = checked
@@ -150,9 +186,14 @@ fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Lo
     }))
 }
 
-fn search(counter: &Counter, query: &str) -> Result<Vec<SearchRow>, crate::store::StoreError> {
+fn search(counter: &Counter, query: &str) -> Result<Vec<SearchRow>, JobError> {
     let found = match scan::parse(query, &crate::domain::scan::PublicKeys::default()) {
-        Ok(parsed) => counter.lookup(&parsed).ok().into_iter().collect(),
+        // Nobody with that number is an empty list; a database failure is an error.
+        Ok(parsed) => match counter.lookup(&parsed) {
+            Ok(candidate) => vec![candidate],
+            Err(crate::counter::CheckError::UnknownCandidate) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        },
         Err(_) if query.chars().count() >= 1 => counter.store.search_by_name(query, 20)?,
         Err(_) => Vec::new(),
     };
@@ -167,7 +208,7 @@ fn search(counter: &Counter, query: &str) -> Result<Vec<SearchRow>, crate::store
         .collect())
 }
 
-fn today(counter: &Counter, now: DateTime<Utc>) -> Result<Vec<TodayRow>, crate::store::StoreError> {
+fn today(counter: &Counter, now: DateTime<Utc>) -> Result<Vec<TodayRow>, JobError> {
     let since = crate::domain::office_time::midnight(crate::domain::office_time::local_date(now));
     Ok(counter
         .store

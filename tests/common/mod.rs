@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 pub mod cups;
+pub mod ippeve;
 pub mod office;
 pub mod tmux;
 

@@ -1,0 +1,246 @@
+//! The boxes over the counter and supervisor screens: help, accept confirmation, return
+//! reasons, note, supervisor's approval, search, today's list, void, unlock.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::super::form::{FormKey, MAX_CLERK_ID, MAX_TEXT, edit};
+use super::super::keymap::Action;
+use super::super::state::{
+    App, DbJob, Effect, LoginForm, Overlay, SaveOutcome, SearchRow, TodayRow, VoidForm,
+};
+use super::supervisor::supervisor_effect;
+use super::{decision, keep, on_scan, refuse, save, save_move, step};
+
+/// The longest search query (a name or an exam number).
+const MAX_QUERY: usize = 40;
+
+pub(super) fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    if action == Some(Action::Close) {
+        app.overlay = None;
+        return Vec::new();
+    }
+    let Some(overlay) = app.overlay.take() else {
+        return Vec::new();
+    };
+    match overlay {
+        Overlay::Help => Vec::new(),
+        Overlay::ConfirmAccept if action == Some(Action::Submit) => accept(app),
+        Overlay::ConfirmAccept => keep(app, Overlay::ConfirmAccept),
+        Overlay::Return {
+            picked,
+            cursor,
+            other,
+        } => return_key(app, key, action, picked, cursor, other),
+        Overlay::Note { mut text } if action != Some(Action::Submit) => {
+            edit(&mut text, &key, MAX_TEXT);
+            keep(app, Overlay::Note { text })
+        }
+        Overlay::Note { text } => save_note(app, text),
+        Overlay::Approve(form) => approve_key(app, key, action, form),
+        Overlay::Search {
+            query,
+            results,
+            cursor,
+        } => search_key(app, key, action, query, results, cursor),
+        Overlay::Today { rows, cursor } => today_key(app, action, rows, cursor),
+        Overlay::Void(form) => void_key(app, key, action, form),
+        Overlay::Unlock { mut id } if action != Some(Action::Submit) => {
+            edit(&mut id, &key, MAX_CLERK_ID);
+            keep(app, Overlay::Unlock { id })
+        }
+        Overlay::Unlock { id } => supervisor_effect(app, |by| DbJob::Unlock {
+            id: id.trim().to_owned(),
+            by,
+        }),
+    }
+}
+
+fn void_key(
+    app: &mut App,
+    key: KeyEvent,
+    action: Option<Action>,
+    mut form: VoidForm,
+) -> Vec<Effect> {
+    match form.key(&key, action) {
+        FormKey::Stay => keep(app, Overlay::Void(form)),
+        FormKey::Submit => {
+            let exam_no = form.fields.exam_no.trim().to_owned();
+            let reason = form.fields.reason.trim().to_owned();
+            supervisor_effect(app, |by| DbJob::Void {
+                exam_no,
+                reason,
+                by,
+            })
+        }
+    }
+}
+
+fn approve_key(
+    app: &mut App,
+    key: KeyEvent,
+    action: Option<Action>,
+    mut form: LoginForm,
+) -> Vec<Effect> {
+    match form.key(&key, action) {
+        FormKey::Stay => keep(app, Overlay::Approve(form)),
+        FormKey::Submit => {
+            let job = DbJob::Approve {
+                id: form.fields.id.trim().to_owned(),
+                pin: std::mem::take(&mut form.fields.pin),
+            };
+            form.busy = true;
+            app.overlay = Some(Overlay::Approve(form));
+            vec![Effect::Db(job)]
+        }
+    }
+}
+
+fn accept(app: &mut App) -> Vec<Effect> {
+    // The approval may have run out while the confirmation was open.
+    if super::counter::ask_approval(app) {
+        return Vec::new();
+    }
+    let decision = decision(app);
+    let now = app.now;
+    let Some(file) = &mut app.file else {
+        return Vec::new();
+    };
+    let blockers = file.standing_blockers(now);
+    let checklist = file.loaded.assessment.checklist.clone();
+    let moved = file.loaded.intake.accept(&checklist, &blockers, decision);
+    save_move(app, moved, SaveOutcome::Accepted)
+}
+
+fn return_key(
+    app: &mut App,
+    key: KeyEvent,
+    action: Option<Action>,
+    mut picked: Vec<bool>,
+    mut cursor: usize,
+    mut other: String,
+) -> Vec<Effect> {
+    match action {
+        Some(Action::Up | Action::Down) => cursor = step(cursor, action, picked.len()),
+        Some(Action::Toggle) => {
+            if let Some(p) = picked.get_mut(cursor) {
+                *p = !*p;
+            }
+        }
+        Some(Action::Submit) => {
+            let mut reasons: Vec<String> = app
+                .reasons
+                .iter()
+                .zip(&picked)
+                .filter(|(_, p)| **p)
+                .map(|(r, _)| r.text.clone())
+                .collect();
+            if !other.trim().is_empty() {
+                reasons.push(other.trim().to_owned());
+            }
+            let decision = decision(app);
+            let Some(file) = &mut app.file else {
+                return Vec::new();
+            };
+            return match file.loaded.intake.return_file(reasons, decision) {
+                Ok(event) => save(app, vec![event], SaveOutcome::Returned),
+                Err(e) => {
+                    app.overlay = Some(Overlay::Return {
+                        picked,
+                        cursor,
+                        other,
+                    });
+                    refuse(app, e.to_string())
+                }
+            };
+        }
+        _ => edit(&mut other, &key, MAX_TEXT),
+    }
+    keep(
+        app,
+        Overlay::Return {
+            picked,
+            cursor,
+            other,
+        },
+    )
+}
+
+fn save_note(app: &mut App, text: String) -> Vec<Effect> {
+    let Some(file) = &mut app.file else {
+        return Vec::new();
+    };
+    let Some((item, mut tick)) = file.item_under_cursor() else {
+        return Vec::new();
+    };
+    let checklist = &file.loaded.assessment.checklist;
+    tick.note = Some(text.trim().to_owned()).filter(|n| !n.is_empty());
+    let moved = file.loaded.intake.tick(checklist, &item.id, tick);
+    save_move(app, moved, SaveOutcome::Quiet)
+}
+
+fn search_key(
+    app: &mut App,
+    key: KeyEvent,
+    action: Option<Action>,
+    mut query: String,
+    results: Option<Vec<SearchRow>>,
+    mut cursor: usize,
+) -> Vec<Effect> {
+    let count = results.as_ref().map_or(0, Vec::len);
+    match action {
+        Some(Action::Up | Action::Down) => cursor = step(cursor, action, count),
+        Some(Action::Submit) => {
+            if let Some(row) = results.as_ref().and_then(|r| r.get(cursor)) {
+                return on_scan(app, row.exam_no.clone());
+            }
+            let job = DbJob::Search {
+                query: query.trim().to_owned(),
+            };
+            app.overlay = Some(Overlay::Search {
+                query,
+                results: None,
+                cursor: 0,
+            });
+            return vec![Effect::Db(job)];
+        }
+        _ => {
+            edit(&mut query, &key, MAX_QUERY);
+            // Typing starts a new search: old results no longer match the query.
+            return keep(
+                app,
+                Overlay::Search {
+                    query,
+                    results: None,
+                    cursor: 0,
+                },
+            );
+        }
+    }
+    keep(
+        app,
+        Overlay::Search {
+            query,
+            results,
+            cursor,
+        },
+    )
+}
+
+fn today_key(
+    app: &mut App,
+    action: Option<Action>,
+    rows: Option<Vec<TodayRow>>,
+    mut cursor: usize,
+) -> Vec<Effect> {
+    let count = rows.as_ref().map_or(0, Vec::len);
+    match action {
+        Some(Action::Up | Action::Down) => cursor = step(cursor, action, count),
+        Some(Action::Submit) => {
+            if let Some(row) = rows.as_ref().and_then(|r| r.get(cursor)) {
+                return on_scan(app, row.exam_no.clone());
+            }
+        }
+        _ => {}
+    }
+    keep(app, Overlay::Today { rows, cursor })
+}

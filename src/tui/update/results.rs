@@ -1,0 +1,292 @@
+//! What the workers answer (the file of a scan, a save confirmed, a PIN checked, lists, counts,
+//! prints), a worker that died, and the one-second tick.
+
+use super::super::state::{
+    App, AppEvent, DbJob, Effect, JobError, Level, Loaded, OpenFile, Overlay, SaveOutcome, Screen,
+    Worker,
+};
+use super::counter::accepted_text;
+use super::supervisor::recount;
+use super::{local_hm, lock, refuse, save, say, t};
+use crate::domain::intake::{IntakeError, IntakeEvent, IntakeState};
+use crate::domain::supervision::Override;
+use crate::strings::ui;
+
+/// The events that answer an effect. The others are handled by `update` itself.
+pub(super) fn on_result(app: &mut App, event: AppEvent) -> Vec<Effect> {
+    match event {
+        AppEvent::LoggedIn(result) => {
+            super::login::on_logged_in(app, result);
+            Vec::new()
+        }
+        AppEvent::Loaded(result) => on_loaded(app, result),
+        AppEvent::Saved(result) => on_saved(app, result),
+        AppEvent::Approved(result) => on_approved(app, result),
+        AppEvent::OverrideRecorded { grant, result } => on_override_recorded(app, &grant, result),
+        AppEvent::Found(result) => on_found(app, result),
+        AppEvent::Today(result) => on_today(app, result),
+        AppEvent::Office(result) => {
+            if let Screen::Supervisor(day) = &mut app.screen {
+                day.office = Some(result);
+            }
+            Vec::new()
+        }
+        AppEvent::Counted(result) => {
+            if let Screen::Supervisor(day) = &mut app.screen {
+                day.tally = Some(result);
+            }
+            Vec::new()
+        }
+        AppEvent::Done(Ok((what, subject))) => {
+            say(app, Level::Success, format!("{}{subject}", t(app, what)));
+            recount(app)
+        }
+        AppEvent::Done(Err(e)) => refuse(app, e.to_string()),
+        AppEvent::Printed(result) => on_printed(app, result),
+        AppEvent::WorkerDied { worker, .. } => on_worker_died(app, worker),
+        AppEvent::Input(_)
+        | AppEvent::Tick
+        | AppEvent::Scan(_)
+        | AppEvent::Scanner(_)
+        | AppEvent::ScanRejected(_)
+        | AppEvent::Sync(_) => Vec::new(),
+    }
+}
+
+fn on_loaded(app: &mut App, result: Result<Box<Loaded>, JobError>) -> Vec<Effect> {
+    app.overlay = None;
+    let loaded = match result {
+        Ok(loaded) => *loaded,
+        // A bad scan changes nothing: the open file (if any) stays as it was.
+        Err(e) => return refuse(app, e.to_string()),
+    };
+    // A candidate scanned again (or reloaded after a failed save) keeps an approval that has
+    // not run out: it was given for this candidate at this counter, not for one screen.
+    let approval = app
+        .file
+        .take()
+        .and_then(|f| f.approval)
+        .filter(|a| a.exam_no == loaded.candidate.exam_no.as_str() && a.is_valid(app.now));
+    let mut file = OpenFile {
+        loaded,
+        cursor: 0,
+        approval,
+    };
+    app.message = None;
+    if file.intake().state == IntakeState::Accepted {
+        let text = accepted_text(app, &file);
+        app.file = Some(file);
+        return refuse(app, text);
+    }
+    if !file.needs_approval(app.now).is_empty() {
+        app.file = Some(file);
+        return Vec::new();
+    }
+    let opened = file.loaded.intake.open();
+    app.file = Some(file);
+    open_events(app, opened)
+}
+
+fn open_events(app: &mut App, opened: Result<Option<IntakeEvent>, IntakeError>) -> Vec<Effect> {
+    match opened {
+        Ok(Some(event)) => save(app, vec![event], SaveOutcome::Quiet),
+        Ok(None) => Vec::new(),
+        Err(e) => refuse(app, e.to_string()),
+    }
+}
+
+fn on_saved(app: &mut App, result: Result<SaveOutcome, JobError>) -> Vec<Effect> {
+    app.saving = app.saving.saturating_sub(1);
+    match result {
+        Ok(SaveOutcome::Quiet) => Vec::new(),
+        Ok(SaveOutcome::Accepted) => {
+            say(app, Level::Success, t(app, ui::ACCEPTED_DONE));
+            Vec::new()
+        }
+        Ok(SaveOutcome::Returned) => {
+            say(app, Level::Success, t(app, ui::RETURNED_DONE));
+            Vec::new()
+        }
+        Err(e) => {
+            // What the screen shows may be ahead of the database: read the file again.
+            let reload = app
+                .file
+                .as_ref()
+                .map(|f| f.loaded.candidate.exam_no.to_string());
+            let mut effects = refuse(app, e.to_string());
+            effects.extend(reload.map(|payload| Effect::Db(DbJob::Lookup { payload })));
+            effects
+        }
+    }
+}
+
+/// A PIN typed into the approval box was checked. A supervisor's PIN approves the open file's
+/// overridable blockers from now for `override_ttl`; the approval is recorded (audit and sync)
+/// before the file's own events, so the log reads approval, then opening.
+fn on_approved(app: &mut App, result: Result<crate::store::Clerk, JobError>) -> Vec<Effect> {
+    // The answer belongs to the box that asked: if another scan replaced the file (and closed
+    // the box) meanwhile, it must not approve the new candidate.
+    if !matches!(app.overlay, Some(Overlay::Approve(_))) {
+        return Vec::new();
+    }
+    match result {
+        Ok(supervisor) if supervisor.role == crate::store::Role::Supervisor => {
+            app.overlay = None;
+            let (now, ttl) = (app.now, app.cfg.override_ttl);
+            let Some(file) = &mut app.file else {
+                return Vec::new();
+            };
+            let exam_no = file.loaded.candidate.exam_no.to_string();
+            let grant = Override::grant(exam_no, supervisor.id, file.overridable(), now, ttl);
+            file.approval = Some(grant.clone());
+            let record = Effect::Db(DbJob::RecordOverride {
+                grant: grant.clone(),
+                intake_id: file.intake().id.clone(),
+            });
+            let opened = file.loaded.intake.open();
+            let text = format!(
+                "{}{}",
+                t(app, ui::OVERRIDE_DONE),
+                local_hm(grant.expires_at)
+            );
+            say(app, Level::Success, text);
+            let mut effects = vec![record];
+            effects.extend(open_events(app, opened));
+            effects
+        }
+        Ok(_) => approval_failed(app, t(app, ui::OVERRIDE_NOT_SUPERVISOR).to_owned()),
+        Err(e) => approval_failed(app, e.to_string()),
+    }
+}
+
+/// An approval that could not be recorded does not hold: nothing unaudited may lift a blocker.
+fn on_override_recorded(
+    app: &mut App,
+    grant: &Override,
+    result: Result<(), JobError>,
+) -> Vec<Effect> {
+    let Err(e) = result else {
+        return Vec::new();
+    };
+    if let Some(file) = &mut app.file
+        && file.approval.as_ref() == Some(grant)
+    {
+        file.approval = None;
+    }
+    refuse(app, e.to_string())
+}
+
+fn approval_failed(app: &mut App, error: String) -> Vec<Effect> {
+    if let Some(Overlay::Approve(form)) = &mut app.overlay {
+        form.busy = false;
+        form.error = Some(error);
+    }
+    Vec::new()
+}
+
+/// Search results for the open search box. A failed search closes the box and says why (an
+/// empty list would read "nobody of that name").
+fn on_found(
+    app: &mut App,
+    result: Result<Vec<super::super::state::SearchRow>, JobError>,
+) -> Vec<Effect> {
+    let Some(Overlay::Search {
+        results, cursor, ..
+    }) = &mut app.overlay
+    else {
+        return Vec::new();
+    };
+    match result {
+        Ok(rows) => {
+            *results = Some(rows);
+            *cursor = 0;
+            Vec::new()
+        }
+        Err(e) => {
+            app.overlay = None;
+            refuse(app, e.to_string())
+        }
+    }
+}
+
+/// Today's files for the open list; a failed read closes it and says why.
+fn on_today(
+    app: &mut App,
+    result: Result<Vec<super::super::state::TodayRow>, JobError>,
+) -> Vec<Effect> {
+    let Some(Overlay::Today { rows, .. }) = &mut app.overlay else {
+        return Vec::new();
+    };
+    match result {
+        Ok(list) => {
+            *rows = Some(list);
+            Vec::new()
+        }
+        Err(e) => {
+            app.overlay = None;
+            refuse(app, e.to_string())
+        }
+    }
+}
+
+fn on_printed(app: &mut App, result: Result<String, JobError>) -> Vec<Effect> {
+    app.printing = false;
+    match result {
+        Ok(done) => {
+            app.slots.printer = Some(t(app, ui::PRINTER_READY).to_owned());
+            say(app, Level::Success, done);
+            Vec::new()
+        }
+        Err(error) => {
+            app.slots.printer = Some(t(app, ui::PRINTER_ERROR).to_owned());
+            refuse(app, error.to_string())
+        }
+    }
+}
+
+/// A worker is gone: what it was asked stays undone. The screen says which and what to do, and
+/// forgets the waits that depended on it (pending saves would keep the idle lock off for good,
+/// a print would stay "printing", a box would stay busy).
+fn on_worker_died(app: &mut App, worker: Worker) -> Vec<Effect> {
+    match worker {
+        Worker::Database => {
+            app.saving = 0;
+            if let Screen::Login(form) | Screen::Locked(form) = &mut app.screen {
+                form.busy = false;
+            }
+            if let Some(Overlay::Approve(form)) = &mut app.overlay {
+                form.busy = false;
+            }
+        }
+        Worker::Printer => {
+            app.printing = false;
+            app.slots.printer = Some(t(app, ui::PRINTER_ERROR).to_owned());
+        }
+        Worker::Portal | Worker::Input | Worker::Tick => {}
+    }
+    let name = match worker {
+        Worker::Database => ui::WORKER_DATABASE,
+        Worker::Printer => ui::WORKER_PRINTER,
+        Worker::Portal => ui::WORKER_PORTAL,
+        Worker::Input => ui::WORKER_INPUT,
+        Worker::Tick => ui::WORKER_TICK,
+    };
+    let text = format!(
+        "{}{}{}",
+        t(app, ui::WORKER_DIED),
+        t(app, name),
+        t(app, ui::WORKER_DIED_WHAT_TO_DO)
+    );
+    if let Screen::Login(form) | Screen::Locked(form) = &mut app.screen {
+        form.error = Some(text.clone());
+    }
+    refuse(app, text)
+}
+
+pub(super) fn on_tick(app: &mut App) -> Vec<Effect> {
+    let idle = app.now - app.last_input;
+    if app.screen == Screen::Counter && idle >= app.cfg.idle_lock && app.saving == 0 {
+        return lock(app);
+    }
+    Vec::new()
+}
