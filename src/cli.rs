@@ -365,7 +365,8 @@ fn portal_command(setup: &Setup, db: &Path, command: PortalCommand) -> Result<i3
             let server = portal::serve(db, &listen, workers)?;
             println!("{}", portal::render_started(&server, db));
             std::io::stdout().flush()?;
-            server.wait();
+            // Returns only if the server failed: exit with a failure status, never 0.
+            server.wait()?;
         }
         PortalCommand::Keygen { rotate } => {
             print!(

@@ -558,6 +558,12 @@ pub const PORTAL_PHOTO_READ: &str = "无法读取照片文件：";
 pub const PORTAL_LISTEN: &str =
     "无法在该地址上提供服务（地址格式应为 127.0.0.1:8080，或端口已被占用）：";
 pub const PORTAL_INTERNAL: &str = "考试院服务器内部错误，请稍后重试：";
+pub const PORTAL_SERVER_FAILED: &str = "考试院参考服务异常停止，请查看日志后重新启动：";
+pub const PORTAL_SERVER_PANICKED: &str = "服务线程意外退出";
+pub const PORTAL_HANDLER_PANICKED: &str = "处理该请求时程序出错（已记入日志），请稍后重试";
+pub const PORTAL_BODY_BROKEN: &str = "请求内容未能完整收到（连接中断或格式错误），请重试：";
+pub const PORTAL_BODY_TIMEOUT: &str = "请求内容在限定时间内未传完，连接已关闭；请检查网络后重试";
+pub const PORTAL_WRONG_METHOD: &str = "该接口只接受以下请求方法：";
 pub const PORTAL_NOT_FOUND: &str = "没有这个接口或资源";
 pub const PORTAL_NO_TOKEN: &str = "缺少柜台令牌：请求须带 Authorization: Bearer <令牌>";
 pub const PORTAL_BAD_TOKEN: &str = "柜台令牌无效或已被更换，请向考试院管理员索取本柜台的令牌";
@@ -570,6 +576,8 @@ pub const PORTAL_BAD_BATCH: &str =
 pub const PORTAL_BAD_QUERY: &str = "cursor 应为不小于0的整数，limit 应为正整数";
 pub const PORTAL_BAD_DATE: &str = "date 应为“年-月-日”，如 2023-06-16";
 pub const PORTAL_EVENT_MALFORMED: &str = "事件格式错误：";
+pub const PORTAL_EVENT_TOO_LARGE: &str =
+    "事件内容超过考试院允许的大小，未予保存；请联系技术支持检查该柜台的程序。大小（字节）：";
 pub const PORTAL_EVENT_BAD_ID: &str = "event_id 不是有效的 UUID";
 pub const PORTAL_EVENT_BAD_SEQ: &str = "seq 应为正整数";
 pub const PORTAL_EVENT_BAD_BODY: &str = "事件内容格式错误：";

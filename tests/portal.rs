@@ -258,25 +258,10 @@ fn photos_carry_an_etag() {
     let dir = tempfile::tempdir().unwrap();
     let portal = PortalSetup::new(dir.path(), 30);
     let token = portal.add_counter(SITE, "c1");
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
     let ours = portal.site_exam_nos()[0].clone();
-    let theirs = portal
-        .roster
-        .iter()
-        .find(|c| c.site_code != SITE)
-        .unwrap()
-        .exam_no
-        .to_string();
-    let jpeg = grad_intake::demo::photo::demo_photo(1).unwrap();
-    for exam in [&ours, &theirs] {
-        std::fs::write(photos.join(format!("{exam}.jpg")), &jpeg).unwrap();
-    }
-    assert!(
-        portal
-            .import(&portal.roster, Some(&photos))
-            .contains("照片 2 张")
-    );
+    let theirs = portal.other_site_exam_no();
+    let (jpeg, imported) = portal.import_photos(&[&ours, &theirs]);
+    assert!(imported.contains("照片 2 张"), "{imported}");
     let server = PortalProcess::start(&portal, 0);
     let http = Http::new(&server);
     let (status, etag, body) = http.get(&format!("/v1/photos/{ours}"), Some(&token), None);

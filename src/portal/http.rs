@@ -1,34 +1,59 @@
-//! The portal's HTTP server (tiny_http): a few worker threads, each with its own database
-//! connection, so one slow request does not hold up the others and readers never wait for the
-//! writer (WAL).
+//! The portal's HTTP server, made to face an open network: hyper (HTTP/1.1) on a tokio runtime,
+//! with every limit enforced before anything is read or stored.
+//!
+//! - A body announced larger than its route allows is answered 413 without reading it; a body
+//!   that grows past the limit while read (chunked) is cut off the same way.
+//! - The request head must arrive within [`HEADER_TIMEOUT`] (this also closes idle keep-alive
+//!   connections) and the body within [`BODY_TIMEOUT`]; a connection lives at most
+//!   [`CONNECTION_LIFETIME`] and serves at most [`REQUESTS_PER_CONNECTION`] requests.
+//! - At most [`MAX_CONNECTIONS`] connections at once; more are closed on arrival.
+//! - A token is checked before a body is read, so without one nothing is buffered.
+//! - SQLite work runs on blocking threads, at most `workers` at once, each with a connection of
+//!   its own from a pool, so readers do not wait for the writer (WAL). A handler that panics
+//!   costs that request a 500 (logged) and that connection; the server goes on.
+//!
+//! Slow clients cost a task each, not a thread: fifty of them do not hold up `/v1/health`.
 
-use std::io::Read;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
-use serde::Serialize;
-use serde_json::value::RawValue;
-use tiny_http::{Header, Method, Request, Response, Server};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
 
-use super::ingest::{Identity, parse_entry};
+use super::routes::{self, Call, Reply};
 use super::{Portal, PortalError};
 use crate::strings;
-use crate::sync::protocol::{
-    BatchResult, ErrorBody, MAX_BATCH_EVENTS, MAX_ROSTER_PAGE, photo_etag,
-};
 
-/// The largest request body taken (a full batch of large events fits easily).
-const MAX_REQUEST_BODY: u64 = 32 << 20;
-const DEFAULT_ROSTER_PAGE: usize = 1_000;
+/// The whole request head (request line and headers) must arrive within this, and an idle
+/// keep-alive connection is closed after it.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
+/// The whole body must arrive within this once the head is in (8 MB at about 150 KB/s).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Connections served at once; more are closed as they arrive.
+pub const MAX_CONNECTIONS: usize = 1_024;
+/// After this many requests on one connection the answer says `Connection: close`.
+pub const REQUESTS_PER_CONNECTION: usize = 1_000;
+/// A connection is asked to close after this long (and cut 30 s later if it will not), so a
+/// client that never reads its answer cannot hold a connection for ever.
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(600);
+/// The largest request head (request line and headers).
+const MAX_HEAD: usize = 16 << 10;
+/// Time given to requests in flight when the server stops.
+const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// A running server. Dropping it does not stop it; call [`ServerHandle::stop`].
 pub struct ServerHandle {
-    server: Arc<Server>,
     addr: SocketAddr,
-    workers: Vec<JoinHandle<()>>,
+    stop: watch::Sender<bool>,
+    thread: JoinHandle<()>,
 }
 
 impl ServerHandle {
@@ -37,370 +62,354 @@ impl ServerHandle {
         self.addr
     }
 
-    /// Serves until the process ends.
-    pub fn wait(self) {
-        for worker in self.workers {
-            let _ = worker.join();
-        }
+    /// Serves until the process ends; an error only if the server itself failed (the caller
+    /// must then exit with a failure status, so that a supervisor restarts it).
+    pub fn wait(self) -> Result<(), PortalError> {
+        self.thread
+            .join()
+            .map_err(|_| PortalError::ServerFailed(strings::PORTAL_SERVER_PANICKED.into()))
     }
 
-    /// Stops accepting, lets each worker finish its request, and waits for them.
+    /// Stops accepting, gives requests in flight [`STOP_GRACE`] to finish, and waits.
     pub fn stop(self) {
-        for _ in &self.workers {
-            self.server.unblock();
+        // Fails only when the server is already gone, which is what is asked.
+        let _ = self.stop.send(true);
+        if let Err(e) = self.wait() {
+            tracing::error!(error = %e, "portal server failed");
         }
-        self.wait();
     }
 }
 
-/// Opens the database (migrating it) and starts serving on `listen` with `workers` threads.
+/// Opens the database (migrating it) and starts serving on `listen`, with at most `workers`
+/// requests using the database at once.
 pub fn serve(db: &Path, listen: &str, workers: usize) -> Result<ServerHandle, PortalError> {
-    // Open once here so that a bad file is reported before the port is taken.
-    drop(Portal::open(db)?);
     let listen_error = |e: &dyn std::fmt::Display| PortalError::Listen {
         addr: listen.to_owned(),
         message: e.to_string(),
     };
-    let listener = std::net::TcpListener::bind(listen).map_err(|e| listen_error(&e))?;
-    // No Nagle: tiny_http writes an answer's head and body separately, and a body held back
-    // until the head is acknowledged waits for the client's delayed ACK (40 ms on Linux) on
-    // every answer. The accepted connections inherit the option from the listener.
-    socket2::SockRef::from(&listener)
-        .set_tcp_nodelay(true)
+    // Open once here so that a bad file is reported before the port is taken.
+    let portal = Portal::open(db)?;
+    let workers = workers.max(1);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(workers + 2)
+        .thread_name("portal")
+        .enable_all()
+        .build()
         .map_err(|e| listen_error(&e))?;
-    let server = Server::from_listener(listener, None).map_err(|e| listen_error(&e))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| PortalError::Listen {
-            addr: listen.to_owned(),
-            message: "not an IP address".into(),
-        })?;
-    let server = Arc::new(server);
-    let mut handles = Vec::new();
-    for i in 0..workers.max(1) {
-        let (server, db) = (Arc::clone(&server), db.to_owned());
-        let handle = std::thread::Builder::new()
-            .name(format!("portal-{i}"))
-            .spawn(move || worker(&server, &db))
-            .map_err(|e| PortalError::Listen {
-                addr: listen.to_owned(),
-                message: e.to_string(),
-            })?;
-        handles.push(handle);
-    }
-    Ok(ServerHandle {
-        server,
-        addr,
-        workers: handles,
-    })
-}
-
-fn worker(server: &Server, db: &Path) {
-    let mut portal = match Portal::open(db) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(error = %e, "portal worker cannot open its database");
-            return;
-        }
+    let listener = std::net::TcpListener::bind(listen).map_err(|e| listen_error(&e))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| listen_error(&e))?;
+    let addr = listener.local_addr().map_err(|e| listen_error(&e))?;
+    let listener = {
+        let _entered = runtime.enter();
+        TcpListener::from_std(listener).map_err(|e| listen_error(&e))?
     };
-    // `recv` fails only when the server is unblocked (stopping) or its listener is gone.
-    while let Ok(request) = server.recv() {
-        let reply = route(&mut portal, &mut RequestView::new(request));
-        if let Err(e) = reply {
-            tracing::warn!(error = %e, "portal: answer not delivered");
-        }
-    }
+    let state = Arc::new(State {
+        portal_id: portal.portal_id().to_owned(),
+        pool: Arc::new(Pool::new(db, portal, workers)),
+    });
+    let (stop, stopped) = watch::channel(false);
+    let thread = std::thread::Builder::new()
+        .name("portal-accept".into())
+        .spawn(move || runtime.block_on(accept_loop(listener, state, stopped)))
+        .map_err(|e| listen_error(&e))?;
+    Ok(ServerHandle { addr, stop, thread })
 }
 
-/// A request with its path split from its query.
-struct RequestView {
-    request: Option<Request>,
-    method: Method,
-    path: String,
-    query: String,
+/// What every request shares.
+struct State {
+    portal_id: String,
+    pool: Arc<Pool>,
 }
 
-impl RequestView {
-    fn new(request: Request) -> Self {
-        let url = request.url().to_owned();
-        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-        Self {
-            method: request.method().clone(),
-            path: path.to_owned(),
-            query: query.to_owned(),
-            request: Some(request),
-        }
-    }
-
-    fn header(&self, name: &str) -> Option<String> {
-        self.request
-            .as_ref()?
-            .headers()
-            .iter()
-            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str().to_owned())
-    }
-
-    fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v)
-    }
-
-    /// Reads the body; `None` when it is larger than `MAX_REQUEST_BODY`.
-    fn body(&mut self) -> std::io::Result<Option<Vec<u8>>> {
-        let Some(request) = self.request.as_mut() else {
-            return Ok(Some(vec![]));
+async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: watch::Receiver<bool>) {
+    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let accepted = tokio::select! {
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => accepted,
         };
-        let mut body = Vec::new();
-        request
-            .as_reader()
-            .take(MAX_REQUEST_BODY + 1)
-            .read_to_end(&mut body)?;
-        Ok((body.len() as u64 <= MAX_REQUEST_BODY).then_some(body))
-    }
-
-    fn respond(&mut self, reply: Reply) -> std::io::Result<()> {
-        let Some(request) = self.request.take() else {
-            return Ok(());
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(e) => {
+                // Out of file descriptors or a connection reset before accept: wait a little
+                // rather than spin, and go on.
+                tracing::warn!(error = %e, "portal: accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
         };
-        let mut response = Response::from_data(reply.body)
-            .with_status_code(reply.status)
-            .with_chunked_threshold(usize::MAX);
-        for (name, value) in reply.headers {
-            if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-                response.add_header(h);
-            }
-        }
-        request.respond(response)
-    }
-}
-
-/// An answer before it is written.
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json_text(status: u16, body: String) -> Self {
-        Self {
-            status,
-            headers: vec![("Content-Type", "application/json; charset=utf-8".into())],
-            body: body.into_bytes(),
-        }
-    }
-
-    fn json<T: Serialize>(status: u16, value: &T) -> Self {
-        match serde_json::to_string(value) {
-            Ok(text) => Self::json_text(status, text),
-            Err(e) => Self::error(500, "internal", format!("{}{e}", strings::PORTAL_INTERNAL)),
-        }
-    }
-
-    fn error(status: u16, kind: &str, message: impl Into<String>) -> Self {
-        let mut reply = Self::json(status, &ErrorBody::new(kind, message));
-        reply.status = status;
-        if status == 401 {
-            reply.headers.push(("WWW-Authenticate", "Bearer".into()));
-        }
-        reply
-    }
-}
-
-fn route(portal: &mut Portal, req: &mut RequestView) -> std::io::Result<()> {
-    let reply = match answer(portal, req) {
-        Ok(reply) => reply,
-        Err(e) => {
-            tracing::error!(error = %e, path = %req.path, "portal request failed");
-            Reply::error(500, "internal", format!("{}{e}", strings::PORTAL_INTERNAL))
-        }
-    };
-    req.respond(reply)
-}
-
-fn answer(portal: &mut Portal, req: &mut RequestView) -> Result<Reply, PortalError> {
-    let segments: Vec<String> = req
-        .path
-        .trim_matches('/')
-        .split('/')
-        .map(str::to_owned)
-        .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    if req.method == Method::Get && segments == ["v1", "health"] {
-        return Ok(Reply::json(
-            200,
-            &serde_json::json!({"ok": true, "portal_id": portal.portal_id()}),
-        ));
-    }
-    let who = match authenticate(portal, req)? {
-        Ok(who) => who,
-        Err(reply) => return Ok(reply),
-    };
-    match (&req.method, segments.as_slice()) {
-        (Method::Post, ["v1", "events"]) => post_events(portal, &who, req),
-        (Method::Get, ["v1", "sites", site, what]) => {
-            if *site != who.site_code {
-                return Ok(Reply::error(
-                    403,
-                    "forbidden_site",
-                    format!("{}{site}", strings::PORTAL_FORBIDDEN_SITE),
-                ));
-            }
-            match *what {
-                "roster" => roster(portal, &who, req),
-                "tally" => tally(portal, &who, req),
-                "conflicts" => Ok(Reply::json(200, &portal.conflicts(&who.site_code)?)),
-                _ => Ok(not_found()),
-            }
-        }
-        (Method::Get, ["v1", "photos", exam_no]) => photo(portal, &who, exam_no, req),
-        _ => Ok(not_found()),
-    }
-}
-
-fn not_found() -> Reply {
-    Reply::error(404, "not_found", strings::PORTAL_NOT_FOUND)
-}
-
-/// The counter behind the bearer token, or the 401 to send.
-fn authenticate(
-    portal: &Portal,
-    req: &RequestView,
-) -> Result<Result<Identity, Reply>, PortalError> {
-    let header = req.header("Authorization").unwrap_or_default();
-    let token = header
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let Some(token) = token else {
-        return Ok(Err(Reply::error(
-            401,
-            "unauthorized",
-            strings::PORTAL_NO_TOKEN,
-        )));
-    };
-    Ok(portal
-        .authenticate(token)?
-        .ok_or_else(|| Reply::error(401, "unauthorized", strings::PORTAL_BAD_TOKEN)))
-}
-
-#[derive(serde::Deserialize)]
-struct RawBatch<'a> {
-    #[serde(borrow)]
-    events: Vec<&'a RawValue>,
-}
-
-fn post_events(
-    portal: &mut Portal,
-    who: &Identity,
-    req: &mut RequestView,
-) -> Result<Reply, PortalError> {
-    let body = match req.body() {
-        Ok(Some(body)) => body,
-        Ok(None) => return Ok(Reply::error(413, "too_large", strings::PORTAL_TOO_LARGE)),
-        Err(e) => {
-            return Ok(Reply::error(
-                400,
-                "bad_request",
-                format!("{}{e}", strings::PORTAL_BAD_BATCH),
-            ));
-        }
-    };
-    let batch: RawBatch = match serde_json::from_slice(&body) {
-        Ok(batch) => batch,
-        Err(e) => {
-            return Ok(Reply::error(
-                400,
-                "bad_request",
-                format!("{}{e}", strings::PORTAL_BAD_BATCH),
-            ));
-        }
-    };
-    if batch.events.len() > MAX_BATCH_EVENTS {
-        return Ok(Reply::error(413, "too_large", strings::PORTAL_TOO_LARGE));
-    }
-    let entries: Vec<_> = batch.events.iter().map(|raw| parse_entry(raw)).collect();
-    // A token speaks for its own counter only: anything else in the batch refuses all of it.
-    if let Some(other) = entries
-        .iter()
-        .flatten()
-        .find(|e| e.counter_id != who.counter_id)
-    {
-        let message = format!("{}{}", strings::PORTAL_FORBIDDEN_COUNTER, other.counter_id);
-        return Ok(Reply::error(403, "forbidden_counter", message));
-    }
-    let results = portal.ingest(who, entries, Utc::now())?;
-    Ok(Reply::json(200, &BatchResult { results }))
-}
-
-fn roster(portal: &Portal, who: &Identity, req: &RequestView) -> Result<Reply, PortalError> {
-    let cursor = req.param("cursor").map_or(Ok(0), str::parse::<i64>);
-    let limit = req
-        .param("limit")
-        .map_or(Ok(DEFAULT_ROSTER_PAGE), str::parse::<usize>);
-    let (Ok(cursor), Ok(limit)) = (cursor, limit) else {
-        return Ok(Reply::error(400, "bad_request", strings::PORTAL_BAD_QUERY));
-    };
-    if cursor < 0 || limit == 0 {
-        return Ok(Reply::error(400, "bad_request", strings::PORTAL_BAD_QUERY));
-    }
-    let page = portal.roster_page_json(&who.site_code, cursor, limit.min(MAX_ROSTER_PAGE))?;
-    Ok(Reply::json_text(200, page))
-}
-
-fn tally(portal: &Portal, who: &Identity, req: &RequestView) -> Result<Reply, PortalError> {
-    let today = crate::domain::office_time::local_date(Utc::now());
-    let date = match req.param("date") {
-        None => today,
-        Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => return Ok(Reply::error(400, "bad_request", strings::PORTAL_BAD_DATE)),
-        },
-    };
-    Ok(Reply::json(200, &portal.tally(&who.site_code, date)?))
-}
-
-fn photo(
-    portal: &Portal,
-    who: &Identity,
-    exam_no: &str,
-    req: &RequestView,
-) -> Result<Reply, PortalError> {
-    let Some(photo) = portal.photo(exam_no)? else {
-        return Ok(not_found());
-    };
-    if photo.site_code != who.site_code {
-        return Ok(Reply::error(
-            403,
-            "forbidden_site",
-            format!("{}{}", strings::PORTAL_FORBIDDEN_SITE, photo.site_code),
-        ));
-    }
-    let etag = photo_etag(&photo.sha256);
-    let headers = vec![
-        ("ETag", etag.clone()),
-        ("Cache-Control", "private, no-cache".into()),
-    ];
-    if req
-        .header("If-None-Match")
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    {
-        return Ok(Reply {
-            status: 304,
-            headers,
-            body: vec![],
+        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+            tracing::warn!("portal: too many connections, one closed on arrival");
+            continue;
+        };
+        let (state, stopped) = (Arc::clone(&state), stopped.clone());
+        tokio::spawn(async move {
+            serve_connection(stream, state, stopped).await;
+            drop(permit);
         });
     }
-    let mut headers = headers;
-    headers.push(("Content-Type", "image/jpeg".into()));
-    Ok(Reply {
-        status: 200,
-        headers,
-        body: photo.jpeg,
-    })
+    // Wait for the connections in flight (each was told to finish) within the grace time.
+    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(STOP_GRACE, connections.acquire_many(all)).await;
+}
+
+/// One connection: HTTP/1.1 with keep-alive, closed when the server stops or it is too old.
+async fn serve_connection(
+    stream: TcpStream,
+    state: Arc<State>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    // No Nagle: an answer whose body is written after its head would otherwise wait for the
+    // client's delayed ACK (40 ms on Linux).
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "portal: TCP_NODELAY not set");
+    }
+    let served = Arc::new(AtomicUsize::new(0));
+    let service = hyper::service::service_fn(move |request| {
+        let nth = served.fetch_add(1, Ordering::Relaxed) + 1;
+        respond(Arc::clone(&state), request, nth)
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD.max(8 << 10))
+        .max_header_size(MAX_HEAD);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let finished = tokio::select! {
+        result = connection.as_mut() => Some(result),
+        _ = stopped.changed() => None,
+        () = tokio::time::sleep(CONNECTION_LIFETIME) => None,
+    };
+    let result = match finished {
+        Some(result) => result,
+        None => {
+            connection.as_mut().graceful_shutdown();
+            match tokio::time::timeout(Duration::from_secs(30), connection).await {
+                Ok(result) => result,
+                Err(_) => return,
+            }
+        }
+    };
+    if let Err(e) = result {
+        // A client that went away or sent garbage: its business, not the server's.
+        tracing::debug!(error = %e, "portal: connection ended with an error");
+    }
+}
+
+/// Answers one request; never fails (hyper would drop the connection without an answer).
+async fn respond(
+    state: Arc<State>,
+    request: Request<Incoming>,
+    nth: usize,
+) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+    let (parts, body) = request.into_parts();
+    let call = Call::new(&parts);
+    let announced = announced_length(&parts.headers);
+    // Its own task, so that a panic anywhere in the answer is a 500, not a lost connection.
+    let reply = match tokio::spawn(answer(state, call, announced, body)).await {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::error!(error = %e, "portal: request handler panicked");
+            Reply::internal(&strings::PORTAL_HANDLER_PANICKED)
+        }
+    };
+    let close = nth >= REQUESTS_PER_CONNECTION || matches!(reply.status, 408 | 413);
+    Ok(into_response(reply, close))
+}
+
+/// The `Content-Length` a request announces (hyper has already refused a malformed one).
+fn announced_length(headers: &hyper::HeaderMap) -> Option<u64> {
+    headers
+        .get(hyper::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+async fn answer(state: Arc<State>, call: Call, announced: Option<u64>, body: Incoming) -> Reply {
+    let limit = call.body_limit();
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Reply::too_large();
+    }
+    if call.is_health() {
+        return routes::health(&state.portal_id);
+    }
+    if call.is_openapi() {
+        return routes::openapi();
+    }
+    match call.allowed_method() {
+        None => return routes::not_found(),
+        Some(allowed) if allowed != call.method => return Reply::wrong_method(&allowed),
+        Some(_) => {}
+    }
+    let Some(token) = call.token().map(str::to_owned) else {
+        return Reply::unauthorized(strings::PORTAL_NO_TOKEN);
+    };
+    let who = match state
+        .pool
+        .run(move |portal| routes::authenticate(portal, &token))
+        .await
+    {
+        Ok(Ok(who)) => who,
+        Ok(Err(reply)) | Err(reply) => return reply,
+    };
+    let body = match read_body(body, limit).await {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    state
+        .pool
+        .run(move |portal| routes::answer(portal, &who, &call, &body))
+        .await
+        .unwrap_or_else(|reply| reply)
+}
+
+/// The body, read within [`BODY_TIMEOUT`] and `limit` bytes.
+async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, Reply> {
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, limit).collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(Reply::too_large()),
+        Ok(Err(e)) => Err(Reply::error(
+            400,
+            "bad_request",
+            format!("{}{e}", strings::PORTAL_BODY_BROKEN),
+        )),
+        Err(_) => Err(Reply::error(408, "timeout", strings::PORTAL_BODY_TIMEOUT)),
+    }
+}
+
+fn into_response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = hyper::StatusCode::from_u16(reply.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in reply.headers {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    if close {
+        headers.insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
+/// Database connections for the blocking threads: at most `workers` in use at once, each
+/// reused by the next request (opening one costs a migration check).
+struct Pool {
+    db: PathBuf,
+    idle: Mutex<Vec<Portal>>,
+    permits: Arc<Semaphore>,
+}
+
+impl Pool {
+    fn new(db: &Path, first: Portal, workers: usize) -> Self {
+        Self {
+            db: db.to_owned(),
+            idle: Mutex::new(vec![first]),
+            permits: Arc::new(Semaphore::new(workers)),
+        }
+    }
+
+    /// Runs `work` on a blocking thread with a connection; a failure to get one, or a panic in
+    /// `work`, is the 500 to send (the panicking connection is dropped, rolling back).
+    async fn run<T, F>(self: &Arc<Self>, work: F) -> Result<T, Reply>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Portal) -> T + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|e| Reply::internal(&e))?;
+        let pool = Arc::clone(self);
+        let joined = tokio::task::spawn_blocking(move || {
+            // Held until the work is done, even if the request is dropped meanwhile.
+            let _permit = permit;
+            let mut portal = pool.take()?;
+            let out = work(&mut portal);
+            pool.give_back(portal);
+            Ok(out)
+        })
+        .await;
+        match joined {
+            Ok(result) => result,
+            Err(e) => {
+                tracing::error!(error = %e, "portal: request handler panicked");
+                Err(Reply::internal(&strings::PORTAL_HANDLER_PANICKED))
+            }
+        }
+    }
+
+    fn take(&self) -> Result<Portal, Reply> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        match idle {
+            Some(portal) => Ok(portal),
+            None => Portal::open(&self.db).map_err(|e| {
+                tracing::error!(error = %e, "portal: cannot open the database");
+                Reply::internal(&e)
+            }),
+        }
+    }
+
+    fn give_back(&self, portal: Portal) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(portal);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_handler_is_a_500_and_the_pool_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("portal.db");
+        let pool = Arc::new(Pool::new(&db, Portal::open(&db).unwrap(), 1));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let failed = pool
+                .run::<(), _>(|_portal| panic!("a bug in a handler"))
+                .await
+                .unwrap_err();
+            assert_eq!(failed.status, 500);
+            let body = String::from_utf8(failed.body).unwrap();
+            assert!(body.contains("\"internal\""), "{body}");
+            // The one permit came back and a new connection is opened for the next request.
+            let id = pool
+                .run(|portal| portal.portal_id().to_owned())
+                .await
+                .unwrap();
+            assert!(!id.is_empty());
+        });
+    }
+
+    #[test]
+    fn announced_length_reads_only_a_valid_number() {
+        let mut headers = hyper::HeaderMap::new();
+        assert_eq!(announced_length(&headers), None);
+        headers.insert("content-length", "18446744073709551615".parse().unwrap());
+        assert_eq!(announced_length(&headers), Some(u64::MAX));
+        headers.insert("content-length", "12x".parse().unwrap());
+        assert_eq!(announced_length(&headers), None);
+    }
 }

@@ -11,7 +11,7 @@ use super::{Portal, PortalError};
 use crate::domain::intake::IntakeEvent;
 use crate::domain::supervision::SupervisorEvent;
 use crate::strings;
-use crate::sync::protocol::{Event, EventResult, EventStatus};
+use crate::sync::protocol::{Event, EventResult, EventStatus, MAX_EVENT_BODY_BYTES};
 
 /// Who is calling: the counter a token belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +67,10 @@ fn check_shape(event: &Event) -> Result<Checked, String> {
     }
     if event.seq < 1 {
         return Err(strings::PORTAL_EVENT_BAD_SEQ.to_owned());
+    }
+    let size = event.body.get().len();
+    if size > MAX_EVENT_BODY_BYTES {
+        return Err(format!("{}{size}", strings::PORTAL_EVENT_TOO_LARGE));
     }
     if RECORD_ONLY_KINDS.contains(&event.kind.as_str()) {
         parse_body::<serde_json::Map<String, serde_json::Value>>(event)?;
@@ -450,6 +454,29 @@ mod tests {
         assert!(
             check_shape(&other).is_err(),
             "the envelope names another candidate"
+        );
+    }
+
+    #[test]
+    fn an_event_body_over_the_limit_is_refused_with_its_size() {
+        let note = "备".repeat(MAX_EVENT_BODY_BYTES / 3);
+        let printed = |note: &str| {
+            event(
+                "printed",
+                "c01",
+                serde_json::json!({"type": "printed", "note": note}),
+            )
+        };
+        let small = printed(&note[..note.len() - 30]);
+        assert!(small.body.get().len() <= MAX_EVENT_BODY_BYTES);
+        assert!(check_shape(&small).is_ok());
+        let large = printed(&format!("{note}备"));
+        let size = large.body.get().len();
+        assert!(size > MAX_EVENT_BODY_BYTES);
+        let err = check_shape(&large).map(|_| ()).unwrap_err();
+        assert!(
+            err.contains("超过") && err.ends_with(&size.to_string()),
+            "{err}"
         );
     }
 }

@@ -10,6 +10,7 @@ mod db;
 mod http;
 mod ingest;
 mod queries;
+mod routes;
 
 use std::path::{Path, PathBuf};
 
@@ -56,9 +57,11 @@ pub enum PortalError {
     NotPortal(PathBuf),
     #[error("{}{addr}（{message}）", strings::PORTAL_LISTEN)]
     Listen { addr: String, message: String },
+    #[error("{msg}{0}", msg = strings::PORTAL_SERVER_FAILED)]
+    ServerFailed(String),
 }
 
-/// One connection to the portal database. Each HTTP worker has its own.
+/// One connection to the portal database. Each request being answered has one of its own.
 pub struct Portal {
     conn: Connection,
     portal_id: String,

@@ -20,6 +20,12 @@ use crate::domain::candidate::Candidate;
 pub const API_PREFIX: &str = "/v1";
 /// The most events the portal takes in one batch; larger batches are refused (413).
 pub const MAX_BATCH_EVENTS: usize = 5_000;
+/// The largest events batch the portal reads (bytes of the request body); a larger one is
+/// refused (413) and the counter's sync halves its batch.
+pub const MAX_BATCH_BYTES: usize = 8 << 20;
+/// The largest `body` of one event (bytes of its JSON). A larger event is refused with a reason;
+/// the rest of its batch is still taken. Real events are well under 4 KB.
+pub const MAX_EVENT_BODY_BYTES: usize = 64 << 10;
 /// The most candidates the portal sends in one roster page.
 pub const MAX_ROSTER_PAGE: usize = 5_000;
 
@@ -141,7 +147,8 @@ pub struct Conflicts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
     /// Stable, for programs: `unauthorized`, `forbidden_site`, `forbidden_counter`,
-    /// `bad_request`, `too_large`, `not_found`, `rate_limited`, `internal`.
+    /// `bad_request`, `too_large`, `timeout`, `not_found`, `method_not_allowed`, `rate_limited`,
+    /// `internal`.
     pub kind: String,
     /// For people (Chinese), says what to do.
     pub message: String,

@@ -137,6 +137,29 @@ impl PortalSetup {
             .collect()
     }
 
+    /// A candidate of the roster at another site than `SITE`.
+    pub fn other_site_exam_no(&self) -> String {
+        self.roster
+            .iter()
+            .find(|c| c.site_code != SITE)
+            .expect("the demo roster has a candidate of another site")
+            .exam_no
+            .to_string()
+    }
+
+    /// Imports the roster again with one demo photo for each of `exam_nos`; returns the JPEG
+    /// and what the import printed.
+    pub fn import_photos(&self, exam_nos: &[&str]) -> (Vec<u8>, String) {
+        let photos = self.dir.join("photos");
+        std::fs::create_dir_all(&photos).expect("photo directory");
+        let jpeg = grad_intake::demo::photo::demo_photo(1).expect("demo photo");
+        for exam in exam_nos {
+            std::fs::write(photos.join(format!("{exam}.jpg")), &jpeg).expect("photo written");
+        }
+        let out = self.import(&self.roster, Some(&photos));
+        (jpeg, out)
+    }
+
     pub fn conn(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.db).expect("portal db opens")
     }
@@ -198,6 +221,15 @@ impl PortalProcess {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process has ended (and how).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().expect("portal process status")
     }
 
     /// SIGKILL: no chance to finish anything.
@@ -518,4 +550,58 @@ fn forward(upstream: SocketAddr, head: &str, body: &[u8]) -> std::io::Result<Vec
     let mut answer = Vec::new();
     server.read_to_end(&mut answer)?;
     Ok(answer)
+}
+
+/// An HTTP answer read off a raw socket.
+pub struct Answer {
+    pub status: u16,
+    /// The status line and headers, lower-cased.
+    pub head: String,
+    pub body: String,
+}
+
+/// Sends `request` and reads the answer until the server closes, within `timeout`.
+pub fn exchange(addr: SocketAddr, request: &[u8], timeout: Duration) -> std::io::Result<Answer> {
+    let deadline = Instant::now() + timeout;
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(request)?;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        stream.set_read_timeout(Some(left))?;
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            // The server may close while unread request bytes are in flight: a reset after the
+            // answer arrived still leaves the answer.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && !answer.is_empty() => {
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status line in {text:?}")))?;
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    Ok(Answer {
+        status,
+        head: head.to_ascii_lowercase(),
+        body: body.to_owned(),
+    })
+}
+
+/// A `printed` event of `counter` for `exam_no` as it travels (any JSON object body is kept).
+pub fn printed_event(counter: &str, seq: i64, exam_no: &str, note: &str) -> serde_json::Value {
+    serde_json::json!({"event_id": uuid::Uuid::now_v7().to_string(), "counter_id": counter,
+        "seq": seq, "kind": "printed", "exam_no": exam_no, "at": "2026-11-20T02:00:00Z",
+        "clerk_id": "c01", "body": {"type": "printed", "exam_no": exam_no, "note": note}})
 }
