@@ -496,6 +496,9 @@ pub mod ui {
     );
     pub const PENDING: Tr = tr("待发送 ", "pending ");
     pub const LAST_SYNC: Tr = tr("上次 ", "last ");
+    /// The portal slot's warning around the offset in minutes (+: this counter is ahead).
+    pub const CLOCK_OFF: Tr = tr("时钟偏差 ", "clock off by ");
+    pub const CLOCK_FIX: Tr = tr(" 分钟，请校准本机时间", " min, set this PC's clock");
     pub const OFFICE_WIDE: Tr = tr("全考点（考试院数据）", "Whole office (from the portal)");
     pub const NO_CONFLICTS: Tr = tr("无跨柜台冲突", "No cross-counter conflicts");
     pub const VOIDED: Tr = tr("已作废受理：", "Voided: ");
@@ -564,6 +567,7 @@ pub const PORTAL_HANDLER_PANICKED: &str = "处理该请求时程序出错（已�
 pub const PORTAL_BODY_BROKEN: &str = "请求内容未能完整收到（连接中断或格式错误），请重试：";
 pub const PORTAL_BODY_TIMEOUT: &str = "请求内容在限定时间内未传完，连接已关闭；请检查网络后重试";
 pub const PORTAL_WRONG_METHOD: &str = "该接口只接受以下请求方法：";
+pub const SYNC_CLOCK_OFF: &str = "（超过 2 分钟：请校准本机日期和时间，否则受理记录的时间不准）";
 pub const PORTAL_NOT_FOUND: &str = "没有这个接口或资源";
 pub const PORTAL_NO_TOKEN: &str = "缺少柜台令牌：请求须带 Authorization: Bearer <令牌>";
 pub const PORTAL_BAD_TOKEN: &str = "柜台令牌无效或已被更换，请向考试院管理员索取本柜台的令牌";
@@ -911,7 +915,25 @@ pub mod report {
             r.roster_received,
             r.photos_received,
             r.pending
-        )
+        ) + &r.clock_offset_ms.map(clock_offset).unwrap_or_default()
+    }
+    /// `；本机时钟比考试院快 3 分 12 秒（…）`: the offset `sync --once` measured.
+    pub fn clock_offset(ms: i64) -> String {
+        let secs = ms.unsigned_abs() / 1_000;
+        let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);
+        let amount = match (d, h, m) {
+            (0, 0, 0) => format!("{s}.{} 秒", ms.unsigned_abs() % 1_000 / 100),
+            (0, 0, _) => format!("{m} 分 {s} 秒"),
+            (0, _, _) => format!("{h} 小时 {m} 分"),
+            _ => format!("{d} 天 {h} 小时"),
+        };
+        let way = if ms >= 0 { "快" } else { "慢" };
+        let warn = if crate::sync::clock::is_off(ms) {
+            super::SYNC_CLOCK_OFF
+        } else {
+            ""
+        };
+        format!("；本机时钟比考试院{way} {amount}{warn}")
     }
     /// `[#####-----] 上传 1500/10000  名单 +2000  照片 12`
     pub fn sync_progress(

@@ -298,6 +298,8 @@ fn every_documented_route_and_status_matches_the_real_answers() {
         let (status, head, body) = exchange_with_head(server.addr, case.request.as_bytes());
         let what = format!("{} {} → {status}", case.method, case.template);
         assert_eq!(status, case.status, "{what}: {body}");
+        // Every answer carries the portal's clock (sync::clock measures the counter's offset).
+        assert!(head.contains("\nx-portal-time: 20"), "{what}: {head}");
         let answer = documented(&doc, case.template, case.method, status);
         let content = &answer["content"];
         if let Some(schema) = content.get("application/json").map(|c| &c["schema"]) {

@@ -646,3 +646,28 @@ fn background_worker_reports_status_and_syncs_on_demand() {
     assert_eq!(store.unsent_count("c1").unwrap(), 2);
     worker.stop();
 }
+
+#[test]
+fn sync_once_prints_the_clock_offset_measured_against_the_portal() {
+    let (dir, _portal, token, server) = portal_with_c1(30);
+    drop(counter_db(dir.path(), "c1"));
+    let cfg = dir.path().join("c1.toml");
+    write_config(&cfg, &server.url(), &token, SITE, "c1");
+    let db = dir.path().join("c1.db");
+    let out = sync_once(dir.path(), &cfg, &db);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    // The counter and the portal read this machine's clock: well under a second, no warning.
+    assert!(
+        stdout.contains("本机时钟比考试院") && !stdout.contains("超过 2 分钟"),
+        "{stdout}"
+    );
+    let report = sync::run_round(
+        &settings(&server.url(), &token, SITE, "c1"),
+        &db,
+        &mut |_| {},
+    )
+    .expect("round");
+    let ms = report.clock_offset_ms.expect("offset measured");
+    assert!(ms.abs() < 2_000, "{ms} ms");
+}

@@ -747,11 +747,22 @@ fn portal_slot_and_sync_now() {
         rejected: 0,
         last_success: Some(now() - chrono::Duration::minutes(5)),
         last_error: Some("无法连接考试院".into()),
+        clock_offset_ms: Some(90_000),
     };
-    update(&mut app, AppEvent::Sync(status));
+    update(&mut app, AppEvent::Sync(status.clone()));
     assert_eq!(
         app.slots.portal.as_deref(),
         Some("离线 · 待发送 3 · 上次 09:55 · 无法连接考试院")
+    );
+    // A clock more than 2 minutes off is shown with what to do; nothing else changes.
+    let behind = SyncStatus {
+        clock_offset_ms: Some(-300_000),
+        ..status
+    };
+    update(&mut app, AppEvent::Sync(behind));
+    assert_eq!(
+        app.slots.portal.as_deref(),
+        Some("离线 · 待发送 3 · 上次 09:55 · 无法连接考试院 · 时钟偏差 -5 分钟，请校准本机时间")
     );
     // With a portal, the supervisor's day also asks for the office's numbers.
     app.clerk = Some(clerk("s01", Role::Supervisor));

@@ -31,6 +31,7 @@ use tokio::sync::{Semaphore, watch};
 use super::routes::{self, Call, Reply};
 use super::{Portal, PortalError};
 use crate::strings;
+use crate::sync::protocol::PORTAL_TIME_HEADER;
 
 /// The whole request head (request line and headers) must arrive within this, and an idle
 /// keep-alive connection is closed after it.
@@ -293,6 +294,10 @@ fn into_response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
         if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
             headers.insert(name, value);
         }
+    }
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    if let Ok(now) = hyper::header::HeaderValue::from_str(&now) {
+        headers.insert(PORTAL_TIME_HEADER, now);
     }
     if close {
         headers.insert(

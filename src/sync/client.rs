@@ -6,14 +6,19 @@
 //! proxies are off for the same reason: the checked address is the one connected to.
 
 use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 use ureq::Agent;
 use ureq::http::{Response, Uri};
 
 use super::SyncError;
+use super::clock;
 use super::protocol::{
-    API_PREFIX, BatchResult, Conflicts, ErrorBody, EventBatch, RosterPage, Tally, photo_etag,
+    API_PREFIX, BatchResult, Conflicts, ErrorBody, EventBatch, PORTAL_TIME_HEADER, RosterPage,
+    Tally, photo_etag,
 };
 use crate::strings;
 
@@ -110,6 +115,8 @@ pub struct Client {
     base: String,
     auth: String,
     endpoint: Endpoint,
+    /// The clock offset measured at the latest answer (see `sync::clock`).
+    clock_offset: Mutex<Option<TimeDelta>>,
 }
 
 /// Checks a portal address and returns it without a trailing `/`. Pure: no lookup, no connection.
@@ -156,6 +163,7 @@ impl Client {
             base,
             auth: format!("Bearer {}", endpoint.token.trim()),
             endpoint: endpoint.clone(),
+            clock_offset: Mutex::new(None),
         })
     }
 
@@ -163,9 +171,34 @@ impl Client {
         &self.endpoint
     }
 
+    /// This counter's clock minus the portal's, as measured at the latest answer that carried
+    /// the portal's time.
+    pub fn clock_offset(&self) -> Option<TimeDelta> {
+        *self
+            .clock_offset
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Measures the clock offset from an answer to a request sent at `sent`.
+    fn note_clock(&self, sent: DateTime<Utc>, response: &Response<ureq::Body>) {
+        let received = Utc::now();
+        let Some(portal) = header_text(response, PORTAL_TIME_HEADER)
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        else {
+            return;
+        };
+        let offset = clock::offset(sent, received, portal.with_timezone(&Utc));
+        *self
+            .clock_offset
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(offset);
+    }
+
     /// `POST /v1/events`: one result per event, in order.
     pub fn push_events(&self, batch: &EventBatch) -> Result<BatchResult, SyncError> {
         let body = serde_json::to_vec(batch).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        let sent = Utc::now();
         let response = self
             .agent
             .post(format!("{}{API_PREFIX}/events", self.base))
@@ -173,6 +206,7 @@ impl Client {
             .header("Content-Type", "application/json")
             .send(&body[..])
             .map_err(transport_error)?;
+        self.note_clock(sent, &response);
         let result: BatchResult = read_json(check_status(response)?)?;
         if result.results.len() != batch.events.len() {
             return Err(SyncError::BadResponse(
@@ -247,7 +281,10 @@ impl Client {
         if let Some(etag) = if_none_match {
             request = request.header("If-None-Match", etag);
         }
-        check_status(request.call().map_err(transport_error)?)
+        let sent = Utc::now();
+        let response = request.call().map_err(transport_error)?;
+        self.note_clock(sent, &response);
+        check_status(response)
     }
 }
 

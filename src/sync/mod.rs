@@ -7,6 +7,7 @@
 //! deduplicates by event id), and pulls the roster and photos.
 
 pub mod client;
+pub mod clock;
 pub mod planner;
 pub mod protocol;
 pub mod worker;

@@ -18,6 +18,9 @@ use serde_json::value::RawValue;
 use crate::domain::candidate::Candidate;
 
 pub const API_PREFIX: &str = "/v1";
+/// Every answer of the portal carries its clock in this header (RFC 3339 with milliseconds,
+/// UTC), so that each counter measures how far its own clock is off (`sync::clock`).
+pub const PORTAL_TIME_HEADER: &str = "x-portal-time";
 /// The most events the portal takes in one batch; larger batches are refused (413).
 pub const MAX_BATCH_EVENTS: usize = 5_000;
 /// The largest events batch the portal reads (bytes of the request body); a larger one is

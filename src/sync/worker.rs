@@ -88,6 +88,8 @@ pub struct RoundReport {
     pub photos_received: usize,
     /// Events still pending at the end (new ones the clerks made during the round).
     pub pending: usize,
+    /// This counter's clock minus the portal's, in milliseconds, as last measured in the round.
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// The portal slot of the status bar.
@@ -109,6 +111,8 @@ pub struct SyncStatus {
     pub last_success: Option<DateTime<Utc>>,
     /// Chinese, says what to do; cleared by the next complete round.
     pub last_error: Option<String>,
+    /// This counter's clock minus the portal's, in milliseconds, as last measured.
+    pub clock_offset_ms: Option<i64>,
 }
 
 impl SyncStatus {
@@ -120,6 +124,7 @@ impl SyncStatus {
             rejected: 0,
             last_success: None,
             last_error: Some(error),
+            clock_offset_ms: None,
         }
     }
 
@@ -537,7 +542,9 @@ pub fn run_round(
         to_push: 0,
     };
     let mut pace = Foreground { progress };
-    Ok(drive(&mut engine, &mut planner, &mut pace)?.unwrap_or_default())
+    let mut report = drive(&mut engine, &mut planner, &mut pace)?.unwrap_or_default();
+    report.clock_offset_ms = client.clock_offset().map(|d| d.num_milliseconds());
+    Ok(report)
 }
 
 /// The sync connection. A larger page cache, because a roster write touches index pages all
@@ -608,6 +615,7 @@ pub fn spawn_worker(
         rejected: 0,
         last_success: None,
         last_error: None,
+        clock_offset_ms: None,
     };
     let reporter = Reporter {
         inbox,
@@ -654,6 +662,8 @@ fn background(settings: &SyncSettings, client: &Client, db_path: &Path, mut repo
             Ok(Some(_)) => reporter.succeeded(),
             Err(e) => reporter.status_failed(&e),
         }
+        // Measured at every answer, failed rounds' included (a 401 still carries the time).
+        reporter.status.clock_offset_ms = client.clock_offset().map(|d| d.num_milliseconds());
         reporter.refresh(&store, true);
         if let Wake::Stop = reporter.idle(Some(&store), settings.interval) {
             return;

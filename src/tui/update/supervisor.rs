@@ -92,5 +92,13 @@ pub(super) fn portal_slot(app: &App, status: &crate::sync::SyncStatus) -> String
     if let Some(error) = &status.last_error {
         text.push_str(&format!(" · {error}"));
     }
+    if let Some(ms) = status
+        .clock_offset_ms
+        .filter(|ms| crate::sync::clock::is_off(*ms))
+    {
+        let minutes = ms / 60_000;
+        let (off, fix) = (t(app, ui::CLOCK_OFF), t(app, ui::CLOCK_FIX));
+        text.push_str(&format!(" · {off}{minutes:+}{fix}"));
+    }
     text
 }
