@@ -380,10 +380,10 @@ fn print_assessment(out: &mut impl Write, a: &Assessment) -> Result<()> {
 }
 
 fn roster_import(setup: &Setup, file: &Path, format: Option<Format>) -> Result<i32> {
-    let (text, format) = roster_file::read_text(file, format)?;
     let mut store = Store::open(&setup.db)?;
-    // Parsed and stored at once (one transaction): nothing is stored unless all of it is.
-    let report = roster_file::import(&mut store, &text, format)?;
+    // Read, parsed and stored a block at a time (one transaction): nothing is stored unless all
+    // of it is.
+    let report = roster_file::import_file(&mut store, file, format)?;
     tracing::info!(
         added = report.added,
         updated = report.updated,
@@ -1106,7 +1106,7 @@ fn tally_command(
     }
     if let Some(path) = csv {
         let bytes = tally::to_csv(&t, &scope)?;
-        std::fs::write(path, bytes)
+        grad_intake::owner_only::replace(path, &bytes)
             .with_context(|| format!("{}{}", strings::TALLY_CSV_WRITE, path.display()))?;
         eprintln!("{}{}", strings::TALLY_CSV_WRITTEN, path.display());
     }

@@ -132,7 +132,21 @@ pub const IMPORT_READ: &str = "无法读取文件：";
 pub const IMPORT_NOT_UTF8: &str = "文件不是UTF-8编码，请另存为UTF-8后重新导入";
 pub const IMPORT_NOT_JSON_ARRAY: &str = "不是有效的JSON数组：";
 pub const IMPORT_DUPLICATE: &str = "准考证号在文件中重复出现";
+pub const DB_NOT_A_FILE: &str = "这不是一个文件，请用 --db 或配置 db 指定数据库文件";
+pub const DB_EMPTY_NOT_OURS: &str = "这是一个空文件，但不是本程序建立的（权限不是仅所有者可读写），未作任何改动；请指定另一个文件名，或删除它后重试";
+pub const DB_NOT_OURS: &str =
+    "这个文件不是本程序的数据库，未作任何改动（权限、内容均未变）；请检查 --db 或配置 db 是否写错";
 pub const IMPORT_CSV_HEADER: &str = "CSV表头无法读取：";
+pub const IMPORT_CSV_MISSING: &str = "CSV表头缺少列 ";
+pub const IMPORT_CSV_UNKNOWN: &str = "CSV表头有无法识别的列 ";
+pub const IMPORT_CSV_COLUMNS_HINT: &str =
+    "（第一行须是列名，如 exam_no,name,gender,…，见 README“名单”一节）";
+pub const IMPORT_EMPTY_FILE: &str = "文件是空的（0字节），不是名单，请确认选对了文件";
+pub const IMPORT_NO_RECORDS: &str = "文件中没有任何考生记录，请确认选对了文件";
+pub const IMPORT_ZERO_BYTE: &str =
+    "含有零字节（0x00），这不是文本格式的名单（文件可能已损坏，或不是名单文件），请重新导出名单";
+pub const IMPORT_LINE_TOO_LONG: &str =
+    "这一行超过1 MB，不是名单记录（一条记录约1.5 KB；文件可能已损坏，或不是名单文件）";
 
 // ---- configuration -------------------------------------------------------------------------
 pub const CONFIG_BAD: &str = "配置文件有误，请按说明修改后重试：";

@@ -104,9 +104,11 @@ const STEPS: &[&str] = &[
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.
 pub fn open(path: &Path) -> Result<Connection, PortalError> {
-    crate::owner_only::prepare_database(path).map_err(|source| PortalError::Open {
-        path: path.to_owned(),
-        source,
+    crate::owner_only::prepare_database(path, &["signing_keys", "counters"]).map_err(|source| {
+        PortalError::Open {
+            path: path.to_owned(),
+            source,
+        }
     })?;
     let mut conn = Connection::open(path)?;
     let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;

@@ -21,7 +21,7 @@ pub use clerks::{Clerk, ClerkError, ClerkStatus, LoginError, Role, pin_is_accept
 pub use intakes::{Actor, IntakeListRow, IntakeRecord, LoggedEvent};
 pub use migrations::LATEST_VERSION;
 pub use printing::Printed;
-pub use roster::{ImportReport, RosterRow, sha256_hex};
+pub use roster::{ImportReport, RosterRow, RowSink, sha256_hex};
 pub use sync::{EventFate, OutgoingEvent, RejectedEvent};
 pub use tally::VoidError;
 
@@ -29,10 +29,11 @@ use crate::strings;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("{}{path}（{source}）", strings::STORE_OPEN)]
+    /// `cause` is shown in the message itself (named so it is not a `source` printed twice).
+    #[error("{}{path}（{cause}）", strings::STORE_OPEN)]
     Open {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{msg}{source}", msg = strings::STORE_SQL)]
     Sql {
@@ -58,10 +59,10 @@ impl Store {
 
     /// Opens and migrates only up to `version`: lets tests build databases of earlier versions.
     pub fn open_at_version(path: &Path, version: i64) -> Result<Self, StoreError> {
-        let new_file =
-            crate::owner_only::prepare_database(path).map_err(|source| StoreError::Open {
+        let new_file = crate::owner_only::prepare_database(path, &["candidates", "settings"])
+            .map_err(|cause| StoreError::Open {
                 path: path.to_owned(),
-                source,
+                cause,
             })?;
         let mut conn = Connection::open(path)?;
         if new_file {
