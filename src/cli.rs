@@ -99,6 +99,11 @@ enum Command {
     /// 审计日志：校验哈希链、显示最近条目
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 检查这台电脑能否受理：配置、数据库、权限、磁盘、考试院、时钟、打印机、扫码枪、字体、审计日志（只读，不改动任何东西）
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -257,6 +262,11 @@ impl Setup {
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
+    // Before `Setup`: a broken configuration is one of doctor's findings, and doctor creates
+    // nothing (not even the log).
+    if let Some(Command::Doctor { json }) = cli.command {
+        return doctor(cli.config.as_deref(), cli.db.as_deref(), cli.now, json);
+    }
     let setup = Setup::new(&cli)?;
     match cli.command {
         None => counter_screen(&setup, cli.lang.as_deref(), cli.scanner_port.as_deref()),
@@ -280,6 +290,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             tally_command(&setup, date, csv.as_deref(), json)
         }
         Some(Command::Audit(command)) => audit_command(&setup, command),
+        Some(Command::Doctor { json }) => {
+            doctor(cli.config.as_deref(), cli.db.as_deref(), cli.now, json)
+        }
         Some(Command::Scanner(ScannerCommand::Listen {
             port,
             baud,
@@ -1081,6 +1094,27 @@ fn role_label(role: grad_intake::store::Role) -> &'static str {
         grad_intake::store::Role::Clerk => "柜员",
         grad_intake::store::Role::Supervisor => "主管",
     }
+}
+
+/// `grad-intake doctor [--json]`: exit code 0 only when every configured check passes.
+fn doctor(
+    config: Option<&Path>,
+    db: Option<&Path>,
+    now: Option<DateTime<Utc>>,
+    json: bool,
+) -> Result<i32> {
+    use grad_intake::doctor;
+    let report = doctor::run(&doctor::Inputs {
+        config_path: config.map_or_else(config::default_config_path, Path::to_owned),
+        db_flag: db.map(Path::to_owned),
+        now: now.unwrap_or_else(Utc::now),
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", doctor::render_text(&report));
+    }
+    Ok(if report.ok { 0 } else { 1 })
 }
 
 /// `grad-intake tally [--date D] [--csv FILE] [--json]`: this counter's numbers of a local day.

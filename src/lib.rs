@@ -4,6 +4,7 @@
 pub mod config;
 pub mod counter;
 pub mod demo;
+pub mod doctor;
 pub mod domain;
 pub mod logging;
 pub mod migrations;

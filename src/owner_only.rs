@@ -20,21 +20,128 @@ fn create_parent(path: &Path) -> std::io::Result<()> {
     let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
         return Ok(());
     };
+    if dir.is_dir() {
+        return Ok(());
+    }
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    builder.create(dir)?;
+    restrict_new(dir, true)
+}
+
+/// Unix: the mode given at creation already made it owner-only.
+#[cfg(not(windows))]
+fn restrict_new(_path: &Path, _folder: bool) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Windows: owner-only is an access list with one entry, full access for the current user,
+/// that does not inherit the folder's entries (a protected DACL); a folder's entry is
+/// inherited by what is created in it. Not compiled or run on this project's Linux machine
+/// (README, "Files and privacy").
+#[cfg(windows)]
+fn restrict_new(path: &Path, folder: bool) -> std::io::Result<()> {
+    windows_acl::owner_only(path, folder)
+}
+
+#[cfg(windows)]
+mod windows_acl {
+    use std::os::windows::ffi::OsStrExt;
+    use std::path::Path;
+    use std::ptr::{null, null_mut};
+
+    use windows_sys::Win32::Foundation::{
+        CloseHandle, ERROR_SUCCESS, GENERIC_ALL, HANDLE, LocalFree,
+    };
+    use windows_sys::Win32::Security::Authorization::{
+        EXPLICIT_ACCESS_W, NO_MULTIPLE_TRUSTEE, SE_FILE_OBJECT, SET_ACCESS, SetEntriesInAclW,
+        SetNamedSecurityInfoW, TRUSTEE_IS_SID, TRUSTEE_IS_USER, TRUSTEE_W,
+    };
+    use windows_sys::Win32::Security::{
+        ACL, DACL_SECURITY_INFORMATION, GetTokenInformation, NO_INHERITANCE,
+        PROTECTED_DACL_SECURITY_INFORMATION, SUB_CONTAINERS_AND_OBJECTS_INHERIT, TOKEN_QUERY,
+        TOKEN_USER, TokenUser,
+    };
+    use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+
+    pub fn owner_only(path: &Path, folder: bool) -> std::io::Result<()> {
+        let user = current_user()?;
+        // SAFETY: `user` holds a TOKEN_USER (aligned: a u64 buffer) whose SID lives as long as
+        // `user`; the ACL SetEntriesInAclW allocates is freed with LocalFree after use; `wide`
+        // is NUL-terminated.
+        unsafe {
+            let token_user = &*user.as_ptr().cast::<TOKEN_USER>();
+            let access = EXPLICIT_ACCESS_W {
+                grfAccessPermissions: GENERIC_ALL,
+                grfAccessMode: SET_ACCESS,
+                grfInheritance: if folder {
+                    SUB_CONTAINERS_AND_OBJECTS_INHERIT
+                } else {
+                    NO_INHERITANCE
+                },
+                Trustee: TRUSTEE_W {
+                    pMultipleTrustee: null_mut(),
+                    MultipleTrusteeOperation: NO_MULTIPLE_TRUSTEE,
+                    TrusteeForm: TRUSTEE_IS_SID,
+                    TrusteeType: TRUSTEE_IS_USER,
+                    ptstrName: token_user.User.Sid.cast(),
+                },
+            };
+            let mut acl: *mut ACL = null_mut();
+            let status = SetEntriesInAclW(1, &access, null(), &mut acl);
+            if status != ERROR_SUCCESS {
+                return Err(std::io::Error::from_raw_os_error(status as i32));
+            }
+            let wide: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
+            let status = SetNamedSecurityInfoW(
+                wide.as_ptr(),
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                null_mut(),
+                null_mut(),
+                acl,
+                null(),
+            );
+            LocalFree(acl.cast());
+            if status != ERROR_SUCCESS {
+                return Err(std::io::Error::from_raw_os_error(status as i32));
+            }
+        }
+        Ok(())
+    }
+
+    /// The process's TOKEN_USER, in a buffer aligned for it.
+    fn current_user() -> std::io::Result<Vec<u64>> {
+        // SAFETY: the token handle is closed on every path; GetTokenInformation writes at most
+        // `len` bytes into a buffer of at least that size.
+        unsafe {
+            let mut token: HANDLE = null_mut();
+            if OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut token) == 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let mut len = 0u32;
+            GetTokenInformation(token, TokenUser, null_mut(), 0, &mut len);
+            let mut buffer = vec![0u64; (len as usize).div_ceil(8)];
+            let ok =
+                GetTokenInformation(token, TokenUser, buffer.as_mut_ptr().cast(), len, &mut len);
+            let error = std::io::Error::last_os_error();
+            CloseHandle(token);
+            if ok == 0 {
+                return Err(error);
+            }
+            Ok(buffer)
+        }
+    }
 }
 
 /// Writes a new file (never overwrites one) with `bytes`.
 pub fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     create_parent(path)?;
-    options()
-        .write(true)
-        .create_new(true)
-        .open(path)?
-        .write_all(bytes)
+    let mut file = options().write(true).create_new(true).open(path)?;
+    restrict_new(path, false)?;
+    file.write_all(bytes)
 }
 
 /// Writes `bytes` as the file at `path`, replacing any file there (a report written again):
@@ -54,7 +161,9 @@ pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Opens a file for appending (a log), creating it owner-only.
 pub fn append(path: &Path) -> std::io::Result<File> {
     create_parent(path)?;
-    options().create(true).append(true).open(path)
+    let file = options().create(true).append(true).open(path)?;
+    restrict_new(path, false)?;
+    Ok(file)
 }
 
 /// Prepares a SQLite database file before it is opened for use: a new file is created
@@ -70,7 +179,7 @@ pub fn append(path: &Path) -> std::io::Result<File> {
 pub fn prepare_database(path: &Path, marks: &[&str]) -> std::io::Result<bool> {
     create_parent(path)?;
     match options().write(true).create_new(true).open(path) {
-        Ok(_) => return Ok(true),
+        Ok(_) => return restrict_new(path, false).map(|()| true),
         Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
         Err(_) => {}
     }
@@ -100,10 +209,8 @@ fn refused(message: &str) -> std::io::Error {
 
 /// A SQLite file (SQLite itself reads the header "SQLite format 3\0") holding every table of
 /// `marks`, or no table at all (created by this program, interrupted before its first table).
-fn is_our_database(path: &Path, marks: &[&str]) -> bool {
-    use rusqlite::OpenFlags;
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let Ok(conn) = rusqlite::Connection::open_with_flags(path, flags) else {
+pub fn is_our_database(path: &Path, marks: &[&str]) -> bool {
+    let Ok(conn) = open_untouched(path) else {
         return false;
     };
     let tables = conn
@@ -117,6 +224,30 @@ fn is_our_database(path: &Path, marks: &[&str]) -> bool {
         // "file is not a database", or unreadable.
         Err(_) => false,
     }
+}
+
+/// Opens a SQLite file for reading without creating or changing any file. Without a `-wal`
+/// file beside it, everything is in the file itself: opened `immutable` (a read-only connection
+/// to a WAL database would otherwise create the `-shm` and `-wal` files). With one (the counter
+/// is running, or stopped without a checkpoint), read-only through the WAL and its `-shm`.
+pub fn open_untouched(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        return rusqlite::Connection::open_with_flags(path, flags);
+    }
+    // A URI: '%', '?' and '#' in the path are escaped.
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    rusqlite::Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
 }
 
 #[cfg(unix)]

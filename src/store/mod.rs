@@ -46,6 +46,9 @@ pub enum StoreError {
     TooNew { found: i64 },
 }
 
+/// Tables every counter database has: what tells it from any other file.
+pub const MARK_TABLES: &[&str] = &["candidates", "settings"];
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -59,11 +62,12 @@ impl Store {
 
     /// Opens and migrates only up to `version`: lets tests build databases of earlier versions.
     pub fn open_at_version(path: &Path, version: i64) -> Result<Self, StoreError> {
-        let new_file = crate::owner_only::prepare_database(path, &["candidates", "settings"])
-            .map_err(|cause| StoreError::Open {
+        let new_file = crate::owner_only::prepare_database(path, MARK_TABLES).map_err(|cause| {
+            StoreError::Open {
                 path: path.to_owned(),
                 cause,
-            })?;
+            }
+        })?;
         let mut conn = Connection::open(path)?;
         if new_file {
             // Roster records are about 1.5 KB of JSON: 16 KB pages hold several of them, where
@@ -78,6 +82,15 @@ impl Store {
         migrations::migrate(&mut conn, version)?;
         Ok(Self {
             conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Opens an existing database for reading only, as it is: no file created, no mode
+    /// changed, no migration (`grad-intake doctor`; see [`crate::owner_only::open_untouched`]).
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            conn: crate::owner_only::open_untouched(path)?,
             path: path.to_owned(),
         })
     }

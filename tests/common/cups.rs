@@ -136,7 +136,7 @@ impl Cups {
              ErrorLog {d}/log/error_log\n\
              PageLog {d}/log/page_log\n\
              FileDevice Yes\n\
-             Printcap\n\
+             Printcap {d}/printcap\n\
              {user}{group}"
         );
         let cupsd_path = dir.path().join("cupsd.conf");
@@ -193,6 +193,11 @@ impl Cups {
         format!("ipp://127.0.0.1:{}/printers/{queue}", self.port)
     }
 
+    /// What the queue's file device received (empty: nothing was printed).
+    pub fn printed(&self, queue: &str) -> Vec<u8> {
+        fs::read(self.output(queue)).expect("the queue's output file")
+    }
+
     /// Where the queue's file device writes.
     pub fn output(&self, queue: &str) -> PathBuf {
         self.dir.path().join("out").join(format!("{queue}.prn"))
@@ -200,6 +205,10 @@ impl Cups {
 
     /// Creates an enabled queue with the PPD (a file in tests/fixtures/) and a file device.
     pub fn add_queue(&self, queue: &str, ppd: &str) {
+        // Since Debian's cups 2.4.2-3+deb12u10 (CVE fixes of November 2026) the scheduler opens
+        // a `file:` device without O_CREAT: the file must exist. Empty until a job is printed.
+        fs::write(self.output(queue), b"").expect("the queue's output file");
+        fs::set_permissions(self.output(queue), fs::Permissions::from_mode(0o666)).expect("chmod");
         let device = format!("file://{}", self.output(queue).display());
         let out = Command::new(program("lpadmin"))
             .args(["-h", &self.server(), "-p", queue, "-E", "-v", &device, "-P"])
