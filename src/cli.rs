@@ -393,10 +393,11 @@ fn print_assessment(out: &mut impl Write, a: &Assessment) -> Result<()> {
 }
 
 fn roster_import(setup: &Setup, file: &Path, format: Option<Format>) -> Result<i32> {
+    let roster = roster_file::open(file, format)?;
     let mut store = Store::open(&setup.db)?;
     // Read, parsed and stored a block at a time (one transaction): nothing is stored unless all
     // of it is.
-    let report = roster_file::import_file(&mut store, file, format)?;
+    let report = roster_file::import_file(&mut store, roster)?;
     tracing::info!(
         added = report.added,
         updated = report.updated,

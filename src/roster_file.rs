@@ -121,23 +121,34 @@ pub fn parse(text: &str, format: Format) -> Result<Vec<Candidate>, ImportError> 
     Ok(candidates.into_iter().map(|(_, c)| c).collect())
 }
 
-/// Imports the roster file at `path` into `store` (the format from `format` or else the file
-/// name), reading it a block at a time: memory follows the longest record, not the file's
-/// size. All or nothing, and the same error as [`parse`] when the file is bad.
-pub fn import_file(
-    store: &mut Store,
-    path: &Path,
-    format: Option<Format>,
-) -> Result<ImportReport, RosterImportError> {
+/// A roster file opened for [`import_file`], its format settled: opened before the database, so
+/// that a file that cannot be read changes nothing.
+pub struct RosterFile {
+    file: std::fs::File,
+    size: usize,
+    format: Format,
+}
+
+/// Opens the roster file at `path`; the format from `format` or else the file name.
+pub fn open(path: &Path, format: Option<Format>) -> Result<RosterFile, ImportError> {
     let format = settle_format(path, format)?;
     let file = std::fs::File::open(path).map_err(|e| read_error(&e))?;
     let size = file.metadata().map_or(0, |m| m.len());
-    import_from(
-        store,
+    Ok(RosterFile {
         file,
-        usize::try_from(size).unwrap_or(usize::MAX),
+        size: usize::try_from(size).unwrap_or(usize::MAX),
         format,
-    )
+    })
+}
+
+/// Imports an opened roster file into `store`, reading it a block at a time: memory follows
+/// the longest record, not the file's size. All or nothing, and the same error as [`parse`]
+/// when the file is bad.
+pub fn import_file(
+    store: &mut Store,
+    roster: RosterFile,
+) -> Result<ImportReport, RosterImportError> {
+    import_from(store, roster.file, roster.size, roster.format)
 }
 
 /// Parses `text` and stores its records in `store` (`Store::import_with`: one transaction),
@@ -556,16 +567,12 @@ fn collect_unique(parsed: Located) -> Result<Located, ImportError> {
 
 // ---- CSV -----------------------------------------------------------------------------------
 
-/// Columns a CSV file may leave out (the record's optional fields).
-const OPTIONAL_COLUMNS: [&str; 7] = [
-    "photo_sha256",
-    "prior_degree_kind",
-    "prior_degree_verified",
-    "prior_degree_cert_no",
-    "identity_changed",
-    "courses",
-    "qr",
-];
+/// Whether a CSV file may leave the column out: the record's optional fields, `photo_sha256`
+/// to `qr` in [`CSV_COLUMNS`].
+fn is_optional(column: &str) -> bool {
+    CSV_COLUMNS[15..22].contains(&column)
+}
+
 const BOOL_COLUMNS: [&str; 2] = ["prediction_passed", "identity_changed"];
 const NULLABLE_COLUMNS: [&str; 2] = ["photo_sha256", "qr"];
 const PRIOR_COLUMNS: [&str; 3] = [
@@ -594,7 +601,7 @@ fn csv_headers(reader: &mut csv::Reader<impl Read>) -> Result<csv::StringRecord,
     })?;
     let missing: Vec<&str> = CSV_COLUMNS
         .into_iter()
-        .filter(|c| !OPTIONAL_COLUMNS.contains(c) && !headers.iter().any(|h| h == *c))
+        .filter(|c| !is_optional(c) && !headers.iter().any(|h| h == *c))
         .collect();
     let unknown: Vec<&str> = headers
         .iter()

@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 fail() { echo "deb_install: $*" >&2; exit 1; }
 
 [ -x target/release/grad-intake ] || fail "build target/release/grad-intake first (cargo build --release)"
-deb=$(cargo deb --no-build --quiet | tail -n 1)
+# --fast: quicker compression for the test (a release package is made without it).
+deb=$(cargo deb --no-build --fast --quiet | tail -n 1)
 [ -f "$deb" ] || fail "cargo deb made no package"
 
 work=$(mktemp -d)

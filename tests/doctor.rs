@@ -85,26 +85,24 @@ fn a_ready_demo_desk_passes_and_nothing_is_changed() {
         "✓ 数据库、配置、密钥和日志均仅所有者可读写"
     );
     assert!(line(&lines, "数据库所在磁盘").starts_with("✓ 数据库所在磁盘可用空间 "));
-    assert_eq!(
-        line(&lines, "演示配置"),
-        "✓ 演示配置（考点 9901）：使用演示签名密钥"
-    );
-    assert_eq!(
-        line(&lines, "未配置考试院"),
-        "- 未配置考试院（portal_url）：本柜台离线使用"
-    );
-    assert_eq!(
-        line(&lines, "未配置打印机"),
-        "- 未配置打印机（printer）：不能补打登记表和回执"
-    );
-    assert_eq!(
-        line(&lines, "未配置串口"),
-        "- 未配置串口扫码枪（键盘式扫码枪无需设置）"
-    );
-    assert_eq!(
-        line(&lines, "打印字体"),
-        "✓ 打印字体：内置 Noto Sans CJK SC（覆盖通用规范汉字表）"
-    );
+    for (start, expected) in [
+        ("演示配置", "✓ 演示配置（考点 9901）：使用演示签名密钥"),
+        (
+            "未配置考试院",
+            "- 未配置考试院（portal_url）：本柜台离线使用",
+        ),
+        (
+            "未配置打印机",
+            "- 未配置打印机（printer）：不能补打登记表和回执",
+        ),
+        ("未配置串口", "- 未配置串口扫码枪（键盘式扫码枪无需设置）"),
+        (
+            "打印字体",
+            "✓ 打印字体：内置 Noto Sans CJK SC（覆盖通用规范汉字表）",
+        ),
+    ] {
+        assert_eq!(line(&lines, start), expected);
+    }
     assert!(line(&lines, "审计日志完整").starts_with("✓ 审计日志完整，未被改动（"));
     assert_eq!(lines.last().unwrap(), "这台电脑可以受理。");
     assert_eq!(
