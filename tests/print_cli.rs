@@ -119,7 +119,7 @@ fn a_printer_without_duplex_or_out_of_reach_changes_nothing() {
     let (code, _, err) = office.run(&["print", "form", &exam_no, "--printer", &simplex], "");
     assert_ne!(code, 0);
     assert!(err.contains("双面"), "{err}");
-    assert!(!cups.output("simplex").exists(), "nothing was sent");
+    assert!(cups.printed("simplex").is_empty(), "nothing was sent");
 
     let away = format!("ipp://127.0.0.1:{}/printers/duplex", free_port());
     let (code, _, err) = office.run(&["print", "receipt", &intake_id, "--printer", &away], "");

@@ -213,7 +213,7 @@ fn a_printer_without_duplex_is_refused_before_anything_is_sent() {
     );
     assert_eq!(seen, vec![JobProgress::Checking]);
     assert_eq!(all_jobs(&uri), Vec::<i32>::new(), "no job was created");
-    assert!(!cups.output("simplex").exists());
+    assert!(cups.printed("simplex").is_empty());
 
     // A one-sided job (a receipt) is fine on the same printer.
     let job = ipp::submit(&request(&uri, &pdf, 1, false), &mut |_| {})
