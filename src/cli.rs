@@ -97,6 +97,11 @@ enum Command {
     /// 审计日志：校验哈希链、显示最近条目
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 检查这台电脑能否受理：配置、数据库、权限、磁盘、考试院、时钟、打印机、扫码枪、字体、审计日志（只读，不改动任何东西）
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -229,6 +234,11 @@ fn setup(cli: &Cli) -> Result<Setup> {
 }
 
 pub fn run(cli: Cli) -> Result<i32> {
+    // Before `Setup`: a broken configuration is one of doctor's findings, and doctor creates
+    // nothing (not even the log).
+    if let Some(Command::Doctor { json }) = cli.command {
+        return doctor(cli.config.as_deref(), cli.db.as_deref(), cli.now, json);
+    }
     let setup = setup(&cli)?;
     match cli.command {
         None => counter_screen(&setup, cli.lang.as_deref(), cli.scanner_port.as_deref()),
@@ -260,6 +270,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             tally_command(&setup, date, csv.as_deref(), json)
         }
         Some(Command::Audit(command)) => audit_command(&setup, command),
+        Some(Command::Doctor { json }) => {
+            doctor(cli.config.as_deref(), cli.db.as_deref(), cli.now, json)
+        }
         Some(Command::Portal(command)) => {
             // The portal's database is only ever the one named on the command line (or in
             // GRAD_INTAKE_DB): never the counter's default file.
@@ -521,6 +534,27 @@ fn clerk_command(setup: &Setup, command: ClerkCommand) -> Result<i32> {
     };
     print!("{}", clerk::render(&report));
     Ok(0)
+}
+
+/// `grad-intake doctor [--json]`: exit code 0 only when every configured check passes.
+fn doctor(
+    config: Option<&Path>,
+    db: Option<&Path>,
+    now: Option<DateTime<Utc>>,
+    json: bool,
+) -> Result<i32> {
+    use grad_intake::doctor;
+    let report = doctor::run(&doctor::Inputs {
+        config_path: config.map_or_else(grad_intake::config::default_config_path, Path::to_owned),
+        db_flag: db.map(Path::to_owned),
+        now: now.unwrap_or_else(Utc::now),
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", doctor::render_text(&report));
+    }
+    Ok(if report.ok { 0 } else { 1 })
 }
 
 /// `grad-intake tally [--date D] [--csv FILE] [--json]`: this counter's numbers of a local day.

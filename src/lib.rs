@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod counter;
 pub mod demo;
+pub mod doctor;
 pub mod domain;
 pub mod logging;
 pub mod migrations;

@@ -4,13 +4,14 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::domain::candidate::{Candidate, CanonicalRecord, FieldError};
-use crate::store::{ImportReport, RosterRow, Store, StoreError};
+use crate::store::{ImportReport, RosterRow, RowSink, Store, StoreError};
 use crate::strings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -103,9 +104,7 @@ pub fn read(path: &Path, format: Option<Format>) -> Result<Vec<Candidate>, Impor
 /// Reads a roster file into memory and settles its format (from `format` or else the file
 /// name); nothing is parsed yet.
 pub fn read_text(path: &Path, format: Option<Format>) -> Result<(String, Format), ImportError> {
-    let format = format
-        .or_else(|| Format::from_path(path))
-        .ok_or_else(|| ImportError::file(strings::IMPORT_UNKNOWN_FORMAT))?;
+    let format = settle_format(path, format)?;
     let bytes = std::fs::read(path)
         .map_err(|e| ImportError::file(format!("{}{e}", strings::IMPORT_READ)))?;
     let text = String::from_utf8(bytes).map_err(|_| ImportError::file(strings::IMPORT_NOT_UTF8))?;
@@ -116,13 +115,43 @@ pub fn parse(text: &str, format: Format) -> Result<Vec<Candidate>, ImportError> 
     let text = without_bom(text);
     let candidates = match format {
         Format::Json => collect_unique(parse_records(json_array_records(text)?)?)?,
-        Format::Jsonl => collect_unique(parse_records(json_lines(text))?)?,
+        Format::Jsonl => collect_unique(parse_records(json_lines(text, 1))?)?,
         Format::Csv => parse_csv(text)?,
     };
     Ok(candidates.into_iter().map(|(_, c)| c).collect())
 }
 
-/// Parses `text` and stores its records in `store` (`Store::import_rows`: one transaction),
+/// A roster file opened for [`import_file`], its format settled: opened before the database, so
+/// that a file that cannot be read changes nothing.
+pub struct RosterFile {
+    file: std::fs::File,
+    size: usize,
+    format: Format,
+}
+
+/// Opens the roster file at `path`; the format from `format` or else the file name.
+pub fn open(path: &Path, format: Option<Format>) -> Result<RosterFile, ImportError> {
+    let format = settle_format(path, format)?;
+    let file = std::fs::File::open(path).map_err(|e| read_error(&e))?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    Ok(RosterFile {
+        file,
+        size: usize::try_from(size).unwrap_or(usize::MAX),
+        format,
+    })
+}
+
+/// Imports an opened roster file into `store`, reading it a block at a time: memory follows
+/// the longest record, not the file's size. All or nothing, and the same error as [`parse`]
+/// when the file is bad.
+pub fn import_file(
+    store: &mut Store,
+    roster: RosterFile,
+) -> Result<ImportReport, RosterImportError> {
+    import_from(store, roster.file, roster.size, roster.format)
+}
+
+/// Parses `text` and stores its records in `store` (`Store::import_with`: one transaction),
 /// storing while the rest is still being parsed. All or nothing, and the same error as
 /// [`parse`] when the file is bad: the first bad record in file order, else the first exam
 /// number given twice.
@@ -131,30 +160,265 @@ pub fn import(
     text: &str,
     format: Format,
 ) -> Result<ImportReport, RosterImportError> {
-    let text = without_bom(text);
-    let records = match format {
-        Format::Json => json_array_records(text)?,
-        Format::Jsonl => json_lines(text),
-        Format::Csv => {
-            let candidates: Vec<Candidate> = parse_csv(text)?.into_iter().map(|(_, c)| c).collect();
-            return Ok(store.import_roster(&candidates)?);
+    import_from(store, text.as_bytes(), text.len(), format)
+}
+
+/// A roster record is about 1.5 KB of JSON: a line longer than this is no record (a file of
+/// zero bytes, a binary file) and is refused before it fills memory.
+const MAX_LINE: usize = 1 << 20;
+
+/// Bytes of a JSON Lines file parsed and stored at a time.
+const BLOCK: usize = 8 << 20;
+
+/// Fewer bytes than any real record takes: the file's size over this is an upper estimate of
+/// its records, which decides how a large import is written (`Store::import_with`).
+const MIN_RECORD_BYTES: usize = 1_000;
+
+fn import_from(
+    store: &mut Store,
+    reader: impl Read,
+    size: usize,
+    format: Format,
+) -> Result<ImportReport, RosterImportError> {
+    if size == 0 {
+        return Err(ImportError::file(strings::IMPORT_EMPTY_FILE).into());
+    }
+    let expected = size / MIN_RECORD_BYTES;
+    let mut dedup = Dedup::with_capacity(expected);
+    match format {
+        Format::Json => {
+            // A JSON array may well be one long line: read whole (JSON Lines is the format
+            // for rosters too large for that).
+            let mut bytes = Vec::with_capacity(size);
+            Checked::whole_lines(reader)
+                .read_to_end(&mut bytes)
+                .map_err(|e| read_error(&e))?;
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|_| ImportError::file(strings::IMPORT_NOT_UTF8))?;
+            let records = json_array_records(without_bom(text))?;
+            store.import_with(expected, |sink| {
+                store_records(&records, sink, &mut dedup)?;
+                Ok(dedup.finish()?)
+            })
         }
-    };
-    let expected = records.len();
-    crate::parallel::stream(&records, IMPORT_CHUNK, parse_row, |rows| {
-        let rows = Unique {
-            rows,
-            locations: records.iter(),
-            seen: HashSet::with_capacity(expected),
-            seen_text: HashSet::new(),
-            duplicate: None,
-        };
-        store.import_rows(rows, expected)
+        Format::Jsonl => {
+            let mut blocks = Blocks::new(Checked::new(reader));
+            store.import_with(expected, |sink| {
+                while let Some((first_line, text)) = blocks.next()? {
+                    store_records(&json_lines(text, first_line), sink, &mut dedup)?;
+                }
+                Ok(dedup.finish()?)
+            })
+        }
+        Format::Csv => {
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(false)
+                .from_reader(Checked::new(reader));
+            let headers = csv_headers(&mut reader)?;
+            store.import_with(expected, |sink| {
+                store_csv_records(&mut reader, &headers, sink, &mut dedup)?;
+                Ok(dedup.finish()?)
+            })
+        }
+    }
+}
+
+/// Parses `records` on every core and hands their rows to `sink` in file order, while the
+/// workers parse the rest.
+fn store_records(
+    records: &[(Location, &str)],
+    sink: &mut RowSink<'_>,
+    dedup: &mut Dedup,
+) -> Result<(), RosterImportError> {
+    crate::parallel::stream(records, IMPORT_CHUNK, parse_row, |rows| {
+        for (row, (location, _)) in rows.zip(records) {
+            let row = row?;
+            if dedup.admit(location, row.exam_no()) {
+                sink.put(&row)?;
+            }
+        }
+        Ok(())
     })
+}
+
+/// CSV rows converted at a time (on every core).
+const CSV_BATCH: usize = 1_024;
+
+fn store_csv_records(
+    reader: &mut csv::Reader<impl Read>,
+    headers: &csv::StringRecord,
+    sink: &mut RowSink<'_>,
+    dedup: &mut Dedup,
+) -> Result<(), RosterImportError> {
+    let mut batch = Vec::with_capacity(CSV_BATCH);
+    loop {
+        batch.clear();
+        for row in reader.records().take(CSV_BATCH) {
+            batch.push(row.map_err(|e| csv_error(&e))?);
+        }
+        let rows = crate::parallel::map(&batch, |row| {
+            let (location, candidate) = csv_candidate(headers, row)?;
+            Ok::<_, RosterImportError>((location, RosterRow::new(&candidate)?))
+        });
+        for row in rows {
+            let (location, row) = row?;
+            if dedup.admit(&location, row.exam_no()) {
+                sink.put(&row)?;
+            }
+        }
+        if batch.len() < CSV_BATCH {
+            return Ok(());
+        }
+    }
 }
 
 /// Records a parsing worker takes at a time (a few hundred kilobytes of JSON).
 const IMPORT_CHUNK: usize = 256;
+
+/// The format from `format`, else from the file name.
+fn settle_format(path: &Path, format: Option<Format>) -> Result<Format, ImportError> {
+    format
+        .or_else(|| Format::from_path(path))
+        .ok_or_else(|| ImportError::file(strings::IMPORT_UNKNOWN_FORMAT))
+}
+
+/// An error reading the file; the checks of [`Checked`] come back as their own error.
+fn read_error(e: &std::io::Error) -> ImportError {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<ImportError>())
+    {
+        Some(checked) => checked.clone(),
+        None => ImportError::file(format!("{}{e}", strings::IMPORT_READ)),
+    }
+}
+
+/// A roster file as it is read: refuses a zero byte (no text file has one: a zero-filled or
+/// binary file) and a line longer than [`MAX_LINE`], naming the line, before either fills
+/// memory.
+struct Checked<R> {
+    inner: R,
+    /// The line being read (1-based) and its bytes so far.
+    line: usize,
+    line_len: usize,
+    max_line: usize,
+}
+
+impl<R: Read> Checked<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            line: 1,
+            line_len: 0,
+            max_line: MAX_LINE,
+        }
+    }
+
+    /// Without the limit on a line's length (a JSON array on one line).
+    fn whole_lines(inner: R) -> Self {
+        Self {
+            max_line: usize::MAX,
+            ..Self::new(inner)
+        }
+    }
+
+    fn refuse(&self, line: usize, message: &str) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            ImportError {
+                location: Location::Line(line),
+                exam_no: None,
+                field: String::new(),
+                message: message.to_owned(),
+            },
+        )
+    }
+}
+
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let bytes = &buf[..n];
+        if let Some(zero) = memchr::memchr(0, bytes) {
+            let line = self.line + memchr::memchr_iter(b'\n', &bytes[..zero]).count();
+            return Err(self.refuse(line, strings::IMPORT_ZERO_BYTE));
+        }
+        let mut start = 0;
+        for newline in memchr::memchr_iter(b'\n', bytes) {
+            if self.line_len + newline - start > self.max_line {
+                return Err(self.refuse(self.line, strings::IMPORT_LINE_TOO_LONG));
+            }
+            self.line += 1;
+            self.line_len = 0;
+            start = newline + 1;
+        }
+        self.line_len += n - start;
+        if self.line_len > self.max_line {
+            return Err(self.refuse(self.line, strings::IMPORT_LINE_TOO_LONG));
+        }
+        Ok(n)
+    }
+}
+
+/// A JSON Lines file in blocks of whole lines (about [`BLOCK`] bytes each, one buffer reused).
+struct Blocks<R> {
+    reader: Checked<R>,
+    buf: Vec<u8>,
+    /// Bytes of `buf` handed out in the last block.
+    used: usize,
+    /// The number of the next block's first line.
+    line: usize,
+    eof: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    fn new(reader: Checked<R>) -> Self {
+        Self {
+            reader,
+            buf: Vec::new(),
+            used: 0,
+            line: 1,
+            eof: false,
+        }
+    }
+
+    /// The next lines, with the number of the first; `None` at the end of the file.
+    fn next(&mut self) -> Result<Option<(usize, &str)>, ImportError> {
+        self.buf.drain(..self.used);
+        self.used = 0;
+        if !self.eof {
+            let want = BLOCK.saturating_sub(self.buf.len());
+            let got = (&mut self.reader)
+                .take(want as u64)
+                .read_to_end(&mut self.buf)
+                .map_err(|e| read_error(&e))?;
+            self.eof = got < want;
+        }
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        let end = match memchr::memrchr(b'\n', &self.buf) {
+            _ if self.eof => self.buf.len(),
+            Some(newline) => newline + 1,
+            // `Checked` refuses a line longer than a block before this.
+            None => return Err(ImportError::file(strings::IMPORT_LINE_TOO_LONG)),
+        };
+        let block = &self.buf[..end];
+        let text = std::str::from_utf8(block).map_err(|e| ImportError {
+            location: Location::Line(
+                self.line + memchr::memchr_iter(b'\n', &block[..e.valid_up_to()]).count(),
+            ),
+            exam_no: None,
+            field: String::new(),
+            message: strings::IMPORT_NOT_UTF8.into(),
+        })?;
+        let first = self.line;
+        self.line += memchr::memchr_iter(b'\n', block).count();
+        self.used = end;
+        let text = if first == 1 { without_bom(text) } else { text };
+        Ok(Some((first, text)))
+    }
+}
 
 /// Files saved by Excel and Notepad start with a byte-order mark.
 fn without_bom(text: &str) -> &str {
@@ -179,12 +443,13 @@ fn json_array_records(text: &str) -> Result<Vec<(Location, &str)>, ImportError> 
         .collect())
 }
 
-/// The non-blank lines of JSON Lines, each with its line number.
-fn json_lines(text: &str) -> Vec<(Location, &str)> {
+/// The non-blank lines of JSON Lines, each with its line number (`text` starts at line
+/// `first`).
+fn json_lines(text: &str, first: usize) -> Vec<(Location, &str)> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| (Location::Line(i + 1), line))
+        .map(|(i, line)| (Location::Line(first + i), line))
         .collect()
 }
 
@@ -217,54 +482,58 @@ fn parse_row<'a>(
     Ok(RosterRow::from_raw(&candidate, text)?)
 }
 
-/// The rows of an import in file order, refusing an exam number given twice as
-/// `collect_unique` does. A bad record anywhere in the file is reported before a duplicate (as
-/// [`parse`] does), so after a duplicate the rest is still parsed, no longer stored, and the
-/// duplicate is the iterator's last item.
-struct Unique<'r, 'a, I> {
-    rows: I,
-    locations: std::slice::Iter<'r, (Location, &'a str)>,
+/// The exam numbers of an import so far, refusing one given twice as `collect_unique` does. A
+/// bad record anywhere in the file is reported before a duplicate (as [`parse`] does), so after
+/// a duplicate the rest is still parsed, no longer stored, and the duplicate is reported at the
+/// end ([`Dedup::finish`]).
+struct Dedup {
     seen: HashSet<u64>,
     seen_text: HashSet<String>,
     duplicate: Option<ImportError>,
+    records: usize,
 }
 
-impl<'a, I> Iterator for Unique<'_, 'a, I>
-where
-    I: Iterator<Item = Result<RosterRow<'a>, RosterImportError>>,
-{
-    type Item = Result<RosterRow<'a>, RosterImportError>;
+impl Dedup {
+    fn with_capacity(records: usize) -> Self {
+        Self {
+            seen: HashSet::with_capacity(records),
+            seen_text: HashSet::new(),
+            duplicate: None,
+            records: 0,
+        }
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let Some(row) = self.rows.next() else {
-                return self.duplicate.take().map(|e| Err(e.into()));
-            };
-            let location = self.locations.next().map(|(l, _)| l);
-            let row = match row {
-                Ok(row) => row,
-                Err(e) => return Some(Err(e)),
-            };
-            if self.duplicate.is_some() {
-                continue;
+    /// Whether the record at `location` is to be stored: its exam number is new, and no
+    /// duplicate came before it.
+    fn admit(&mut self, location: &Location, exam_no: &str) -> bool {
+        self.records += 1;
+        if self.duplicate.is_some() {
+            return false;
+        }
+        // An exam number is 12 digits (`ExamNo`): as a number it is its own key.
+        let first = match exam_no.parse::<u64>() {
+            Ok(key) if exam_no.len() == 12 && exam_no.bytes().all(|b| b.is_ascii_digit()) => {
+                self.seen.insert(key)
             }
-            // An exam number is 12 digits (`ExamNo`): as a number it is its own key.
-            let exam_no = row.exam_no();
-            let first = match exam_no.parse::<u64>() {
-                Ok(key) if exam_no.len() == 12 && exam_no.bytes().all(|b| b.is_ascii_digit()) => {
-                    self.seen.insert(key)
-                }
-                _ => self.seen_text.insert(exam_no.to_owned()),
-            };
-            if first {
-                return Some(Ok(row));
-            }
+            _ => self.seen_text.insert(exam_no.to_owned()),
+        };
+        if !first {
             self.duplicate = Some(ImportError {
-                location: location.cloned().unwrap_or(Location::File),
-                exam_no: Some(row.exam_no().to_owned()),
+                location: location.clone(),
+                exam_no: Some(exam_no.to_owned()),
                 field: "exam_no".into(),
                 message: strings::IMPORT_DUPLICATE.into(),
             });
+        }
+        first
+    }
+
+    /// The import's verdict once every record was admitted or not.
+    fn finish(&mut self) -> Result<(), ImportError> {
+        match self.duplicate.take() {
+            Some(duplicate) => Err(duplicate),
+            None if self.records == 0 => Err(ImportError::file(strings::IMPORT_NO_RECORDS)),
+            None => Ok(()),
         }
     }
 }
@@ -290,10 +559,19 @@ fn collect_unique(parsed: Located) -> Result<Located, ImportError> {
         }
         out.push((location, candidate));
     }
+    if out.is_empty() {
+        return Err(ImportError::file(strings::IMPORT_NO_RECORDS));
+    }
     Ok(out)
 }
 
 // ---- CSV -----------------------------------------------------------------------------------
+
+/// Whether a CSV file may leave the column out: the record's optional fields, `photo_sha256`
+/// to `qr` in [`CSV_COLUMNS`].
+fn is_optional(column: &str) -> bool {
+    CSV_COLUMNS[15..22].contains(&column)
+}
 
 const BOOL_COLUMNS: [&str; 2] = ["prediction_passed", "identity_changed"];
 const NULLABLE_COLUMNS: [&str; 2] = ["photo_sha256", "qr"];
@@ -307,26 +585,78 @@ fn parse_csv(text: &str) -> Result<Located, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::file(format!("{}{e}", strings::IMPORT_CSV_HEADER)))?
-        .clone();
+    let headers = csv_headers(&mut reader)?;
     let parsed = reader.records().map(|row| {
         let row = row.map_err(|e| csv_error(&e))?;
-        let line = row.position().map_or(0, |p| p.line() as usize);
-        let value = csv_row_to_json(&headers, &row);
-        let exam_no = value
-            .get("exam_no")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        Candidate::from_json_value(&value)
-            .map(|c| (Location::Line(line), c))
-            .map_err(|e| ImportError::at(Location::Line(line), exam_no, e))
+        csv_candidate(&headers, &row)
     });
     collect_unique(parsed.collect::<Result<_, _>>()?)
 }
 
+/// The header row, checked before any record: every required column there, none unknown.
+fn csv_headers(reader: &mut csv::Reader<impl Read>) -> Result<csv::StringRecord, ImportError> {
+    let headers = reader.headers().map_err(|e| match e.kind() {
+        csv::ErrorKind::Io(io) => read_error(io),
+        _ => ImportError::file(format!("{}{e}", strings::IMPORT_CSV_HEADER)),
+    })?;
+    let missing: Vec<&str> = CSV_COLUMNS
+        .into_iter()
+        .filter(|c| !is_optional(c) && !headers.iter().any(|h| h == *c))
+        .collect();
+    let unknown: Vec<&str> = headers
+        .iter()
+        .filter(|h| !CSV_COLUMNS.contains(h))
+        .collect();
+    if missing.is_empty() && unknown.is_empty() {
+        return Ok(headers.clone());
+    }
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "{}{}",
+            strings::IMPORT_CSV_MISSING,
+            missing.join("、")
+        ));
+    }
+    if !unknown.is_empty() {
+        problems.push(format!(
+            "{}{}",
+            strings::IMPORT_CSV_UNKNOWN,
+            unknown.join("、")
+        ));
+    }
+    Err(ImportError {
+        location: Location::Line(1),
+        exam_no: None,
+        field: String::new(),
+        message: format!(
+            "{}{}",
+            problems.join("；"),
+            strings::IMPORT_CSV_COLUMNS_HINT
+        ),
+    })
+}
+
+/// One CSV row as a candidate, validated like a JSON record.
+fn csv_candidate(
+    headers: &csv::StringRecord,
+    row: &csv::StringRecord,
+) -> Result<(Location, Candidate), ImportError> {
+    let line = row.position().map_or(0, |p| p.line() as usize);
+    let value = csv_row_to_json(headers, row);
+    let exam_no = value
+        .get("exam_no")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Candidate::from_json_value(&value)
+        .map(|c| (Location::Line(line), c))
+        .map_err(|e| ImportError::at(Location::Line(line), exam_no, e))
+}
+
 fn csv_error(e: &csv::Error) -> ImportError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        return read_error(io);
+    }
     let line = e.position().map_or(0, |p| p.line() as usize);
     ImportError {
         location: Location::Line(line),

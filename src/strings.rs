@@ -132,7 +132,21 @@ pub const IMPORT_READ: &str = "无法读取文件：";
 pub const IMPORT_NOT_UTF8: &str = "文件不是UTF-8编码，请另存为UTF-8后重新导入";
 pub const IMPORT_NOT_JSON_ARRAY: &str = "不是有效的JSON数组：";
 pub const IMPORT_DUPLICATE: &str = "准考证号在文件中重复出现";
+pub const DB_NOT_A_FILE: &str = "这不是一个文件，请用 --db 或配置 db 指定数据库文件";
+pub const DB_EMPTY_NOT_OURS: &str = "这是一个空文件，但不是本程序建立的（权限不是仅所有者可读写），未作任何改动；请指定另一个文件名，或删除它后重试";
+pub const DB_NOT_OURS: &str =
+    "这个文件不是本程序的数据库，未作任何改动（权限、内容均未变）；请检查 --db 或配置 db 是否写错";
 pub const IMPORT_CSV_HEADER: &str = "CSV表头无法读取：";
+pub const IMPORT_CSV_MISSING: &str = "CSV表头缺少列 ";
+pub const IMPORT_CSV_UNKNOWN: &str = "CSV表头有无法识别的列 ";
+pub const IMPORT_CSV_COLUMNS_HINT: &str =
+    "（第一行须是列名，如 exam_no,name,gender,…，见 README“名单”一节）";
+pub const IMPORT_EMPTY_FILE: &str = "文件是空的（0字节），不是名单，请确认选对了文件";
+pub const IMPORT_NO_RECORDS: &str = "文件中没有任何考生记录，请确认选对了文件";
+pub const IMPORT_ZERO_BYTE: &str =
+    "含有零字节（0x00），这不是文本格式的名单（文件可能已损坏，或不是名单文件），请重新导出名单";
+pub const IMPORT_LINE_TOO_LONG: &str =
+    "这一行超过1 MB，不是名单记录（一条记录约1.5 KB；文件可能已损坏，或不是名单文件）";
 
 // ---- configuration -------------------------------------------------------------------------
 pub const CONFIG_BAD: &str = "配置文件有误，请按说明修改后重试：";
@@ -1081,4 +1095,144 @@ pub mod report {
     pub const TALLY_CSV_ROSTER_ALL: &str = "本办理点考生";
     pub const TALLY_CSV_ROSTER_SEEN: &str = "已在本柜台办理";
     pub const TALLY_CSV_ROSTER_NOT_YET: &str = "尚未前来";
+}
+
+/// `grad-intake doctor`: one line per check, saying what to do when it fails.
+pub mod doctor {
+    use std::path::Path;
+
+    pub fn config_ok(path: &Path) -> String {
+        format!("配置文件有效：{}", path.display())
+    }
+    pub fn config_missing(path: &Path) -> String {
+        format!(
+            "没有配置文件 {}：按 README“在办公室电脑上安装”写好配置（或运行 grad-intake demo 试用）",
+            path.display()
+        )
+    }
+    pub fn config_bad(error: &str) -> String {
+        format!("{error}：改正配置文件后再运行 grad-intake doctor")
+    }
+    pub fn db_missing(path: &Path) -> String {
+        format!(
+            "数据库 {} 不存在：导入名单（grad-intake roster import）或同步（grad-intake sync --once）后自动建立",
+            path.display()
+        )
+    }
+    pub fn db_not_ours(path: &Path) -> String {
+        format!(
+            "{} 不是本程序的数据库或已损坏，无法打开：检查配置 db / --db，或从备份恢复",
+            path.display()
+        )
+    }
+    pub fn db_corrupt(path: &Path, detail: &str) -> String {
+        format!(
+            "数据库 {} 完整性检查未通过（{detail}）：停止使用这台电脑受理，从备份恢复数据库并联系技术支持",
+            path.display()
+        )
+    }
+    pub fn db_ok(path: &Path, version: i64) -> String {
+        format!(
+            "数据库完整（integrity_check ok），结构为最新版本 {version}：{}",
+            path.display()
+        )
+    }
+    pub fn db_old(version: i64, latest: i64) -> String {
+        format!(
+            "数据库结构为版本 {version}，本程序为 {latest}：运行任一命令（如 grad-intake tally）即自动升级"
+        )
+    }
+    pub fn db_too_new(version: i64, latest: i64) -> String {
+        format!("数据库结构为版本 {version}，比本程序（{latest}）新：请安装新版本的 grad-intake")
+    }
+    pub fn perms_ok() -> String {
+        "数据库、配置、密钥和日志均仅所有者可读写".to_owned()
+    }
+    pub fn perms_wide(path: &Path, mode: u32) -> String {
+        format!(
+            "{} 的权限为 {mode:04o}，其他用户可读：运行 chmod go-rwx '{}'",
+            path.display(),
+            path.display()
+        )
+    }
+    pub fn disk_ok(free_gb: f64) -> String {
+        format!("数据库所在磁盘可用空间 {free_gb:.1} GB")
+    }
+    pub fn disk_low(free_gb: f64) -> String {
+        format!("数据库所在磁盘可用空间仅 {free_gb:.2} GB（不足 1 GB）：受理前清理磁盘")
+    }
+    pub fn disk_unknown(detail: &str) -> String {
+        format!("无法查询磁盘可用空间：{detail}")
+    }
+    pub fn demo_key_ok() -> String {
+        "没有演示签名密钥（正式配置）".to_owned()
+    }
+    pub fn demo_key_demo() -> String {
+        "演示配置（考点 9901）：使用演示签名密钥".to_owned()
+    }
+    pub fn demo_key_present(path: &Path) -> String {
+        format!(
+            "正式配置下仍有演示签名密钥 {}：删除它（rm '{}'），演示表格不应在正式柜台通过",
+            path.display(),
+            path.display()
+        )
+    }
+    pub const PORTAL_NONE: &str = "未配置考试院（portal_url）：本柜台离线使用";
+    pub fn portal_ok(url: &str) -> String {
+        format!("考试院可连接，令牌有效：{url}")
+    }
+    pub fn portal_failed(url: &str, error: &str) -> String {
+        format!("考试院 {url} 检查失败：{error}")
+    }
+    pub fn clock_ok(seconds: i64) -> String {
+        format!("本机时钟与考试院相差 {seconds} 秒")
+    }
+    pub fn clock_off(seconds: i64) -> String {
+        let way = if seconds > 0 { "快" } else { "慢" };
+        let s = seconds.unsigned_abs();
+        format!(
+            "本机时钟比考试院{way} {} 分 {} 秒（超过 2 分钟）：校准系统时间（如 timedatectl set-ntp true）后再受理",
+            s / 60,
+            s % 60
+        )
+    }
+    pub const CLOCK_UNKNOWN: &str = "考试院的回答没有 Date 时间头，无法核对时钟";
+    pub fn cursor_ok(cursor: i64) -> String {
+        format!("名单已从考试院同步（游标 {cursor}）")
+    }
+    pub const CURSOR_NONE: &str = "尚未从考试院下载名单：运行 grad-intake sync --once";
+    pub const PRINTER_NONE: &str = "未配置打印机（printer）：不能补打登记表和回执";
+    pub fn printer_ok(uri: &str) -> String {
+        format!("打印机可连接，支持双面打印：{uri}")
+    }
+    pub const SCANNER_NONE: &str = "未配置串口扫码枪（键盘式扫码枪无需设置）";
+    pub fn scanner_ok(port: &Path) -> String {
+        format!("串口扫码枪已连接：{}", port.display())
+    }
+    pub fn scanner_missing(configured: &str) -> String {
+        format!(
+            "找不到串口扫码枪（配置 [scanner] port = \"{configured}\"）：插好扫码枪的USB线，或用 grad-intake scanner list 查看串口后改正配置"
+        )
+    }
+    pub const FONTS_OK: &str = "打印字体：内置 Noto Sans CJK SC（覆盖通用规范汉字表）";
+    pub fn fonts_fallback_ok(path: &Path) -> String {
+        format!(
+            "打印字体：内置 Noto Sans CJK SC，另有备用字体 {}",
+            path.display()
+        )
+    }
+    pub fn audit_ok(entries: usize) -> String {
+        format!("审计日志完整，未被改动（{entries} 条）")
+    }
+    pub fn audit_broken(seq: i64) -> String {
+        format!("审计日志第 {seq} 条起被改动或删除：运行 grad-intake audit verify 查看，并报告主管")
+    }
+    pub const SKIPPED_NO_DB: &str = "没有可用的数据库，未检查";
+    pub fn summary(failed: usize) -> String {
+        if failed == 0 {
+            "这台电脑可以受理。".to_owned()
+        } else {
+            format!("有 {failed} 项未通过：按上面 ✗ 后的说明处理，再运行 grad-intake doctor。")
+        }
+    }
 }

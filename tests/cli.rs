@@ -1,5 +1,6 @@
 //! End-to-end tests of the real binary: demo set-up, `check` (DESIGN §8), roster import,
 //! configuration errors, and what the log file may not hold.
+#![cfg(unix)] // real ptys, file modes, tmux or cupsd: Unix only
 
 mod common;
 

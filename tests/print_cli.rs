@@ -2,6 +2,7 @@
 //! tests/common/cups.rs): the form goes out duplex on A4 in the rules' number of copies and the
 //! finished job is logged for sync; a printer that cannot print duplex or cannot be reached
 //! leaves the counter's database as it was.
+#![cfg(unix)] // real ptys, file modes, tmux or cupsd: Unix only
 
 mod common;
 

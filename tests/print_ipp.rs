@@ -1,6 +1,7 @@
 //! Printing over IPP against a real CUPS: a private cupsd per test (tests/common/cups.rs) with
 //! queues from the PPDs in tests/fixtures/ writing to files; a few error paths against a fake
 //! printer on loopback. Needs the Debian packages cups and cups-client (.ci/run installs them).
+#![cfg(unix)] // real ptys, file modes, tmux or cupsd: Unix only
 
 mod common;
 

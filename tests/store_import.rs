@@ -1,6 +1,7 @@
 //! The store on real SQLite files: roster import (all or nothing), lookups, file mode and
 //! pragmas, migrations from every version, the append-only event log, the audit chain and clerk
 //! logins with lockout.
+#![cfg(unix)] // real ptys, file modes, tmux or cupsd: Unix only
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -735,6 +736,13 @@ fn empty_file_is_created_at_the_latest_version() {
     let db = db_in(&dir, "empty.db");
     std::fs::File::create(&db).unwrap();
     assert_eq!(std::fs::metadata(&db).unwrap().len(), 0);
+    // An empty file readable by others is not one this program made: refused, left as it is.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(Store::open(&db).is_err());
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0);
+    // An empty owner-only one (as this program creates them) is set up.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
     let mut store = Store::open(&db).unwrap();
     assert_eq!(store.version().unwrap(), LATEST_VERSION);
     let latest_tables = tables(&store);

@@ -3,6 +3,7 @@
 //! reordered in SQLite, the day's tally (text, JSON, CSV for Excel) of a constructed day,
 //! voiding a file, and the supervisor's acts (approval, unlock, void) written to the event log
 //! for sync in one transaction with their audit entries.
+#![cfg(unix)] // real ptys, file modes, tmux or cupsd: Unix only
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The real binary in a real terminal (tmux): log in, scan as a keyboard-wedge reader types,
 //! tick, accept, quit; the decision is in the database, also when the process is killed right
 //! after the screen said it was saved.
+#![cfg(unix)] // real ptys, file modes, tmux or cupsd: Unix only
 
 mod common;
 

@@ -11,9 +11,12 @@ use crate::strings::report as s;
 /// Reads, checks and stores a roster file in one transaction: nothing is stored unless all of
 /// it is.
 pub fn import(setup: &Setup, file: &Path, format: Option<Format>) -> Result<ImportReport, Error> {
-    let (text, format) = roster_file::read_text(file, format)?;
+    // The file first: a bad file is refused before a database is made for it.
+    let roster = roster_file::open(file, format)?;
     let mut store = Store::open(&setup.db)?;
-    let report = roster_file::import(&mut store, &text, format)?;
+    // Read, parsed and stored a block at a time (one transaction): nothing is stored unless all
+    // of it is.
+    let report = roster_file::import_file(&mut store, roster)?;
     tracing::info!(
         added = report.added,
         updated = report.updated,

@@ -58,7 +58,8 @@ pub fn run(setup: &Setup, date: Option<NaiveDate>) -> Result<TallyReport, Error>
 /// Writes the CSV form to `path`.
 pub fn write_csv(report: &TallyReport, path: &Path) -> Result<(), Error> {
     let bytes = to_csv(&report.tally, &report.scope)?;
-    std::fs::write(path, bytes).map_err(|source| Error::WriteCsv {
+    // Owner-only whatever the umask: the tally names clerks and counts candidates.
+    crate::owner_only::replace(path, &bytes).map_err(|source| Error::WriteCsv {
         path: path.to_owned(),
         source,
     })

@@ -41,7 +41,8 @@ pub const DEMO_CLERKS: [(&str, &str, Role, &str); 3] = [
 pub const DEFAULT_CANDIDATES: usize = 200;
 /// The fewest candidates that still cover every rules case.
 pub const MIN_CANDIDATES: usize = CASES.len();
-const KEY_FILE: &str = "demo-signing.key";
+/// The demo signing key's file name, beside the database.
+pub const KEY_FILE: &str = "demo-signing.key";
 const SCHEDULE_DOC: &str = "demo-site";
 
 #[derive(Debug, Error)]

@@ -104,9 +104,15 @@ const STEPS: &[&str] = &[
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.
 pub fn open(path: &Path) -> Result<Connection, PortalError> {
-    crate::owner_only::prepare_database(path).map_err(|source| PortalError::Open {
-        path: path.to_owned(),
-        source,
+    // A file that is not the portal's database (a counter's given by mistake) is left alone.
+    crate::owner_only::prepare_database(path, &["signing_keys", "counters"]).map_err(|source| {
+        match source.kind() {
+            std::io::ErrorKind::InvalidData => PortalError::NotPortal(path.to_owned()),
+            _ => PortalError::Open {
+                path: path.to_owned(),
+                source,
+            },
+        }
     })?;
     let mut conn = Connection::open(path)?;
     let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
@@ -118,25 +124,9 @@ pub fn open(path: &Path) -> Result<Connection, PortalError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    refuse_foreign(&conn, path)?;
     migrate(&mut conn)?;
     ensure_portal_id(&conn)?;
     Ok(conn)
-}
-
-/// A database that has a schema but not the portal's (a counter's file given by mistake) is
-/// left alone.
-fn refuse_foreign(conn: &Connection, path: &Path) -> Result<(), PortalError> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let has_meta: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signing_keys')",
-        [],
-        |r| r.get(0),
-    )?;
-    if version > 0 && !has_meta {
-        return Err(PortalError::NotPortal(path.to_owned()));
-    }
-    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), PortalError> {

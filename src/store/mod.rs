@@ -21,7 +21,7 @@ pub use clerks::{Clerk, ClerkError, ClerkStatus, LoginError, Role, pin_is_accept
 pub use intakes::{Actor, IntakeListRow, IntakeRecord, LoggedEvent};
 pub use migrations::LATEST_VERSION;
 pub use printing::Printed;
-pub use roster::{ImportReport, RosterRow, sha256_hex};
+pub use roster::{ImportReport, RosterRow, RowSink, sha256_hex};
 pub use sync::{EventFate, OutgoingEvent, RejectedEvent};
 pub use tally::VoidError;
 
@@ -29,10 +29,11 @@ use crate::strings;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("{}{path}（{source}）", strings::STORE_OPEN)]
+    /// `cause` is shown in the message itself (named so it is not a `source` printed twice).
+    #[error("{}{path}（{cause}）", strings::STORE_OPEN)]
     Open {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{msg}{source}", msg = strings::STORE_SQL)]
     Sql {
@@ -44,6 +45,9 @@ pub enum StoreError {
     #[error("{}{found}", strings::STORE_TOO_NEW)]
     TooNew { found: i64 },
 }
+
+/// Tables every counter database has: what tells it from any other file.
+pub const MARK_TABLES: &[&str] = &["candidates", "settings"];
 
 pub struct Store {
     conn: Connection,
@@ -58,11 +62,12 @@ impl Store {
 
     /// Opens and migrates only up to `version`: lets tests build databases of earlier versions.
     pub fn open_at_version(path: &Path, version: i64) -> Result<Self, StoreError> {
-        let new_file =
-            crate::owner_only::prepare_database(path).map_err(|source| StoreError::Open {
+        let new_file = crate::owner_only::prepare_database(path, MARK_TABLES).map_err(|cause| {
+            StoreError::Open {
                 path: path.to_owned(),
-                source,
-            })?;
+                cause,
+            }
+        })?;
         let mut conn = Connection::open(path)?;
         if new_file {
             // Roster records are about 1.5 KB of JSON: 16 KB pages hold several of them, where
@@ -77,6 +82,15 @@ impl Store {
         migrations::migrate(&mut conn, version)?;
         Ok(Self {
             conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Opens an existing database for reading only, as it is: no file created, no mode
+    /// changed, no migration (`grad-intake doctor`; see [`crate::owner_only::open_untouched`]).
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            conn: crate::owner_only::open_untouched(path)?,
             path: path.to_owned(),
         })
     }

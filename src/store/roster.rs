@@ -186,6 +186,22 @@ impl Store {
         rows: impl Iterator<Item = Result<RosterRow<'a>, E>>,
         expected: usize,
     ) -> Result<ImportReport, E> {
+        self.import_with(expected, |sink| {
+            for row in rows {
+                sink.put(&row?)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Like [`Store::import_rows`], for a caller that produces its rows piece by piece (a file
+    /// read a block at a time, each block's rows borrowing from it): `feed` hands every row to
+    /// the [`RowSink`]; when it returns an error, nothing is stored.
+    pub fn import_with<E: From<StoreError>>(
+        &mut self,
+        expected: usize,
+        feed: impl FnOnce(&mut RowSink<'_>) -> Result<(), E>,
+    ) -> Result<ImportReport, E> {
         let bulk = expected >= BULK_ROWS && self.enter_bulk_journal();
         // WAL: a large cache keeps the whole import in memory until commit instead of writing
         // pages out early and reading them back (256 MB; SQLite's default is 2 MB). Rollback
@@ -197,7 +213,7 @@ impl Store {
             .pragma_update(None, "cache_size", -cache_kib)
             .map_err(StoreError::from)
             .map_err(E::from)
-            .and_then(|()| self.import_in_one_transaction(rows));
+            .and_then(|()| self.import_in_one_transaction(feed));
         let restored = self.conn.pragma_update(None, "cache_size", -2_000);
         if bulk {
             self.leave_bulk_journal();
@@ -236,53 +252,16 @@ impl Store {
         }
     }
 
-    fn import_in_one_transaction<'a, E: From<StoreError>>(
+    fn import_in_one_transaction<E: From<StoreError>>(
         &mut self,
-        rows: impl Iterator<Item = Result<RosterRow<'a>, E>>,
+        feed: impl FnOnce(&mut RowSink<'_>) -> Result<(), E>,
     ) -> Result<ImportReport, E> {
         let tx = self.conn.transaction().map_err(StoreError::from)?;
-        let mut report = ImportReport::default();
-        {
-            let sql = |e: rusqlite::Error| E::from(StoreError::from(e));
-            // Into an empty table, every row is new: no lookup before the insert (an exam
-            // number given twice fails the insert and takes the general way).
-            let empty: bool = tx
-                .query_row("SELECT NOT EXISTS (SELECT 1 FROM candidates)", [], |r| {
-                    r.get(0)
-                })
-                .map_err(sql)?;
-            let mut same = tx
-                .prepare_cached("SELECT record = ?2 FROM candidates WHERE exam_no = ?1")
-                .map_err(sql)?;
-            let mut insert = tx.prepare_cached(INSERT_CANDIDATE).map_err(sql)?;
-            let mut upsert = tx.prepare_cached(UPSERT_CANDIDATE).map_err(sql)?;
-            for row in rows {
-                let row = row?;
-                if empty {
-                    match write_row(&mut insert, &row) {
-                        Ok(()) => {
-                            report.added += 1;
-                            continue;
-                        }
-                        Err(e) if is_duplicate_key(&e) => {}
-                        Err(e) => return Err(E::from(e)),
-                    }
-                }
-                let old: Option<bool> = same
-                    .query_row(params![row.exam_no(), row.record()], |r| r.get(0))
-                    .optional()
-                    .map_err(sql)?;
-                match old {
-                    Some(true) => {
-                        report.unchanged += 1;
-                        continue;
-                    }
-                    Some(false) => report.updated += 1,
-                    None => report.added += 1,
-                }
-                write_row(&mut upsert, &row)?;
-            }
-        }
+        let report = {
+            let mut sink = RowSink::new(&tx)?;
+            feed(&mut sink)?;
+            sink.report
+        };
         tx.commit().map_err(StoreError::from)?;
         Ok(report)
     }
@@ -343,6 +322,65 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+}
+
+/// Where the rows of one import transaction go ([`Store::import_with`]).
+pub struct RowSink<'tx> {
+    /// Into an empty table, every row is new: no lookup before the insert (an exam number
+    /// given twice fails the insert and takes the general way).
+    empty: bool,
+    same: rusqlite::CachedStatement<'tx>,
+    insert: rusqlite::CachedStatement<'tx>,
+    upsert: rusqlite::CachedStatement<'tx>,
+    report: ImportReport,
+}
+
+impl<'tx> RowSink<'tx> {
+    fn new(tx: &'tx rusqlite::Transaction<'_>) -> Result<Self, StoreError> {
+        let empty: bool =
+            tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM candidates)", [], |r| {
+                r.get(0)
+            })?;
+        Ok(Self {
+            empty,
+            same: tx.prepare_cached("SELECT record = ?2 FROM candidates WHERE exam_no = ?1")?,
+            insert: tx.prepare_cached(INSERT_CANDIDATE)?,
+            upsert: tx.prepare_cached(UPSERT_CANDIDATE)?,
+            report: ImportReport::default(),
+        })
+    }
+
+    /// Adds the row, or updates the stored one of the same exam number, or counts it unchanged.
+    pub fn put(&mut self, row: &RosterRow<'_>) -> Result<(), StoreError> {
+        if self.empty {
+            match write_row(&mut self.insert, row) {
+                Ok(()) => {
+                    self.report.added += 1;
+                    return Ok(());
+                }
+                Err(e) if is_duplicate_key(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let old: Option<bool> = self
+            .same
+            .query_row(params![row.exam_no(), row.record()], |r| r.get(0))
+            .optional()?;
+        match old {
+            Some(true) => {
+                self.report.unchanged += 1;
+                return Ok(());
+            }
+            Some(false) => self.report.updated += 1,
+            None => self.report.added += 1,
+        }
+        write_row(&mut self.upsert, row)
+    }
+
+    /// Rows taken so far.
+    pub fn count(&self) -> usize {
+        self.report.added + self.report.updated + self.report.unchanged
     }
 }
 

@@ -216,6 +216,15 @@ impl Client {
         Ok(result)
     }
 
+    /// Asks for an empty roster page (past every cursor): the token is accepted or refused, and
+    /// the answer's `Date` header is the portal's clock (`grad-intake doctor`). Changes nothing.
+    pub fn probe(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, SyncError> {
+        let response = self.get(&self.roster_url(i64::MAX, 1), None)?;
+        Ok(header_text(&response, "date")
+            .and_then(|d| chrono::DateTime::parse_from_rfc2822(&d).ok())
+            .map(|d| d.to_utc()))
+    }
+
     /// `GET /v1/sites/{site}/roster`: the changes after `cursor`, at most `limit`.
     pub fn roster_page(&self, cursor: i64, limit: usize) -> Result<RosterPage, SyncError> {
         read_json(self.get(&self.roster_url(cursor, limit), None)?)
