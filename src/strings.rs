@@ -694,11 +694,17 @@ pub const PRINT_FORM_READ: &str = "无法读取表格定义文件：";
 pub fn print_write_failed(path: &str, detail: &str) -> String {
     format!("无法写入PDF文件 {path}（{detail}）。若文件已存在，请换一个文件名")
 }
+pub fn print_out_exists(path: &str) -> String {
+    format!(
+        "PDF文件 {path} 已存在（可能是别的考生的表），什么都没有写：请换一个 --out 文件名或先移走它"
+    )
+}
 pub fn print_job_not_completed(job_id: i32, outcome: &str) -> String {
     format!("打印作业 {job_id} 没有完成：{outcome}")
 }
-pub fn print_written(path: &str, forms: usize, pages: usize) -> String {
-    format!("已写入 {path}：{forms} 份，共 {pages} 页（A4）")
+/// `copies` is how many copies of each form the rules (or `--copies`) ask to print from the file.
+pub fn print_written(path: &str, forms: usize, pages: usize, copies: u32) -> String {
+    format!("已写入 {path}：{forms} 名考生，共 {pages} 页（A4），每名考生应打印 {copies} 份")
 }
 /// `pages` is one copy's page count; the printer printed it `copies` times.
 pub fn print_done(job_id: i32, forms: usize, pages: usize, copies: u32) -> String {
