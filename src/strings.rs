@@ -304,6 +304,16 @@ pub mod ui {
     );
     pub const CLERK_ID: Tr = tr("工号", "Clerk id");
     pub const PIN: Tr = tr("PIN", "PIN");
+    pub const WELCOME_TITLE: Tr = tr(
+        "首次运行：已建立合成的演示柜台（考生均为虚构）",
+        "First run: a synthetic demo office was set up (all candidates are made up)",
+    );
+    pub const WELCOME_DB: Tr = tr("数据库：", "Database: ");
+    pub const WELCOME_CONFIG: Tr = tr("配置文件：", "Configuration: ");
+    pub const WELCOME_TRY: Tr = tr(
+        "登录后在扫码行输入准考证号并按 Enter 试一试：",
+        "After logging in, type an exam number at the scan line and press Enter: ",
+    );
     pub const DEMO_LOGIN_HINT: Tr = tr(
         "演示数据：柜员 c01/1111、c02/2222，主管 s01/9999",
         "Demo: clerks c01/1111, c02/2222, supervisor s01/9999",

@@ -155,18 +155,38 @@ fn footer_hints(app: &App, table: &[Binding]) -> Line<'static> {
 // ---- login ---------------------------------------------------------------------------------
 
 fn login(frame: &mut Frame, app: &App, form: &LoginForm, title: ui::Tr, area: Rect) {
-    let popup = centered(area, 50, 9);
+    let welcome = app.cfg.welcome.as_ref().map(|w| welcome_lines(app, w));
+    let popup = match &welcome {
+        Some(lines) => centered(area, 96, 11 + lines.len() as u16),
+        None => centered(area, 50, 9),
+    };
     frame.render_widget(Clear, popup);
     let block =
         Block::bordered().title(format!(" {} · {} ", tr(app, ui::APP_TITLE), tr(app, title)));
-    let mut lines = login_fields(app, form);
+    let mut lines = welcome.unwrap_or_default();
+    lines.extend(login_fields(app, form));
     if form.busy {
         lines.push(Line::from(tr(app, ui::LOGGING_IN)).fg(Color::Yellow));
     }
     if app.cfg.site_code == crate::demo::DEMO_SITE {
         lines.push(Line::from(tr(app, ui::DEMO_LOGIN_HINT)).fg(Color::DarkGray));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    frame.render_widget(text.block(block), popup);
+}
+
+/// The first run's report: what was set up and where, and what to type (long paths wrap).
+fn welcome_lines(app: &App, w: &crate::tui::state::Welcome) -> Vec<Line<'static>> {
+    vec![
+        Line::from(tr(app, ui::WELCOME_TITLE)).fg(Color::Green),
+        Line::from(format!("{}{}", tr(app, ui::WELCOME_DB), w.db)),
+        Line::from(format!("{}{}", tr(app, ui::WELCOME_CONFIG), w.config)),
+        Line::from(format!(
+            "{}{}",
+            tr(app, ui::WELCOME_TRY),
+            w.exam_nos.join("  ")
+        )),
+    ]
 }
 
 fn login_fields(app: &App, form: &LoginForm) -> Vec<Line<'static>> {
