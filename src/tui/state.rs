@@ -233,6 +233,9 @@ pub struct Message {
 pub struct Slots {
     pub scanner: Option<String>,
     pub portal: Option<String>,
+    /// The sync worker's last error, shown apart from the portal slot so that a long message
+    /// never pushes the printer slot off the bar.
+    pub portal_error: Option<String>,
     pub printer: Option<String>,
 }
 

@@ -59,8 +59,9 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect) {
 
 // ---- status bar ----------------------------------------------------------------------------
 
-/// Two lines: where and when (site, clock, window), then who and with what (clerk, counter, and
-/// the scanner, portal and printer slots).
+/// Two lines: where and when (site, clock, window, and last of all the sync worker's last
+/// error, which may be long), then who and with what (clerk, counter, and the scanner, portal
+/// and printer slots).
 fn status_bar(app: &App) -> Paragraph<'static> {
     let local = crate::domain::office_time::local(app.now);
     let clerk = app
@@ -70,7 +71,7 @@ fn status_bar(app: &App) -> Paragraph<'static> {
     let slot = |value: &Option<String>, default: ui::Tr| {
         value.clone().unwrap_or_else(|| tr(app, default).to_owned())
     };
-    let place = [
+    let mut place = vec![
         format!(
             "{} {} {}",
             tr(app, ui::SLOT_SITE),
@@ -80,6 +81,9 @@ fn status_bar(app: &App) -> Paragraph<'static> {
         local.format("%Y-%m-%d %H:%M:%S").to_string(),
         window_text(app),
     ];
+    if let Some(error) = &app.slots.portal_error {
+        place.push(format!("⚠ {}：{error}", tr(app, ui::SLOT_PORTAL)));
+    }
     let people = [
         format!("{} {clerk}", tr(app, ui::SLOT_CLERK)),
         format!("{} {}", tr(app, ui::SLOT_COUNTER), app.cfg.counter_id),
