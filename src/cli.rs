@@ -357,8 +357,12 @@ fn sync_command(setup: &Setup, once: bool) -> Result<i32> {
         eprintln!();
     }
     match outcome? {
-        RoundOutcome::Done { report, rejected } => {
-            print!("{}", sync::render_done(&report, &rejected));
+        RoundOutcome::Done {
+            report,
+            rejected,
+            rejected_total,
+        } => {
+            print!("{}", sync::render_done(&report, &rejected, rejected_total));
             Ok(0)
         }
         RoundOutcome::Failed(e) => {

@@ -940,6 +940,9 @@ pub mod report {
     ) -> String {
         format!("  #{seq} {kind} {exam_no} {at}：{error}")
     }
+    pub fn sync_rejected_left_out(left_out: usize, total: usize) -> String {
+        format!("  另有 {left_out} 条未列出（共 {total} 条）")
+    }
     pub const SYNC_NEVER: &str = "—";
     pub fn sync_status(
         label: &str,
