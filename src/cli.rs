@@ -310,22 +310,32 @@ fn roster_show(setup: &Setup, exam_no: &str, json: bool) -> Result<i32> {
 }
 
 fn demo_command(setup: &Setup, candidates: usize, seed: u64) -> Result<i32> {
+    demo_setup(setup, candidates, seed)?;
+    Ok(0)
+}
+
+/// Sets up the demo office and prints what was set up.
+fn demo_setup(setup: &Setup, candidates: usize, seed: u64) -> Result<commands::demo::DemoReport> {
     let report = commands::demo::install(setup, candidates, seed)?;
     print!("{}", commands::demo::render(&report));
-    Ok(0)
+    Ok(report)
 }
 
 /// Without a subcommand: the counter screen. With no configuration it first sets up the demo
 /// office, so a new user sees a working counter at once.
 fn counter_screen(setup: &Setup, lang: Option<&str>, scanner_port: Option<&str>) -> Result<i32> {
-    if !setup.config_path.exists() {
-        demo_command(setup, demo::DEFAULT_CANDIDATES, 1)?;
-    }
+    // The report printed here is hidden by the screen until it closes: the login box repeats it.
+    let welcome = if setup.config_path.exists() {
+        None
+    } else {
+        Some(demo_setup(setup, demo::DEFAULT_CANDIDATES, 1)?.welcome())
+    };
     let config = Config::load(&setup.config_path)?;
     let options = tui::ScreenOptions {
         lang,
         scanner_port,
         clock: setup.fixed_now.map_or(Clock::System, Clock::Fixed),
+        welcome,
     };
     tui::run_counter(&config, &setup.db, &options)?;
     Ok(0)
@@ -360,8 +370,12 @@ fn sync_command(setup: &Setup, once: bool) -> Result<i32> {
         eprintln!();
     }
     match outcome? {
-        RoundOutcome::Done { report, rejected } => {
-            print!("{}", sync::render_done(&report, &rejected));
+        RoundOutcome::Done {
+            report,
+            rejected,
+            rejected_total,
+        } => {
+            print!("{}", sync::render_done(&report, &rejected, rejected_total));
             Ok(0)
         }
         RoundOutcome::Failed(e) => {

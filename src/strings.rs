@@ -318,6 +318,16 @@ pub mod ui {
     );
     pub const CLERK_ID: Tr = tr("工号", "Clerk id");
     pub const PIN: Tr = tr("PIN", "PIN");
+    pub const WELCOME_TITLE: Tr = tr(
+        "首次运行：已建立合成的演示柜台（考生均为虚构）",
+        "First run: a synthetic demo office was set up (all candidates are made up)",
+    );
+    pub const WELCOME_DB: Tr = tr("数据库：", "Database: ");
+    pub const WELCOME_CONFIG: Tr = tr("配置文件：", "Configuration: ");
+    pub const WELCOME_TRY: Tr = tr(
+        "登录后在扫码行输入准考证号并按 Enter 试一试：",
+        "After logging in, type an exam number at the scan line and press Enter: ",
+    );
     pub const DEMO_LOGIN_HINT: Tr = tr(
         "演示数据：柜员 c01/1111、c02/2222，主管 s01/9999",
         "Demo: clerks c01/1111, c02/2222, supervisor s01/9999",
@@ -720,11 +730,17 @@ pub const PRINT_FORM_READ: &str = "无法读取表格定义文件：";
 pub fn print_write_failed(path: &str, detail: &str) -> String {
     format!("无法写入PDF文件 {path}（{detail}）。若文件已存在，请换一个文件名")
 }
+pub fn print_out_exists(path: &str) -> String {
+    format!(
+        "PDF文件 {path} 已存在（可能是别的考生的表），什么都没有写：请换一个 --out 文件名或先移走它"
+    )
+}
 pub fn print_job_not_completed(job_id: i32, outcome: &str) -> String {
     format!("打印作业 {job_id} 没有完成：{outcome}")
 }
-pub fn print_written(path: &str, forms: usize, pages: usize) -> String {
-    format!("已写入 {path}：{forms} 份，共 {pages} 页（A4）")
+/// `copies` is how many copies of each form the rules (or `--copies`) ask to print from the file.
+pub fn print_written(path: &str, forms: usize, pages: usize, copies: u32) -> String {
+    format!("已写入 {path}：{forms} 名考生，共 {pages} 页（A4），每名考生应打印 {copies} 份")
 }
 /// `pages` is one copy's page count; the printer printed it `copies` times.
 pub fn print_done(job_id: i32, forms: usize, pages: usize, copies: u32) -> String {
@@ -967,6 +983,9 @@ pub mod report {
         error: &str,
     ) -> String {
         format!("  #{seq} {kind} {exam_no} {at}：{error}")
+    }
+    pub fn sync_rejected_left_out(left_out: usize, total: usize) -> String {
+        format!("  另有 {left_out} 条未列出（共 {total} 条）")
     }
     pub const SYNC_NEVER: &str = "—";
     pub fn sync_status(

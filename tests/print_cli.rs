@@ -107,6 +107,32 @@ fn a_form_prints_duplex_on_a4_in_the_rules_copies_and_is_logged() {
     );
 }
 
+/// Printed from a shell without $USER (a service, `env -i`), the job is still recorded under the
+/// account that ran it, at the time the printer finished it (after the command started).
+#[test]
+fn the_printed_event_names_the_os_account_and_the_completion_time() {
+    let cups = Cups::start();
+    cups.add_queue("duplex", "duplex.ppd");
+    let office = Office::demo();
+    let (exam_no, _) = accepted_file(&office);
+    let out = office
+        .cmd()
+        .env_remove("USER")
+        .args(["print", "form", &exam_no, "--printer", &cups.uri("duplex")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}\n{}", cups.logs());
+
+    let events = office.store().unsent_events("demo-01", 10_000).unwrap();
+    let printed = events.iter().find(|e| e.kind == "printed").unwrap();
+    assert!(printed.clerk_id.starts_with("os:"), "{}", printed.clerk_id);
+    assert_ne!(printed.clerk_id, "os:unknown");
+    assert!(printed.clerk_id.len() > "os:".len());
+    let at = chrono::DateTime::parse_from_rfc3339(&printed.at).unwrap();
+    let started = chrono::DateTime::parse_from_rfc3339(common::office::NOW).unwrap();
+    assert!(at > started, "completed {at}, started {started}");
+}
+
 #[test]
 fn a_printer_without_duplex_or_out_of_reach_changes_nothing() {
     let cups = Cups::start();

@@ -227,6 +227,46 @@ fn an_existing_file_is_never_overwritten_and_unknown_numbers_are_named() {
     assert!(!office.path("x.pdf").exists());
 }
 
+/// A 社会考生 (two copies) and a 公开学院 candidate (three) cannot share one PDF: each copy count
+/// gets its own file, named and reported, and a taken name stops the command before any file.
+#[test]
+fn forms_with_different_copy_counts_go_to_one_file_each_or_to_none() {
+    let office = Office::demo();
+    let roster = demo::roster(30, 1, now(), &SigningKey::from_bytes(&[1; 32])).unwrap();
+    let social = roster[0].1.exam_no.as_str().to_owned();
+    let open_college = roster[1].1.exam_no.as_str().to_owned();
+    let out = office.path("forms.pdf");
+    let (x2, x3) = (office.path("forms-x2.pdf"), office.path("forms-x3.pdf"));
+
+    std::fs::write(&x3, b"someone else's file").unwrap();
+    let err = print_form(&office, &[&social, &open_college], &out).failure();
+    let stderr = String::from_utf8_lossy(&err.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("forms-x3.pdf") && stderr.contains("已存在"),
+        "{stderr}"
+    );
+    assert!(!x2.exists() && !out.exists(), "nothing written half-way");
+    assert_eq!(std::fs::read(&x3).unwrap(), b"someone else's file");
+    std::fs::remove_file(&x3).unwrap();
+
+    let ok = print_form(&office, &[&social, &open_college], &out).success();
+    let stdout = String::from_utf8_lossy(&ok.get_output().stdout).into_owned();
+    for (file, copies) in [(&x2, "应打印 2 份"), (&x3, "应打印 3 份")] {
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(&*file.display().to_string()))
+            .unwrap_or_else(|| panic!("{} reported in {stdout}", file.display()));
+        assert!(line.contains(copies), "{line}");
+        assert_eq!(page_sizes(file).len(), 2, "one form of two pages");
+    }
+    assert!(text(&x2).contains(&social) && text(&x3).contains(&open_college));
+    assert!(!out.exists(), "the unsplit name is not written");
+
+    let single = office.path("one.pdf");
+    print_form(&office, &[&social], &single).success();
+    assert!(single.exists(), "one copy count keeps the name given");
+}
+
 fn render_with_name(name: &str) -> Result<print::Document, PrintError> {
     render_with_fonts(name, &Fonts::shipped())
 }

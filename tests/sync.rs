@@ -289,6 +289,11 @@ fn a_rejected_event_does_not_stop_the_others() {
         stdout.contains("拒收 4 条") && stdout.contains("考试院名单中没有该考生：990199999999"),
         "{stdout}"
     );
+    // Listed at the office's local time (the events were made at 02:00 UTC).
+    assert!(
+        stdout.contains("990199999999 2026-11-20 10:00:00"),
+        "{stdout}"
+    );
     assert_eq!(
         sync_states(&store),
         [("rejected".to_owned(), 4), ("sent".to_owned(), 8)]

@@ -107,6 +107,24 @@ fn clerk_scans_ticks_accepts_and_quits() {
     );
 }
 
+/// A new user's first `grad-intake`: the demo office is set up and the login box says so,
+/// with where the files went and an exam number to try, before anyone logs in.
+#[test]
+fn the_first_run_shows_what_it_set_up_in_the_login_box() {
+    let office = Office::empty();
+    let screen = Screen::start(&office, "gi-first-run");
+    screen.wait_for("首次运行");
+    let text = screen.text();
+    assert!(text.contains("config.toml"), "{text}");
+    assert!(text.contains("c01/1111"), "{text}");
+    assert!(text.contains("990126200001"), "{text}");
+    screen.type_line("c01");
+    screen.type_line("1111");
+    screen.wait_for("柜员 c01 演示柜员甲");
+    screen.type_line("990126200001");
+    screen.wait_for("990126200001");
+}
+
 #[test]
 fn decision_survives_sigkill_right_after_accept() {
     let office = Office::demo();

@@ -31,6 +31,23 @@ fn login() {
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 
+/// The first run's login box says what was set up and where, and what to type, before the
+/// counter opens (the report on the terminal is hidden by the screen until it closes).
+#[test]
+fn login_after_the_first_run() {
+    let mut app = app();
+    app.cfg.welcome = Some(grad_intake::tui::state::Welcome {
+        db: "/home/clerk/.local/share/grad-intake/grad-intake.db".into(),
+        config: "/home/clerk/.config/grad-intake/config.toml".into(),
+        exam_nos: vec!["990126200001".into(), "990126200002".into()],
+    });
+    let screen = draw(&app, 100, 30);
+    for wanted in ["grad-intake.db", "config.toml", "990126200002", "c01/1111"] {
+        assert!(screen.contains(wanted), "{wanted} in\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn empty_counter() {
     insta::assert_snapshot!(draw(&logged_in(), 120, 40));

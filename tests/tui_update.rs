@@ -752,18 +752,47 @@ fn portal_slot_and_sync_now() {
     update(&mut app, AppEvent::Sync(status.clone()));
     assert_eq!(
         app.slots.portal.as_deref(),
-        Some("离线 · 待发送 3 · 上次 09:55 · 无法连接考试院")
+        Some("离线 · 待发送 3 · 上次 09:55")
     );
     // A clock more than 2 minutes off is shown with what to do; nothing else changes.
     let behind = SyncStatus {
         clock_offset_ms: Some(-300_000),
-        ..status
+        ..status.clone()
     };
     update(&mut app, AppEvent::Sync(behind));
     assert_eq!(
         app.slots.portal.as_deref(),
-        Some("离线 · 待发送 3 · 上次 09:55 · 无法连接考试院 · 时钟偏差 -5 分钟，请校准本机时间")
+        Some("离线 · 待发送 3 · 上次 09:55 · 时钟偏差 -5 分钟，请校准本机时间")
     );
+    assert_eq!(app.slots.portal_error.as_deref(), Some("无法连接考试院"));
+    // A long error sits at the end of the first line: the printer slot stays on the bar at the
+    // smallest supported width.
+    let long = SyncStatus {
+        last_error: Some(
+            "无法连接考试院（连接被拒绝）：请检查网络与 config.toml 的 portal_url。".repeat(3),
+        ),
+        ..status.clone()
+    };
+    update(&mut app, AppEvent::Sync(long));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|f| tui::view(f, &app)).unwrap();
+    let screen = terminal.backend().to_string();
+    let bar: Vec<&str> = screen.lines().take(2).collect();
+    assert!(bar[0].contains("⚠"), "{}", bar[0]);
+    assert!(
+        bar[1].contains("打印机") && bar[1].contains("待发送 3"),
+        "{}",
+        bar[1]
+    );
+    // A complete round clears it.
+    let online = SyncStatus {
+        link: Link::Online,
+        pending: 0,
+        last_error: None,
+        ..status
+    };
+    update(&mut app, AppEvent::Sync(online));
+    assert_eq!(app.slots.portal_error, None);
     // With a portal, the supervisor's day also asks for the office's numbers.
     app.clerk = Some(clerk("s01", Role::Supervisor));
     let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();

@@ -18,6 +18,19 @@ pub struct DemoReport {
     pub config_written: bool,
     /// A few scans to try, each with the case it shows: (QR text, case).
     pub tries: Vec<(String, String)>,
+    /// The exam numbers of the same candidates, to type at the scan line.
+    pub exam_nos: Vec<String>,
+}
+
+impl DemoReport {
+    /// What the login box shows after a first run set this office up.
+    pub fn welcome(&self) -> crate::tui::state::Welcome {
+        crate::tui::state::Welcome {
+            db: self.db.display().to_string(),
+            config: self.config_path.display().to_string(),
+            exam_nos: self.exam_nos.clone(),
+        }
+    }
 }
 
 pub fn install(setup: &Setup, candidates: usize, seed: u64) -> Result<DemoReport, Error> {
@@ -28,6 +41,12 @@ pub fn install(setup: &Setup, candidates: usize, seed: u64) -> Result<DemoReport
     if config_written {
         demo_config(&setup.db, &key).write_new(&setup.config_path)?;
     }
+    let exam_nos = installed
+        .candidates
+        .iter()
+        .take(3)
+        .map(|d| d.candidate.exam_no.to_string())
+        .collect();
     let tries = installed
         .candidates
         .iter()
@@ -40,6 +59,7 @@ pub fn install(setup: &Setup, candidates: usize, seed: u64) -> Result<DemoReport
         config_path: setup.config_path.clone(),
         config_written,
         tries,
+        exam_nos,
     })
 }
 

@@ -117,10 +117,33 @@ pub enum Error {
 /// The OS account that runs the command: recorded as `os:<name>` where no clerk is logged in
 /// (the first supervisor added, a print from the command line).
 pub fn os_actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    format!("os:{user}")
+    let named = ["USER", "LOGNAME", "USERNAME"]
+        .into_iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()));
+    format!("os:{}", named.unwrap_or_else(account_of_process))
+}
+
+/// The account running this process when no variable names it (a service, `env -i`): the
+/// name /etc/passwd gives its user id, else `uid1000`.
+#[cfg(unix)]
+fn account_of_process() -> String {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's real user: no libc call needed.
+    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+        return "unknown".into();
+    };
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .map(|line| line.split(':').collect::<Vec<_>>())
+        .find(|fields| fields.get(2) == Some(&uid.to_string().as_str()))
+        .and_then(|fields| fields.first().map(|name| (*name).to_owned()))
+        .unwrap_or_else(|| format!("uid{uid}"))
+}
+
+#[cfg(not(unix))]
+fn account_of_process() -> String {
+    "unknown".into()
 }
 
 /// `（至 11-20 12:00）`: when a window's state changes next, in `format`; empty when it stays.

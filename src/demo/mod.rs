@@ -308,11 +308,12 @@ pub fn roster(
                 base_candidate(&mut rng, i, &batch, now, find_major(&majors, major, level));
             tweak(&mut candidate);
             // A few ordinary candidates carry rare characters that the printed form must render.
-            if let Some(rare) = i
+            if let Some((rare, gender)) = i
                 .checked_sub(CASES.len())
                 .and_then(|k| names::RARE_CHAR_NAMES.get(k))
             {
                 candidate.name = (*rare).to_owned();
+                set_gender(&mut candidate, *gender);
             }
             candidate.qr = Some(signed_payload(&form_code(&candidate, today), key));
             (case, candidate)
@@ -384,7 +385,7 @@ fn base_candidate(
     Candidate {
         exam_no: ExamNo::parse(&exam_no)
             .unwrap_or_else(|_| unreachable!("12 digits by construction")),
-        name: names::demo_name(rng),
+        name: names::demo_name(rng, gender),
         gender,
         id_type: IdType::ResidentCard,
         id_no: demo_id_no(rng, gender),
@@ -420,6 +421,24 @@ fn demo_id_no(rng: &mut ChaCha8Rng, gender: Gender) -> String {
     let first17 = format!("990101{}{sequence:03}", birth.format("%Y%m%d"));
     let check = check_char(first17.as_bytes());
     format!("{first17}{check}")
+}
+
+/// Gives a candidate `gender`, with the ID number's sequence digit (odd for men, even for women)
+/// and check character to match.
+fn set_gender(c: &mut Candidate, gender: Gender) {
+    c.gender = gender;
+    let digits = c.id_no.as_bytes();
+    if c.id_type != IdType::ResidentCard || digits.len() != 18 {
+        return;
+    }
+    let mut first17 = digits[..17].to_vec();
+    let odd = u8::from(gender == Gender::Male);
+    // Flipping the lowest bit keeps a digit a digit: 0↔1 … 8↔9.
+    if (first17[16] - b'0') % 2 != odd {
+        first17[16] ^= 1;
+    }
+    let check = check_char(&first17);
+    c.id_no = format!("{}{check}", String::from_utf8_lossy(&first17));
 }
 
 /// The demo site with a window around `now`: it is open when the demo is run, with a break so
@@ -574,6 +593,29 @@ mod tests {
                 "closed at {now}:\n{doc}"
             );
         }
+    }
+
+    /// Seed 001's ID rule: the 17th digit is odd for men and even for women; the name on the
+    /// card reads as the same gender.
+    #[test]
+    fn each_candidate_s_gender_agrees_with_the_id_and_the_given_name() {
+        let key = SigningKey::from_bytes(&[1; 32]);
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap();
+        let mut genders = Vec::new();
+        for (_, c) in roster(300, 7, now, &key).unwrap() {
+            assert_eq!(names::usual_gender(&c.name), Some(c.gender), "{}", c.name);
+            if c.id_type == IdType::ResidentCard {
+                let digit = c.id_no.as_bytes()[16] - b'0';
+                let male = c.gender == Gender::Male;
+                assert_eq!(digit % 2 == 1, male, "{} {:?}", c.id_no, c.gender);
+                assert_eq!(
+                    check_char(&c.id_no.as_bytes()[..17]),
+                    c.id_no.chars().last().unwrap()
+                );
+            }
+            genders.push(c.gender);
+        }
+        assert!(genders.contains(&Gender::Male) && genders.contains(&Gender::Female));
     }
 
     #[test]

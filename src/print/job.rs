@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
@@ -30,6 +31,8 @@ pub enum Done {
         path: PathBuf,
         forms: usize,
         pages: usize,
+        /// Copies of each form to print from the file, as the rules (or `--copies`) ask.
+        copies: u32,
     },
     Printed {
         job_id: i32,
@@ -42,13 +45,16 @@ pub enum Done {
 impl fmt::Display for Done {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Done::Written { path, forms, pages } => {
-                write!(
-                    f,
-                    "{}",
-                    strings::print_written(&path.display().to_string(), *forms, *pages)
-                )
-            }
+            Done::Written {
+                path,
+                forms,
+                pages,
+                copies,
+            } => write!(
+                f,
+                "{}",
+                strings::print_written(&path.display().to_string(), *forms, *pages, *copies)
+            ),
             Done::Printed {
                 job_id,
                 forms,
@@ -109,16 +115,27 @@ pub fn deliver(doc: &Document, copies: u32, dest: &Destination) -> Result<Option
     }
 }
 
-/// Renders one batch of registration forms (all with the same copy count) and delivers it.
-pub fn print_forms(
-    counter: &mut Counter,
+/// A rendered batch and the `printed` record it makes once a printer finishes it.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    doc: Document,
+    printed: Printed,
+}
+
+impl Prepared {
+    /// Copies of each form the batch asks for.
+    pub fn copies(&self) -> u32 {
+        self.printed.copies
+    }
+}
+
+/// Renders one batch of registration forms (all with the same copy count), delivering nothing,
+/// so that every batch of a command can be rendered before the first one goes anywhere.
+pub fn prepare_forms(
     form: &FormDef,
     batch: &[FormJob],
     fonts: &Fonts,
-    dest: &Destination,
-    clerk_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Done, PrintError> {
+) -> Result<Prepared, PrintError> {
     let copies = batch.first().map_or(1, |j| j.copies);
     let filled: Vec<_> = batch.iter().map(|j| j.data.clone()).collect();
     let doc = render(form, &filled, fonts)?;
@@ -129,7 +146,21 @@ pub fn print_forms(
         copies,
         job_id: 0,
     };
-    finish(counter, &doc, printed, dest, clerk_id, now)
+    Ok(Prepared { doc, printed })
+}
+
+/// Renders one batch of registration forms (all with the same copy count) and delivers it.
+pub fn print_forms(
+    counter: &mut Counter,
+    form: &FormDef,
+    batch: &[FormJob],
+    fonts: &Fonts,
+    dest: &Destination,
+    clerk_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Done, PrintError> {
+    let prepared = prepare_forms(form, batch, fonts)?;
+    finish(counter, prepared, dest, clerk_id, now)
 }
 
 /// Renders the receipt of one intake (by its id or the candidate's exam number) and delivers it
@@ -152,21 +183,23 @@ pub fn print_receipt(
         copies: 1,
         job_id: 0,
     };
-    finish(counter, &doc, printed, dest, clerk_id, now)
+    finish(counter, Prepared { doc, printed }, dest, clerk_id, now)
 }
 
-/// Delivers, and records a finished printer job; a file written records nothing (nothing was
-/// handed to anyone), and a failed job changes nothing in the database.
-fn finish(
+/// Delivers, and records a finished printer job at the time it finished (`started` plus the
+/// time the printer took), under `clerk_id`; a file written records nothing (nothing was handed
+/// to anyone), and a failed job changes nothing in the database.
+pub fn finish(
     counter: &mut Counter,
-    doc: &Document,
-    mut printed: Printed,
+    prepared: Prepared,
     dest: &Destination,
     clerk_id: &str,
-    now: DateTime<Utc>,
+    started: DateTime<Utc>,
 ) -> Result<Done, PrintError> {
+    let Prepared { doc, mut printed } = prepared;
     let forms = printed.exam_nos.len();
-    match deliver(doc, printed.copies, dest)? {
+    let clock = Instant::now();
+    match deliver(&doc, printed.copies, dest)? {
         None => Ok(Done::Written {
             path: match dest {
                 Destination::File(p) => p.clone(),
@@ -174,13 +207,15 @@ fn finish(
             },
             forms,
             pages: doc.pages,
+            copies: printed.copies,
         }),
         Some(job_id) => {
             printed.job_id = job_id;
+            let took = chrono::Duration::from_std(clock.elapsed()).unwrap_or(chrono::Duration::MAX);
             let actor = Actor {
                 counter_id: &counter.counter_id.clone(),
                 clerk_id,
-                at: now,
+                at: started.checked_add_signed(took).unwrap_or(started),
             };
             counter.store.record_printed(&printed, &actor)?;
             Ok(Done::Printed {

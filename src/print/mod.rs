@@ -21,7 +21,10 @@ use fonts::Fonts;
 use layout::{FormData, FormDef, FormError, LayoutError, Page};
 use pdf::PdfError;
 
-pub use job::{Destination, Done, batches_by_copies, deliver, print_forms, print_receipt};
+pub use job::{
+    Destination, Done, Prepared, batches_by_copies, deliver, finish, prepare_forms, print_forms,
+    print_receipt,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
@@ -43,6 +46,8 @@ pub enum PrintError {
     NoSignedPayload { exam_no: String },
     #[error("{}", strings::print_write_failed(path, detail))]
     Write { path: String, detail: String },
+    #[error("{}", strings::print_out_exists(path))]
+    OutExists { path: String },
     #[error("{}", strings::print_job_not_completed(*job_id, outcome))]
     JobNotCompleted { job_id: i32, outcome: String },
 }

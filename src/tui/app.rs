@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Clock, Edges, PrintEdge, UiConfig};
+use super::{Clock, Edges, PrintEdge, UiConfig, state::Welcome};
 use crate::config::{self, Config};
 use crate::counter::{Counter, OpenError};
 use crate::scanner::ReaderConfig;
@@ -14,13 +14,15 @@ use crate::sync::SyncSettings;
 pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
 
 /// What the command line may set for the counter screen besides the configuration.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ScreenOptions<'a> {
     /// `--lang`, before the configuration's `lang`.
     pub lang: Option<&'a str>,
     /// `--scanner`: a serial reader's port, before the configuration's `[scanner] port`.
     pub scanner_port: Option<&'a str>,
     pub clock: Clock,
+    /// What the first run just set up, for the login box.
+    pub welcome: Option<Welcome>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +50,10 @@ pub fn run_counter(
         crate::demo::refresh_window(&counter.store, options.clock.now())?;
         counter.schedule = crate::counter::load_schedule(&counter.store)?;
     }
-    let cfg = ui_config(config, &counter, options.lang);
+    let cfg = UiConfig {
+        welcome: options.welcome.clone(),
+        ..ui_config(config, &counter, options.lang)
+    };
     // A portal that is set up wrongly stops sync, never the counter: it works offline and the
     // status bar says what is wrong. The sync worker opens its own connection to `db` (it runs
     // beside the database worker and must not wait for it).
@@ -102,6 +107,7 @@ fn ui_config(config: &Config, counter: &Counter, lang: Option<&str>) -> UiConfig
         override_ttl: config.override_ttl(),
         portal: config.portal_url.is_some(),
         printer: config.printer.is_some(),
+        welcome: None,
     }
 }
 

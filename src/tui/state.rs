@@ -31,6 +31,18 @@ pub struct UiConfig {
     pub portal: bool,
     /// A printer is configured: the form and the receipt can be printed from the counter.
     pub printer: bool,
+    /// On the first run, what was just set up, shown in the login box.
+    pub welcome: Option<Welcome>,
+}
+
+/// What the first run set up (a demo office), for the login box: the clerk sees it before the
+/// counter opens instead of only on the terminal after quitting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Welcome {
+    pub db: String,
+    pub config: String,
+    /// Demo exam numbers to type at the scan line.
+    pub exam_nos: Vec<String>,
 }
 
 /// A return reason offered in the pick list (`data/return_reasons.toml`).
@@ -221,6 +233,9 @@ pub struct Message {
 pub struct Slots {
     pub scanner: Option<String>,
     pub portal: Option<String>,
+    /// The sync worker's last error, shown apart from the portal slot so that a long message
+    /// never pushes the printer slot off the bar.
+    pub portal_error: Option<String>,
     pub printer: Option<String>,
 }
 

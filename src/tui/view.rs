@@ -59,8 +59,9 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect) {
 
 // ---- status bar ----------------------------------------------------------------------------
 
-/// Two lines: where and when (site, clock, window), then who and with what (clerk, counter, and
-/// the scanner, portal and printer slots).
+/// Two lines: where and when (site, clock, window, and last of all the sync worker's last
+/// error, which may be long), then who and with what (clerk, counter, and the scanner, portal
+/// and printer slots).
 fn status_bar(app: &App) -> Paragraph<'static> {
     let local = crate::domain::office_time::local(app.now);
     let clerk = app
@@ -70,7 +71,7 @@ fn status_bar(app: &App) -> Paragraph<'static> {
     let slot = |value: &Option<String>, default: ui::Tr| {
         value.clone().unwrap_or_else(|| tr(app, default).to_owned())
     };
-    let place = [
+    let mut place = vec![
         format!(
             "{} {} {}",
             tr(app, ui::SLOT_SITE),
@@ -80,6 +81,9 @@ fn status_bar(app: &App) -> Paragraph<'static> {
         local.format("%Y-%m-%d %H:%M:%S").to_string(),
         window_text(app),
     ];
+    if let Some(error) = &app.slots.portal_error {
+        place.push(format!("⚠ {}：{error}", tr(app, ui::SLOT_PORTAL)));
+    }
     let people = [
         format!("{} {clerk}", tr(app, ui::SLOT_CLERK)),
         format!("{} {}", tr(app, ui::SLOT_COUNTER), app.cfg.counter_id),
@@ -155,18 +159,38 @@ fn footer_hints(app: &App, table: &[Binding]) -> Line<'static> {
 // ---- login ---------------------------------------------------------------------------------
 
 fn login(frame: &mut Frame, app: &App, form: &LoginForm, title: ui::Tr, area: Rect) {
-    let popup = centered(area, 50, 9);
+    let welcome = app.cfg.welcome.as_ref().map(|w| welcome_lines(app, w));
+    let popup = match &welcome {
+        Some(lines) => centered(area, 96, 11 + lines.len() as u16),
+        None => centered(area, 50, 9),
+    };
     frame.render_widget(Clear, popup);
     let block =
         Block::bordered().title(format!(" {} · {} ", tr(app, ui::APP_TITLE), tr(app, title)));
-    let mut lines = login_fields(app, form);
+    let mut lines = welcome.unwrap_or_default();
+    lines.extend(login_fields(app, form));
     if form.busy {
         lines.push(Line::from(tr(app, ui::LOGGING_IN)).fg(Color::Yellow));
     }
     if app.cfg.site_code == crate::demo::DEMO_SITE {
         lines.push(Line::from(tr(app, ui::DEMO_LOGIN_HINT)).fg(Color::DarkGray));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+    frame.render_widget(text.block(block), popup);
+}
+
+/// The first run's report: what was set up and where, and what to type (long paths wrap).
+fn welcome_lines(app: &App, w: &crate::tui::state::Welcome) -> Vec<Line<'static>> {
+    vec![
+        Line::from(tr(app, ui::WELCOME_TITLE)).fg(Color::Green),
+        Line::from(format!("{}{}", tr(app, ui::WELCOME_DB), w.db)),
+        Line::from(format!("{}{}", tr(app, ui::WELCOME_CONFIG), w.config)),
+        Line::from(format!(
+            "{}{}",
+            tr(app, ui::WELCOME_TRY),
+            w.exam_nos.join("  ")
+        )),
+    ]
 }
 
 fn login_fields(app: &App, form: &LoginForm) -> Vec<Line<'static>> {

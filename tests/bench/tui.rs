@@ -100,6 +100,7 @@ fn ui_config(counter: &Counter) -> UiConfig {
         override_ttl: chrono::Duration::minutes(15),
         portal: false,
         printer: false,
+        welcome: None,
     }
 }
 

@@ -56,6 +56,7 @@ pub fn app() -> App {
         override_ttl: chrono::Duration::minutes(15),
         portal: false,
         printer: false,
+        welcome: None,
     };
     App::new(cfg, schedule(), tui::builtin_reasons().unwrap(), now())
 }

@@ -37,6 +37,7 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
         AppEvent::ScanRejected(_) => Vec::new(),
         AppEvent::Sync(status) => {
             app.slots.portal = Some(supervisor::portal_slot(app, &status));
+            app.slots.portal_error = status.last_error;
             Vec::new()
         }
         other => results::on_result(app, other),

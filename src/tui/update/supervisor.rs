@@ -78,7 +78,7 @@ pub(super) fn supervisor_effect(app: &mut App, job: impl FnOnce(String) -> DbJob
     vec![Effect::Db(job(by))]
 }
 
-/// "在线 · 待发送 3 · 上次 10:42", with the last error when there is one.
+/// "在线 · 待发送 3 · 上次 10:42" (the last error has a place of its own on the bar).
 pub(super) fn portal_slot(app: &App, status: &crate::sync::SyncStatus) -> String {
     let mut text = format!(
         "{} · {}{}",
@@ -88,9 +88,6 @@ pub(super) fn portal_slot(app: &App, status: &crate::sync::SyncStatus) -> String
     );
     if let Some(at) = status.last_success {
         text.push_str(&format!(" · {}{}", t(app, ui::LAST_SYNC), local_hm(at)));
-    }
-    if let Some(error) = &status.last_error {
-        text.push_str(&format!(" · {error}"));
     }
     if let Some(ms) = status
         .clock_offset_ms
