@@ -9,6 +9,7 @@ pub mod logging;
 pub mod migrations;
 pub mod owner_only;
 pub mod parallel;
+pub mod photo;
 pub mod portal;
 pub mod print;
 pub mod roster_file;
