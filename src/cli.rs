@@ -99,6 +99,9 @@ enum Command {
     /// 审计日志：校验哈希链、显示最近条目
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 照片标准检查（市考办审核用）
+    #[command(subcommand)]
+    Photo(grad_intake::photo::command::PhotoCommand),
 }
 
 #[derive(Subcommand)]
@@ -280,6 +283,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             tally_command(&setup, date, csv.as_deref(), json)
         }
         Some(Command::Audit(command)) => audit_command(&setup, command),
+        Some(Command::Photo(command)) => grad_intake::photo::command::run(&command, &setup.db),
         Some(Command::Scanner(ScannerCommand::Listen {
             port,
             baud,

@@ -814,7 +814,7 @@ pub mod photo {
     pub const ESTIMATED_FROM_BOX: &str = "（按人脸框估算，无眼部定位模型）";
 
     // Why a rule could not be measured.
-    pub const NOT_DECODED: &str = "图像无法解码，未能测量";
+    pub const NOT_DECODED: &str = "文件不完整或已损坏，未能测量（见“JPEG格式”一项）";
     pub const NO_FACE: &str = "未检测到正面人脸，未能测量（请人工核对：是否正面免冠、光线是否过暗）";
     pub const SEVERAL_FACES: &str = "检测到多张人脸，未能测量";
     pub const HAIR_NOT_FOUND: &str = "未找到头顶与背景的分界，未能测量（请人工核对）";
@@ -869,4 +869,6 @@ pub mod photo {
     pub const CSV_PHOTO: &str = "照片";
     pub const CSV_RESULT: &str = "结果";
     pub const CSV_FAILED_RULES: &str = "不合格项目";
+    pub const CSV_NOT_WRITTEN: &str = "无法写入CSV文件（文件须尚不存在，目录须可写）：";
+    pub const PROGRESS_TEMPLATE: &str = "检查照片 {bar:40} {pos}/{len} 剩余约 {eta}";
 }

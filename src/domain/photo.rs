@@ -516,9 +516,13 @@ fn not_measured(why: &str) -> (Outcome, String) {
     (Outcome::NotMeasured, why.to_string())
 }
 
-/// Why pixel rules are open: the decode problem, or that the file is not a JPEG.
+/// Why pixel rules are open: the file's structure (already reported by the format rule, so
+/// only referred to here), or the decode problem.
 fn pixels_missing(m: &Measurements) -> (Outcome, String) {
-    not_measured(m.problem.as_deref().unwrap_or(strings::photo::NOT_DECODED))
+    match (&m.format, &m.problem) {
+        (Ok(_), Some(problem)) => not_measured(problem),
+        _ => not_measured(strings::photo::NOT_DECODED),
+    }
 }
 
 fn judge(m: &Measurements, rule: &Rule) -> (Outcome, String) {

@@ -4,6 +4,7 @@
 //! against a standard is pure, in [`crate::domain::photo`].
 
 pub mod check;
+pub mod command;
 mod face;
 pub mod jpeg;
 mod pixels;
