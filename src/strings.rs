@@ -106,14 +106,9 @@ pub const LICENCE_NOT_PRACTISING: &str =
     "证书上没有“执业”二字，不能作为卫生类执业证书，请考生提供执业证书";
 
 // ---- demo photos ----
-pub const PHOTO_NOT_JPEG: &str = "照片不是 JPEG 格式，请上传扩展名为 JPG 的照片";
-pub const PHOTO_UNREADABLE: &str = "照片文件无法读取，可能已损坏";
-pub const PHOTO_WRONG_DIMENSIONS: &str = "照片尺寸应为宽480像素×高640像素";
-pub const PHOTO_NOT_RGB: &str = "照片应为24位真彩色（RGB）";
-pub const PHOTO_TOO_SMALL: &str = "照片文件过小，大小应在20KB至40KB之间";
-pub const PHOTO_TOO_LARGE: &str = "照片文件过大，大小应在20KB至40KB之间";
 pub const DEMO_PHOTO_ENCODE_FAILED: &str = "演示照片编码失败";
-pub const DEMO_PHOTO_SIZE_UNREACHABLE: &str = "演示照片的文件大小无法调整到20KB至40KB之间";
+pub const DEMO_PHOTO_SIZE_UNREACHABLE: &str = "演示照片的文件大小无法调整到目标范围内（标准照片为20KB至40KB）";
+pub const DEMO_PHOTO_FLAW_NOT_SHOWN: &str = "无法生成只违反一项标准的演示照片：";
 
 // ---- clerks --------------------------------------------------------------------------------
 pub const LOGIN_WRONG: &str = "工号或PIN不正确，请重新输入";
