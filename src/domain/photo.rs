@@ -635,3 +635,214 @@ pub fn colour_distance(a: [u8; 3], b: [u8; 3]) -> f64 {
         .sum::<f64>()
         .sqrt()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Measurements of a photo that meets the Guangzhou standard.
+    fn good() -> Measurements {
+        Measurements {
+            file_bytes: 30_000,
+            format: Ok(JpegProcess::Baseline),
+            width_px: Some(480),
+            height_px: Some(640),
+            components: Some(3),
+            bits_per_sample: Some(8),
+            density: Density::Dpi { x: 300.0, y: 300.0 },
+            quality: Some(80),
+            background: Some(Background {
+                mean_rgb: [250, 250, 250],
+                spread: 1.0,
+            }),
+            face_count: Some(1),
+            face: Some(FaceGeometry {
+                left: 120,
+                top: 140,
+                width: 240,
+                height: 240,
+                face_width_px: 220,
+                eye_line_px: 240,
+                eye_line_estimated: true,
+                centre_offset_px: 0,
+            }),
+            hair_top_px: Some(80),
+            problem: None,
+        }
+    }
+
+    fn outcome(m: &Measurements, check: Check) -> Outcome {
+        let standards = Standards::builtin().expect("builtin");
+        let v = verdict(m, standards.named("guangzhou").expect("guangzhou"));
+        v.rules
+            .iter()
+            .find(|r| r.check == check)
+            .map(|r| r.outcome)
+            .expect("rule")
+    }
+
+    fn face(m: &mut Measurements) -> &mut FaceGeometry {
+        m.face.as_mut().expect("face")
+    }
+
+    #[test]
+    fn a_good_photo_passes_every_rule() {
+        let standards = Standards::builtin().expect("builtin");
+        let v = verdict(&good(), standards.named("guangzhou").expect("guangzhou"));
+        assert_eq!(v.overall, Outcome::Passed, "{v:#?}");
+        assert_eq!(v.rules.len(), 14);
+    }
+
+    #[test]
+    fn file_size_at_its_limits() {
+        for (bytes, expected) in [
+            (20_479, Outcome::Failed),
+            (20_480, Outcome::Passed),
+            (40_960, Outcome::Passed),
+            (40_961, Outcome::Failed),
+        ] {
+            let m = Measurements {
+                file_bytes: bytes,
+                ..good()
+            };
+            assert_eq!(outcome(&m, Check::FileBytes), expected, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn geometry_at_its_limits() {
+        let cases: [(Check, fn(&mut Measurements, i32), i32, Outcome); 12] = [
+            (Check::HairTopPx, |m, v| m.hair_top_px = Some(v as u32), 49, Outcome::Failed),
+            (Check::HairTopPx, |m, v| m.hair_top_px = Some(v as u32), 50, Outcome::Passed),
+            (Check::HairTopPx, |m, v| m.hair_top_px = Some(v as u32), 110, Outcome::Passed),
+            (Check::HairTopPx, |m, v| m.hair_top_px = Some(v as u32), 111, Outcome::Failed),
+            (Check::EyeLinePx, |m, v| face(m).eye_line_px = v, 199, Outcome::Failed),
+            (Check::EyeLinePx, |m, v| face(m).eye_line_px = v, 300, Outcome::Passed),
+            (Check::FaceWidthPx, |m, v| face(m).face_width_px = v as u32, 179, Outcome::Failed),
+            (Check::FaceWidthPx, |m, v| face(m).face_width_px = v as u32, 180, Outcome::Passed),
+            (Check::FaceWidthPx, |m, v| face(m).face_width_px = v as u32, 301, Outcome::Failed),
+            (Check::CentreOffsetPx, |m, v| face(m).centre_offset_px = v, -24, Outcome::Passed),
+            (Check::CentreOffsetPx, |m, v| face(m).centre_offset_px = v, 25, Outcome::Failed),
+            (Check::Quality, |m, v| m.quality = Some(v as u8), 59, Outcome::Failed),
+        ];
+        for (check, set, value, expected) in cases {
+            let mut m = good();
+            set(&mut m, value);
+            assert_eq!(outcome(&m, check), expected, "{check:?} {value}");
+        }
+        let mut m = good();
+        m.quality = Some(60);
+        assert_eq!(outcome(&m, Check::Quality), Outcome::Passed);
+    }
+
+    #[test]
+    fn background_colour_within_tolerance_of_a_reference() {
+        let mut m = good();
+        for (rgb, expected) in [
+            ([240, 240, 240], Outcome::Passed),
+            // Exactly 24 from light grey, then 25.
+            ([240, 240, 216], Outcome::Passed),
+            ([240, 240, 215], Outcome::Failed),
+            ([100, 197, 255], Outcome::Failed),
+        ] {
+            m.background = Some(Background {
+                mean_rgb: rgb,
+                spread: 0.0,
+            });
+            assert_eq!(outcome(&m, Check::BackgroundColour), expected, "{rgb:?}");
+        }
+        m.background = Some(Background {
+            mean_rgb: [255, 255, 255],
+            spread: 13.0,
+        });
+        assert_eq!(outcome(&m, Check::BackgroundUniformity), Outcome::Failed);
+    }
+
+    #[test]
+    fn density_missing_or_aspect_only_fails_and_says_so() {
+        for density in [Density::Missing, Density::AspectOnly, Density::Dpi { x: 300.0, y: 72.0 }] {
+            let m = Measurements { density, ..good() };
+            assert_eq!(outcome(&m, Check::DensityDpi), Outcome::Failed, "{density:?}");
+        }
+    }
+
+    #[test]
+    fn unmeasured_is_never_passed() {
+        let mut m = good();
+        m.face_count = Some(0);
+        m.face = None;
+        m.hair_top_px = None;
+        for check in [Check::EyeLinePx, Check::FaceWidthPx, Check::CentreOffsetPx, Check::HairTopPx] {
+            assert_eq!(outcome(&m, check), Outcome::NotMeasured, "{check:?}");
+        }
+        assert_eq!(outcome(&m, Check::FaceCount), Outcome::Failed);
+
+        let broken = Measurements {
+            format: Err("截断".into()),
+            background: None,
+            face_count: None,
+            face: None,
+            hair_top_px: None,
+            quality: None,
+            ..good()
+        };
+        let standards = Standards::builtin().expect("builtin");
+        let v = verdict(&broken, standards.named("guangzhou").expect("guangzhou"));
+        assert_eq!(v.overall, Outcome::Failed);
+        for rule in &v.rules {
+            let pixels = [Check::Format, Check::WidthPx, Check::HeightPx, Check::DensityDpi];
+            let header = pixels.contains(&rule.check)
+                || matches!(rule.check, Check::ColourBits | Check::FileBytes);
+            if !header {
+                assert_eq!(rule.outcome, Outcome::NotMeasured, "{rule:?}");
+            }
+        }
+        let open = Measurements {
+            face_count: None,
+            face: None,
+            ..good()
+        };
+        let v = verdict(&open, standards.named("guangzhou").expect("guangzhou"));
+        assert_eq!(v.overall, Outcome::NotMeasured);
+    }
+
+    #[test]
+    fn sites_follow_their_city_unless_named() {
+        let standards = Standards::builtin().expect("builtin");
+        let name = |code: &str, city: Option<&str>| standards.for_site(code, city).map(|s| s.name.as_str());
+        assert_eq!(name("0102", Some("广州市")), Some("guangzhou"));
+        assert_eq!(name("0201", Some("韶关市")), Some("shaoguan"));
+        assert_eq!(name("9901", None), Some("guangzhou"));
+        assert_eq!(name("0301", Some("深圳市")), None);
+        // Every site of data/districts.toml has a standard.
+        let schedule = crate::domain::schedule::Schedule::builtin().expect("schedule");
+        for code in ["0101", "0102", "0112", "0201"] {
+            let city = schedule.site(code).map(|s| s.city.as_str());
+            assert!(standards.for_site(code, city).is_some(), "{code}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_the_key() {
+        let base = |rule: &str| {
+            format!("[[standard]]\nname = \"x\"\ntitle = \"t\"\n[[standard.rule]]\n{rule}\nsource = \"seed 002\"\n")
+        };
+        for (rule, key) in [
+            ("check = \"file_bytes\"\nmin = 40\nmax = 20", "standard[0].rule[0].max"),
+            ("check = \"file_bytes\"", "standard[0].rule[0].min"),
+            ("check = \"file_bytes\"\nmin = -1", "standard[0].rule[0].min"),
+            ("check = \"file_bytes\"\nmin = \"big\"", "standard[0].rule[0].min"),
+            ("check = \"width\"", "standard[0].rule[0].check"),
+            ("check = \"format\"\nmax = 3", "standard[0].rule[0].max"),
+            ("check = \"background_colour\"\ntolerance = 10", "standard[0].rule[0].colours"),
+            ("check = \"background_colour\"\ncolours = [[1,2,3]]", "standard[0].rule[0].tolerance"),
+            ("check = \"quality\"\nmin = 60\nlimit = 3", "standard[0].rule[0].limit"),
+        ] {
+            let err = Standards::parse(&base(rule)).expect_err(rule);
+            assert_eq!(err.key, key, "{rule}: {err}");
+            assert!(err.to_string().contains("data/photo_standards.toml"));
+        }
+        let unknown = "[[standard]]\nname = \"x\"\ntitle = \"t\"\nrule = []\n[[site]]\ncode = \"0101\"\nstandard = \"y\"\n";
+        assert_eq!(Standards::parse(unknown).expect_err("site").key, "site[0].standard");
+    }
+}
