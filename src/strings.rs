@@ -107,7 +107,8 @@ pub const LICENCE_NOT_PRACTISING: &str =
 
 // ---- demo photos ----
 pub const DEMO_PHOTO_ENCODE_FAILED: &str = "演示照片编码失败";
-pub const DEMO_PHOTO_SIZE_UNREACHABLE: &str = "演示照片的文件大小无法调整到目标范围内（标准照片为20KB至40KB）";
+pub const DEMO_PHOTO_SIZE_UNREACHABLE: &str =
+    "演示照片的文件大小无法调整到目标范围内（标准照片为20KB至40KB）";
 pub const DEMO_PHOTO_FLAW_NOT_SHOWN: &str = "无法生成只违反一项标准的演示照片：";
 
 // ---- clerks --------------------------------------------------------------------------------
@@ -803,20 +804,24 @@ pub mod photo {
     pub const LIMIT_JPEG: &str = "完整的JPEG文件";
     pub const FORMAT_JPEG: &str = "JPEG（基线）";
     pub const FORMAT_PROGRESSIVE: &str = "JPEG（渐进式）";
-    pub const FORMAT_UNUSUAL: &str = "JPEG（无损/算术编码等少见格式，多数系统无法读取），请另存为普通JPEG";
-    pub const DENSITY_MISSING: &str = "文件未标注分辨率（无JFIF/EXIF分辨率），请用照片软件设为300dpi后另存";
+    pub const FORMAT_UNUSUAL: &str =
+        "JPEG（无损/算术编码等少见格式，多数系统无法读取），请另存为普通JPEG";
+    pub const DENSITY_MISSING: &str =
+        "文件未标注分辨率（无JFIF/EXIF分辨率），请用照片软件设为300dpi后另存";
     pub const DENSITY_ASPECT_ONLY: &str = "文件只标注了像素比例、未标注dpi，请设为300dpi后另存";
     pub const ESTIMATED_FROM_BOX: &str = "（按人脸框估算，无眼部定位模型）";
 
     // Why a rule could not be measured.
     pub const NOT_DECODED: &str = "文件不完整或已损坏，未能测量（见“JPEG格式”一项）";
-    pub const NO_FACE: &str = "未检测到正面人脸，未能测量（请人工核对：是否正面免冠、光线是否过暗）";
+    pub const NO_FACE: &str =
+        "未检测到正面人脸，未能测量（请人工核对：是否正面免冠、光线是否过暗）";
     pub const SEVERAL_FACES: &str = "检测到多张人脸，未能测量";
     pub const HAIR_NOT_FOUND: &str = "未找到头顶与背景的分界，未能测量（请人工核对）";
 
     // The file's structure.
     pub const NOT_JPEG: &str = "不是JPEG文件（文件开头不是JPEG标记），请提交JPG格式照片";
-    pub const TRUNCATED_AT: &str = "JPEG文件被截断（不完整），请重新导出或重新上传；截断位置（字节）：";
+    pub const TRUNCATED_AT: &str =
+        "JPEG文件被截断（不完整），请重新导出或重新上传；截断位置（字节）：";
     pub const MARKER_EXPECTED_AT: &str = "JPEG结构错误，文件已损坏，请重新导出；位置（字节）：";
     pub const SEGMENT_LENGTH_AT: &str = "JPEG段长度无效，文件已损坏，请重新导出；位置（字节）：";
     pub const MARKER_MISSING: &str = "JPEG文件不完整，缺少标记 ";
@@ -824,11 +829,13 @@ pub mod photo {
     pub const SCAN_BEFORE_FRAME: &str = "JPEG结构错误（图像数据在帧头之前），文件已损坏";
     pub const FRAME_SHORT: &str = "JPEG帧头不完整，文件已损坏，请重新导出";
     pub const DQT_BAD: &str = "JPEG量化表无效，文件已损坏，请重新导出";
-    pub const TOO_MANY_PIXELS: &str = "图像像素过多（超过400万），只检查了文件头；请按标准缩放为480×640";
+    pub const TOO_MANY_PIXELS: &str =
+        "图像像素过多（超过400万），只检查了文件头；请按标准缩放为480×640";
     pub const DECODE_FAILED: &str = "图像数据无法解码，文件可能已损坏，请重新导出";
 
     // The standards file (data/photo_standards.toml).
-    pub const STANDARDS_INVALID: &str = "照片标准文件 data/photo_standards.toml 有误，请修改后再试；位置";
+    pub const STANDARDS_INVALID: &str =
+        "照片标准文件 data/photo_standards.toml 有误，请修改后再试；位置";
     pub const DUPLICATE: &str = "标准名称重复";
     pub const UNKNOWN_STANDARD: &str = "没有这个名称的标准（见 [[standard]] name）";
     pub const KEY_NOT_FOR_CHECK: &str = "这一项检查不使用该键，请删除";

@@ -16,7 +16,10 @@ fn standards() -> Standards {
 
 fn judge(bytes: &[u8], standard: &str) -> Verdict {
     let standards = standards();
-    verdict(&measure(bytes), standards.named(standard).expect("standard"))
+    verdict(
+        &measure(bytes),
+        standards.named(standard).expect("standard"),
+    )
 }
 
 fn failed(v: &Verdict) -> Vec<Check> {
@@ -46,7 +49,10 @@ fn each_flaw_fails_exactly_its_rule() {
 #[test]
 fn blue_background_fails_guangzhou_but_passes_shaoguan() {
     let photo = flawed_photo(4, Flaw::BlueBackground).expect("photo");
-    assert_eq!(failed(&judge(&photo, "guangzhou")), [Check::BackgroundColour]);
+    assert_eq!(
+        failed(&judge(&photo, "guangzhou")),
+        [Check::BackgroundColour]
+    );
     assert_eq!(judge(&photo, "shaoguan").overall, Outcome::Passed);
 }
 
@@ -75,7 +81,10 @@ fn the_astronaut_portrait_has_one_face_measured() {
     assert!((90..=140).contains(&face.face_width_px), "{face:?}");
     assert!((-40..=0).contains(&face.centre_offset_px), "{face:?}");
     assert!(face.eye_line_estimated);
-    assert_eq!((m.width_px, m.height_px, m.quality), (Some(480), Some(640), Some(85)));
+    assert_eq!(
+        (m.width_px, m.height_px, m.quality),
+        (Some(480), Some(640), Some(85))
+    );
 }
 
 /// Every fixture: the passing photos, each flaw, the astronaut.
@@ -105,16 +114,26 @@ fn quality_agrees_with_imagemagick_identify() {
             .arg(&path)
             .output()
             .expect("identify");
-        let theirs: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("%Q");
+        let theirs: i32 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("%Q");
         let ours = i32::from(measure(&bytes).quality.expect("quality"));
-        assert!((ours - theirs).abs() <= 2, "{name}: ours {ours}, identify {theirs}");
+        assert!(
+            (ours - theirs).abs() <= 2,
+            "{name}: ours {ours}, identify {theirs}"
+        );
     }
 }
 
 /// An APP1 segment with an EXIF IFD0 giving 300×300 per inch (big-endian TIFF).
 fn exif_300_dpi() -> Vec<u8> {
     let mut tiff = b"MM\0*\0\0\0\x08\0\x03".to_vec();
-    for (tag, kind, value) in [(0x011Au16, 5u16, 50u32), (0x011B, 5, 58), (0x0128, 3, 2 << 16)] {
+    for (tag, kind, value) in [
+        (0x011Au16, 5u16, 50u32),
+        (0x011B, 5, 58),
+        (0x0128, 3, 2 << 16),
+    ] {
         tiff.extend(tag.to_be_bytes());
         tiff.extend(kind.to_be_bytes());
         tiff.extend(1u32.to_be_bytes());
@@ -143,12 +162,18 @@ fn density_from_exif_and_missing_density() {
     without_jfif.extend_from_slice(&photo[4 + app0_len..]);
     let m = measure(&without_jfif);
     assert_eq!(m.density, Density::Missing);
-    assert_eq!(failed(&judge(&without_jfif, "guangzhou")), [Check::DensityDpi]);
+    assert_eq!(
+        failed(&judge(&without_jfif, "guangzhou")),
+        [Check::DensityDpi]
+    );
 
     let mut with_exif = photo[..2].to_vec();
     with_exif.extend(exif_300_dpi());
     with_exif.extend_from_slice(&photo[4 + app0_len..]);
-    assert_eq!(measure(&with_exif).density, Density::Dpi { x: 300.0, y: 300.0 });
+    assert_eq!(
+        measure(&with_exif).density,
+        Density::Dpi { x: 300.0, y: 300.0 }
+    );
     assert_eq!(judge(&with_exif, "guangzhou").overall, Outcome::Passed);
 }
 
@@ -222,7 +247,10 @@ fn cli_passes_a_folder_of_good_photos_and_fails_a_bad_one() {
     let csv_text = std::fs::read_to_string(&csv).expect("csv written");
     assert!(csv_text.starts_with('\u{feff}'));
     assert_eq!(csv_text.lines().count(), 6, "{csv_text}");
-    assert!(csv_text.contains("small-face.jpg,不合格,脸部宽度"), "{csv_text}");
+    assert!(
+        csv_text.contains("small-face.jpg,不合格,脸部宽度"),
+        "{csv_text}"
+    );
 }
 
 #[test]
@@ -243,8 +271,16 @@ fn cli_json_names_measured_value_limit_and_source() {
             .as_array()
             .and_then(|r| r.iter().find(|r| r["check"] == "background_colour"))
             .expect("background rule");
-        assert!(colour["measured"].as_str().is_some_and(|m| m.starts_with("RGB<")));
-        assert!(colour["source"].as_str().is_some_and(|s| s.contains("seed 00")));
+        assert!(
+            colour["measured"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("RGB<"))
+        );
+        assert!(
+            colour["source"]
+                .as_str()
+                .is_some_and(|s| s.contains("seed 00"))
+        );
     }
 }
 

@@ -261,9 +261,18 @@ const COURSES: [(&str, &str); 16] = [
 
 /// Photos that break one rule each, given to the last candidates of a demo roster.
 const PHOTO_FLAWS: [(photo::Flaw, &str); 4] = [
-    (photo::Flaw::BlueBackground, "照片不符合标准：背景为浅蓝色（广州只允许白色或浅灰色）"),
-    (photo::Flaw::HairTooHigh, "照片不符合标准：头顶距上边不足50像素"),
-    (photo::Flaw::FaceTooSmall, "照片不符合标准：脸部宽度不足180像素"),
+    (
+        photo::Flaw::BlueBackground,
+        "照片不符合标准：背景为浅蓝色（广州只允许白色或浅灰色）",
+    ),
+    (
+        photo::Flaw::HairTooHigh,
+        "照片不符合标准：头顶距上边不足50像素",
+    ),
+    (
+        photo::Flaw::FaceTooSmall,
+        "照片不符合标准：脸部宽度不足180像素",
+    ),
     (photo::Flaw::OffCentre, "照片不符合标准：人像未水平居中"),
 ];
 

@@ -10,8 +10,8 @@
 //! sockets, nose and mouth give it the contrast pattern of a real face). A [`Flaw`] breaks one
 //! rule on purpose: the demo shows the check on a few candidates, and the tests use each flaw.
 
-use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use image::ExtendedColorType;
+use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
@@ -152,9 +152,17 @@ impl Encoding {
     fn for_flaw(flaw: Option<Flaw>) -> Encoding {
         Encoding {
             width: PHOTO_WIDTH,
-            height: if flaw == Some(Flaw::WrongSize) { 600 } else { PHOTO_HEIGHT },
+            height: if flaw == Some(Flaw::WrongSize) {
+                600
+            } else {
+                PHOTO_HEIGHT
+            },
             grey: flaw == Some(Flaw::Grey),
-            dpi: if flaw == Some(Flaw::LowDensity) { 72 } else { PHOTO_DPI },
+            dpi: if flaw == Some(Flaw::LowDensity) {
+                72
+            } else {
+                PHOTO_DPI
+            },
             band: flaw.map_or((PHOTO_MIN_BYTES, PHOTO_MAX_BYTES), Flaw::size_band),
             qualities: flaw.map_or((PHOTO_MIN_QUALITY, MAX_QUALITY), Flaw::qualities),
         }
@@ -299,7 +307,10 @@ fn encode(pixels: &[u8], quality: u8, encoding: &Encoding) -> Result<Vec<u8>, Ph
     if encoding.grey {
         let luma: Vec<u8> = pixels
             .chunks_exact(3)
-            .map(|p| ((299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2])) / 1000) as u8)
+            .map(|p| {
+                ((299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2])) / 1000)
+                    as u8
+            })
             .collect();
         encoder.encode(&luma, w, h, ExtendedColorType::L8)?;
     } else {
@@ -431,7 +442,12 @@ impl Figure {
         let face = self.face();
         let bottom = face.cy + 0.6 * face.b;
         let half_height = (bottom - self.hair_top) / 2.0;
-        let head = Ellipse::new(face.cx, self.hair_top + half_height, 1.12 * face.a, half_height);
+        let head = Ellipse::new(
+            face.cx,
+            self.hair_top + half_height,
+            1.12 * face.a,
+            half_height,
+        );
         canvas.ellipse(head, self.hair);
     }
 
@@ -668,8 +684,16 @@ mod tests {
     #[test]
     fn flaws_land_in_their_size_bands() {
         let large = flawed_photo(5, Flaw::LargeFile).expect("photo");
-        assert!((56 * 1024..=64 * 1024).contains(&large.len()), "{}", large.len());
+        assert!(
+            (56 * 1024..=64 * 1024).contains(&large.len()),
+            "{}",
+            large.len()
+        );
         let small = flawed_photo(5, Flaw::SmallFile).expect("photo");
-        assert!((8 * 1024..=19 * 1024).contains(&small.len()), "{}", small.len());
+        assert!(
+            (8 * 1024..=19 * 1024).contains(&small.len()),
+            "{}",
+            small.len()
+        );
     }
 }

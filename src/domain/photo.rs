@@ -169,7 +169,10 @@ pub enum Limit {
     /// Inclusive range; at least one end is set.
     Range { min: Option<f64>, max: Option<f64> },
     /// The mean background colour lies within `tolerance` of one of `colours`.
-    Colours { colours: Vec<[u8; 3]>, tolerance: f64 },
+    Colours {
+        colours: Vec<[u8; 3]>,
+        tolerance: f64,
+    },
 }
 
 impl Limit {
@@ -295,17 +298,19 @@ impl Standards {
             key: String::new(),
             problem: e.message().to_string(),
         })?;
-        let raw: RawFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            StandardsError {
+        let raw: RawFile =
+            serde_path_to_error::deserialize(deserializer).map_err(|e| StandardsError {
                 key: e.path().to_string(),
                 problem: strings::describe_serde_error(&e.inner().message().to_string()),
-            }
-        })?;
+            })?;
         let mut standards = Vec::new();
         for (i, raw) in raw.standard.into_iter().enumerate() {
             let standard = parse_standard(i, raw)?;
             if standards.iter().any(|s: &Standard| s.name == standard.name) {
-                return Err(bad(format!("standard[{i}].name"), strings::photo::DUPLICATE));
+                return Err(bad(
+                    format!("standard[{i}].name"),
+                    strings::photo::DUPLICATE,
+                ));
             }
             standards.push(standard);
         }
@@ -712,18 +717,78 @@ mod tests {
     #[test]
     fn geometry_at_its_limits() {
         let cases: [(Check, fn(&mut Measurements, i32), i32, Outcome); 12] = [
-            (Check::HairTopPx, |m, v| m.hair_top_px = Some(v as u32), 49, Outcome::Failed),
-            (Check::HairTopPx, |m, v| m.hair_top_px = Some(v as u32), 50, Outcome::Passed),
-            (Check::HairTopPx, |m, v| m.hair_top_px = Some(v as u32), 110, Outcome::Passed),
-            (Check::HairTopPx, |m, v| m.hair_top_px = Some(v as u32), 111, Outcome::Failed),
-            (Check::EyeLinePx, |m, v| face(m).eye_line_px = v, 199, Outcome::Failed),
-            (Check::EyeLinePx, |m, v| face(m).eye_line_px = v, 300, Outcome::Passed),
-            (Check::FaceWidthPx, |m, v| face(m).face_width_px = v as u32, 179, Outcome::Failed),
-            (Check::FaceWidthPx, |m, v| face(m).face_width_px = v as u32, 180, Outcome::Passed),
-            (Check::FaceWidthPx, |m, v| face(m).face_width_px = v as u32, 301, Outcome::Failed),
-            (Check::CentreOffsetPx, |m, v| face(m).centre_offset_px = v, -24, Outcome::Passed),
-            (Check::CentreOffsetPx, |m, v| face(m).centre_offset_px = v, 25, Outcome::Failed),
-            (Check::Quality, |m, v| m.quality = Some(v as u8), 59, Outcome::Failed),
+            (
+                Check::HairTopPx,
+                |m, v| m.hair_top_px = Some(v as u32),
+                49,
+                Outcome::Failed,
+            ),
+            (
+                Check::HairTopPx,
+                |m, v| m.hair_top_px = Some(v as u32),
+                50,
+                Outcome::Passed,
+            ),
+            (
+                Check::HairTopPx,
+                |m, v| m.hair_top_px = Some(v as u32),
+                110,
+                Outcome::Passed,
+            ),
+            (
+                Check::HairTopPx,
+                |m, v| m.hair_top_px = Some(v as u32),
+                111,
+                Outcome::Failed,
+            ),
+            (
+                Check::EyeLinePx,
+                |m, v| face(m).eye_line_px = v,
+                199,
+                Outcome::Failed,
+            ),
+            (
+                Check::EyeLinePx,
+                |m, v| face(m).eye_line_px = v,
+                300,
+                Outcome::Passed,
+            ),
+            (
+                Check::FaceWidthPx,
+                |m, v| face(m).face_width_px = v as u32,
+                179,
+                Outcome::Failed,
+            ),
+            (
+                Check::FaceWidthPx,
+                |m, v| face(m).face_width_px = v as u32,
+                180,
+                Outcome::Passed,
+            ),
+            (
+                Check::FaceWidthPx,
+                |m, v| face(m).face_width_px = v as u32,
+                301,
+                Outcome::Failed,
+            ),
+            (
+                Check::CentreOffsetPx,
+                |m, v| face(m).centre_offset_px = v,
+                -24,
+                Outcome::Passed,
+            ),
+            (
+                Check::CentreOffsetPx,
+                |m, v| face(m).centre_offset_px = v,
+                25,
+                Outcome::Failed,
+            ),
+            (
+                Check::Quality,
+                |m, v| m.quality = Some(v as u8),
+                59,
+                Outcome::Failed,
+            ),
         ];
         for (check, set, value, expected) in cases {
             let mut m = good();
@@ -760,9 +825,17 @@ mod tests {
 
     #[test]
     fn density_missing_or_aspect_only_fails_and_says_so() {
-        for density in [Density::Missing, Density::AspectOnly, Density::Dpi { x: 300.0, y: 72.0 }] {
+        for density in [
+            Density::Missing,
+            Density::AspectOnly,
+            Density::Dpi { x: 300.0, y: 72.0 },
+        ] {
             let m = Measurements { density, ..good() };
-            assert_eq!(outcome(&m, Check::DensityDpi), Outcome::Failed, "{density:?}");
+            assert_eq!(
+                outcome(&m, Check::DensityDpi),
+                Outcome::Failed,
+                "{density:?}"
+            );
         }
     }
 
@@ -772,7 +845,12 @@ mod tests {
         m.face_count = Some(0);
         m.face = None;
         m.hair_top_px = None;
-        for check in [Check::EyeLinePx, Check::FaceWidthPx, Check::CentreOffsetPx, Check::HairTopPx] {
+        for check in [
+            Check::EyeLinePx,
+            Check::FaceWidthPx,
+            Check::CentreOffsetPx,
+            Check::HairTopPx,
+        ] {
             assert_eq!(outcome(&m, check), Outcome::NotMeasured, "{check:?}");
         }
         assert_eq!(outcome(&m, Check::FaceCount), Outcome::Failed);
@@ -790,7 +868,12 @@ mod tests {
         let v = verdict(&broken, standards.named("guangzhou").expect("guangzhou"));
         assert_eq!(v.overall, Outcome::Failed);
         for rule in &v.rules {
-            let pixels = [Check::Format, Check::WidthPx, Check::HeightPx, Check::DensityDpi];
+            let pixels = [
+                Check::Format,
+                Check::WidthPx,
+                Check::HeightPx,
+                Check::DensityDpi,
+            ];
             let header = pixels.contains(&rule.check)
                 || matches!(rule.check, Check::ColourBits | Check::FileBytes);
             if !header {
@@ -809,7 +892,9 @@ mod tests {
     #[test]
     fn sites_follow_their_city_unless_named() {
         let standards = Standards::builtin().expect("builtin");
-        let name = |code: &str, city: Option<&str>| standards.for_site(code, city).map(|s| s.name.as_str());
+        let name = |code: &str, city: Option<&str>| {
+            standards.for_site(code, city).map(|s| s.name.as_str())
+        };
         assert_eq!(name("0102", Some("广州市")), Some("guangzhou"));
         assert_eq!(name("0201", Some("韶关市")), Some("shaoguan"));
         assert_eq!(name("9901", None), Some("guangzhou"));
@@ -825,24 +910,47 @@ mod tests {
     #[test]
     fn bad_values_are_refused_naming_the_key() {
         let base = |rule: &str| {
-            format!("[[standard]]\nname = \"x\"\ntitle = \"t\"\n[[standard.rule]]\n{rule}\nsource = \"seed 002\"\n")
+            format!(
+                "[[standard]]\nname = \"x\"\ntitle = \"t\"\n[[standard.rule]]\n{rule}\nsource = \"seed 002\"\n"
+            )
         };
         for (rule, key) in [
-            ("check = \"file_bytes\"\nmin = 40\nmax = 20", "standard[0].rule[0].max"),
+            (
+                "check = \"file_bytes\"\nmin = 40\nmax = 20",
+                "standard[0].rule[0].max",
+            ),
             ("check = \"file_bytes\"", "standard[0].rule[0].min"),
-            ("check = \"file_bytes\"\nmin = -1", "standard[0].rule[0].min"),
-            ("check = \"file_bytes\"\nmin = \"big\"", "standard[0].rule[0].min"),
+            (
+                "check = \"file_bytes\"\nmin = -1",
+                "standard[0].rule[0].min",
+            ),
+            (
+                "check = \"file_bytes\"\nmin = \"big\"",
+                "standard[0].rule[0].min",
+            ),
             ("check = \"width\"", "standard[0].rule[0].check"),
             ("check = \"format\"\nmax = 3", "standard[0].rule[0].max"),
-            ("check = \"background_colour\"\ntolerance = 10", "standard[0].rule[0].colours"),
-            ("check = \"background_colour\"\ncolours = [[1,2,3]]", "standard[0].rule[0].tolerance"),
-            ("check = \"quality\"\nmin = 60\nlimit = 3", "standard[0].rule[0].limit"),
+            (
+                "check = \"background_colour\"\ntolerance = 10",
+                "standard[0].rule[0].colours",
+            ),
+            (
+                "check = \"background_colour\"\ncolours = [[1,2,3]]",
+                "standard[0].rule[0].tolerance",
+            ),
+            (
+                "check = \"quality\"\nmin = 60\nlimit = 3",
+                "standard[0].rule[0].limit",
+            ),
         ] {
             let err = Standards::parse(&base(rule)).expect_err(rule);
             assert_eq!(err.key, key, "{rule}: {err}");
             assert!(err.to_string().contains("data/photo_standards.toml"));
         }
         let unknown = "[[standard]]\nname = \"x\"\ntitle = \"t\"\nrule = []\n[[site]]\ncode = \"0101\"\nstandard = \"y\"\n";
-        assert_eq!(Standards::parse(unknown).expect_err("site").key, "site[0].standard");
+        assert_eq!(
+            Standards::parse(unknown).expect_err("site").key,
+            "site[0].standard"
+        );
     }
 }

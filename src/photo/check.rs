@@ -11,7 +11,9 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::counter::{OpenError, load_schedule};
-use crate::domain::photo::{Check, Measurements, Outcome, Standard, Standards, StandardsError, Verdict, verdict};
+use crate::domain::photo::{
+    Check, Measurements, Outcome, Standard, Standards, StandardsError, Verdict, verdict,
+};
 use crate::store::{Store, StoreError};
 use crate::strings::photo as s;
 
@@ -31,7 +33,10 @@ pub enum CheckError {
     #[error("{msg}{0}", msg = s::PATH_MISSING)]
     PathMissing(String),
     #[error("{}{path}（{source}）", s::FOLDER_UNREADABLE)]
-    Folder { path: String, source: std::io::Error },
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -154,11 +159,7 @@ fn is_jpeg_name(path: &Path) -> bool {
 
 /// Measures and judges `files` on every core; `tick` is called once per photo done (for a
 /// progress bar) from the worker threads.
-pub fn check_files(
-    files: &[PathBuf],
-    standard: &Standard,
-    tick: impl Fn() + Sync,
-) -> CheckReport {
+pub fn check_files(files: &[PathBuf], standard: &Standard, tick: impl Fn() + Sync) -> CheckReport {
     let photos = crate::parallel::stream(
         files,
         8,

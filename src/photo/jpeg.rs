@@ -42,9 +42,9 @@ impl Structure {
 
 /// JPEG's zig-zag order: entry `i` of a DQT segment is natural position `ZIGZAG[i]`.
 const ZIGZAG: [usize; 64] = [
-    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
-    20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58,
-    59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
+    13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59,
+    52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ];
 
 /// Walks the markers of `bytes`. Never fails: a problem is recorded and the walk stops there.
@@ -58,7 +58,9 @@ pub fn read_structure(bytes: &[u8]) -> Structure {
     let result = walk(bytes, &mut out, &mut seen);
     out.problem = match result {
         Err(problem) => Some(problem),
-        Ok(()) => seen.missing().map(|marker| format!("{}{marker}", s::MARKER_MISSING)),
+        Ok(()) => seen
+            .missing()
+            .map(|marker| format!("{}{marker}", s::MARKER_MISSING)),
     };
     out
 }
@@ -317,7 +319,10 @@ mod tests {
         assert!(read_structure(b"GIF89a").problem.is_some());
         let cut = [0xFF, 0xD8, 0xFF, 0xE0, 0x00];
         let s = read_structure(&cut);
-        assert!(s.problem.as_deref().is_some_and(|p| p.contains("截断")), "{s:?}");
+        assert!(
+            s.problem.as_deref().is_some_and(|p| p.contains("截断")),
+            "{s:?}"
+        );
     }
 
     #[test]

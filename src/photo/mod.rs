@@ -15,7 +15,7 @@ use image::{ImageFormat, RgbImage};
 use crate::domain::photo::Measurements;
 use crate::strings::photo as s;
 
-pub use face::{DetectorSettings, DETECTOR};
+pub use face::{DETECTOR, DetectorSettings};
 
 /// Largest picture decoded (pixels): 12 times the standard's 480×640 with room to spare; a
 /// bigger one is measured from its header only, so a hostile file cannot exhaust memory.
@@ -85,4 +85,3 @@ pub struct FaceBox {
     pub width: u32,
     pub height: u32,
 }
-

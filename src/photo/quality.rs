@@ -6,16 +6,16 @@ use super::jpeg::Structure;
 
 /// The standard luminance table (ITU-T T.81 Annex K.1), natural order.
 const LUMA: [u16; 64] = [
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69,
-    56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104,
-    113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113,
+    92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 ];
 
 /// The standard chrominance table (Annex K.2), natural order.
 const CHROMA: [u16; 64] = [
-    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99,
-    99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99,
+    47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
 ];
 
 /// libjpeg's `jpeg_quality_scaling` and `jpeg_add_quant_table` (baseline: values 1–255).
@@ -38,7 +38,10 @@ pub fn estimate(structure: &Structure) -> Option<u8> {
     for (i, slot) in frame.table_of_component.iter().enumerate() {
         let table = structure.tables.get(usize::from(*slot))?.as_ref()?;
         let base = if i == 0 { &LUMA } else { &CHROMA };
-        if !used.iter().any(|(t, b)| std::ptr::eq(*t, table) && std::ptr::eq(*b, base)) {
+        if !used
+            .iter()
+            .any(|(t, b)| std::ptr::eq(*t, table) && std::ptr::eq(*b, base))
+        {
             used.push((table, base));
         }
     }

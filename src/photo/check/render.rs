@@ -30,11 +30,21 @@ fn rule_line(rule: &RuleResult) -> String {
 /// Text: a single photo with every rule and its source; a batch with one line per photo that
 /// did not pass. Then the summary.
 pub fn text(out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
-    writeln!(out, "{}{}（{}）", s::STANDARD_USED, report.standard_title, report.standard)?;
+    writeln!(
+        out,
+        "{}{}（{}）",
+        s::STANDARD_USED,
+        report.standard_title,
+        report.standard
+    )?;
     if let [photo] = report.photos.as_slice() {
         one_photo(out, photo)?;
     } else {
-        for photo in report.photos.iter().filter(|p| p.outcome() != Outcome::Passed) {
+        for photo in report
+            .photos
+            .iter()
+            .filter(|p| p.outcome() != Outcome::Passed)
+        {
             batch_line(out, photo)?;
         }
     }
@@ -62,7 +72,11 @@ fn batch_line(out: &mut dyn Write, photo: &PhotoResult) -> io::Result<()> {
     let mut parts: Vec<String> = photo.read_error.iter().cloned().collect();
     for rule in photo.verdict.iter().flat_map(|v| &v.rules) {
         if rule.outcome != Outcome::Passed {
-            parts.push(format!("[{}] {}", outcome_label(rule.outcome), rule_line(rule)));
+            parts.push(format!(
+                "[{}] {}",
+                outcome_label(rule.outcome),
+                rule_line(rule)
+            ));
         }
     }
     writeln!(
@@ -121,7 +135,11 @@ pub fn csv(out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
     header.extend(checks.iter().map(|c| c.label()));
     writer.write_record(&header)?;
     for photo in &report.photos {
-        let rules = photo.verdict.as_ref().map(|v| v.rules.as_slice()).unwrap_or_default();
+        let rules = photo
+            .verdict
+            .as_ref()
+            .map(|v| v.rules.as_slice())
+            .unwrap_or_default();
         let failed: Vec<&str> = rules
             .iter()
             .filter(|r| r.outcome == Outcome::Failed)
@@ -130,7 +148,10 @@ pub fn csv(out: &mut dyn Write, report: &CheckReport) -> io::Result<()> {
         let mut row = vec![
             photo.photo.clone(),
             outcome_label(photo.outcome()).to_string(),
-            photo.read_error.clone().unwrap_or_else(|| failed.join("、")),
+            photo
+                .read_error
+                .clone()
+                .unwrap_or_else(|| failed.join("、")),
         ];
         row.extend(checks.iter().map(|c| {
             rules
