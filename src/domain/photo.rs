@@ -301,7 +301,7 @@ impl Standards {
         let raw: RawFile =
             serde_path_to_error::deserialize(deserializer).map_err(|e| StandardsError {
                 key: e.path().to_string(),
-                problem: strings::describe_serde_error(&e.inner().message().to_string()),
+                problem: strings::describe_serde_error(e.inner().message()),
             })?;
         let mut standards = Vec::new();
         for (i, raw) in raw.standard.into_iter().enumerate() {
@@ -714,9 +714,12 @@ mod tests {
         }
     }
 
+    /// Sets one measured value of a photo.
+    type Setter = fn(&mut Measurements, i32);
+
     #[test]
     fn geometry_at_its_limits() {
-        let cases: [(Check, fn(&mut Measurements, i32), i32, Outcome); 12] = [
+        let cases: [(Check, Setter, i32, Outcome); 12] = [
             (
                 Check::HairTopPx,
                 |m, v| m.hair_top_px = Some(v as u32),
