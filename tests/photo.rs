@@ -126,24 +126,47 @@ fn quality_agrees_with_imagemagick_identify() {
     }
 }
 
-/// An APP1 segment with an EXIF IFD0 giving 300×300 per inch (big-endian TIFF).
-fn exif_300_dpi() -> Vec<u8> {
-    let mut tiff = b"MM\0*\0\0\0\x08\0\x03".to_vec();
-    for (tag, kind, value) in [
-        (0x011Au16, 5u16, 50u32),
-        (0x011B, 5, 58),
-        (0x0128, 3, 2 << 16),
-    ] {
-        tiff.extend(tag.to_be_bytes());
-        tiff.extend(kind.to_be_bytes());
-        tiff.extend(1u32.to_be_bytes());
-        tiff.extend(value.to_be_bytes());
+/// An APP1 segment with an EXIF IFD0 giving 300×300 per inch, in either TIFF byte order.
+fn exif_300_dpi(big_endian: bool) -> Vec<u8> {
+    let u16b = |v: u16| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let u32b = |v: u32| {
+        if big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let mut tiff = if big_endian {
+        b"MM".to_vec()
+    } else {
+        b"II".to_vec()
+    };
+    tiff.extend(u16b(42));
+    tiff.extend(u32b(8));
+    tiff.extend(u16b(3));
+    // XResolution and YResolution point at rationals; ResolutionUnit 2 (inch) is inline.
+    for (tag, kind, value) in [(0x011A, 5, 50), (0x011B, 5, 58)] {
+        tiff.extend(u16b(tag));
+        tiff.extend(u16b(kind));
+        tiff.extend(u32b(1));
+        tiff.extend(u32b(value));
     }
-    tiff.extend(0u32.to_be_bytes());
+    tiff.extend(u16b(0x0128));
+    tiff.extend(u16b(3));
+    tiff.extend(u32b(1));
+    tiff.extend(u16b(2));
+    tiff.extend(u16b(0));
+    tiff.extend(u32b(0));
     tiff.resize(50, 0);
     for _ in 0..2 {
-        tiff.extend(300u32.to_be_bytes());
-        tiff.extend(1u32.to_be_bytes());
+        tiff.extend(u32b(300));
+        tiff.extend(u32b(1));
     }
     let mut body = b"Exif\0\0".to_vec();
     body.extend(tiff);
