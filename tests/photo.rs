@@ -190,14 +190,14 @@ fn density_from_exif_and_missing_density() {
         [Check::DensityDpi]
     );
 
-    let mut with_exif = photo[..2].to_vec();
-    with_exif.extend(exif_300_dpi());
-    with_exif.extend_from_slice(&photo[4 + app0_len..]);
-    assert_eq!(
-        measure(&with_exif).density,
-        Density::Dpi { x: 300.0, y: 300.0 }
-    );
-    assert_eq!(judge(&with_exif, "guangzhou").overall, Outcome::Passed);
+    for big_endian in [true, false] {
+        let mut with_exif = photo[..2].to_vec();
+        with_exif.extend(exif_300_dpi(big_endian));
+        with_exif.extend_from_slice(&photo[4 + app0_len..]);
+        let density = measure(&with_exif).density;
+        assert_eq!(density, Density::Dpi { x: 300.0, y: 300.0 }, "{big_endian}");
+        assert_eq!(judge(&with_exif, "guangzhou").overall, Outcome::Passed);
+    }
 }
 
 proptest! {
