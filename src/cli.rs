@@ -102,6 +102,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 照片标准检查（市考办审核用）
+    #[command(subcommand)]
+    Photo(grad_intake::photo::command::PhotoCommand),
 }
 
 #[derive(Subcommand)]
@@ -273,6 +276,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Doctor { json }) => {
             doctor(cli.config.as_deref(), cli.db.as_deref(), cli.now, json)
         }
+        Some(Command::Photo(command)) => grad_intake::photo::command::run(&command, &setup.db),
         Some(Command::Portal(command)) => {
             // The portal's database is only ever the one named on the command line (or in
             // GRAD_INTAKE_DB): never the counter's default file.

@@ -18,6 +18,7 @@ pub mod logging;
 pub mod migrations;
 pub mod owner_only;
 pub mod parallel;
+pub mod photo;
 pub mod pin_prompt;
 pub mod portal;
 pub mod print;

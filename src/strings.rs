@@ -106,14 +106,10 @@ pub const LICENCE_NOT_PRACTISING: &str =
     "证书上没有“执业”二字，不能作为卫生类执业证书，请考生提供执业证书";
 
 // ---- demo photos ----
-pub const PHOTO_NOT_JPEG: &str = "照片不是 JPEG 格式，请上传扩展名为 JPG 的照片";
-pub const PHOTO_UNREADABLE: &str = "照片文件无法读取，可能已损坏";
-pub const PHOTO_WRONG_DIMENSIONS: &str = "照片尺寸应为宽480像素×高640像素";
-pub const PHOTO_NOT_RGB: &str = "照片应为24位真彩色（RGB）";
-pub const PHOTO_TOO_SMALL: &str = "照片文件过小，大小应在20KB至40KB之间";
-pub const PHOTO_TOO_LARGE: &str = "照片文件过大，大小应在20KB至40KB之间";
 pub const DEMO_PHOTO_ENCODE_FAILED: &str = "演示照片编码失败";
-pub const DEMO_PHOTO_SIZE_UNREACHABLE: &str = "演示照片的文件大小无法调整到20KB至40KB之间";
+pub const DEMO_PHOTO_SIZE_UNREACHABLE: &str =
+    "演示照片的文件大小无法调整到目标范围内（标准照片为20KB至40KB）";
+pub const DEMO_PHOTO_FLAW_NOT_SHOWN: &str = "无法生成只违反一项标准的演示照片：";
 
 // ---- clerks --------------------------------------------------------------------------------
 pub const LOGIN_WRONG: &str = "工号或PIN不正确，请重新输入";
@@ -1254,4 +1250,101 @@ pub mod doctor {
             format!("有 {failed} 项未通过：按上面 ✗ 后的说明处理，再运行 grad-intake doctor。")
         }
     }
+}
+
+/// The graduation photo standard: rule names, measurement problems, `photo check` output. Read by
+/// the city office's staff and clerks; each problem says what to do.
+pub mod photo {
+    // Rule names (data/photo_standards.toml `check`).
+    pub const CHECK_FORMAT: &str = "JPEG格式";
+    pub const CHECK_WIDTH: &str = "宽度";
+    pub const CHECK_HEIGHT: &str = "高度";
+    pub const CHECK_DENSITY: &str = "分辨率";
+    pub const CHECK_COLOUR_BITS: &str = "色彩位数";
+    pub const CHECK_QUALITY: &str = "压缩品质";
+    pub const CHECK_FILE_BYTES: &str = "文件大小";
+    pub const CHECK_BACKGROUND_COLOUR: &str = "背景颜色";
+    pub const CHECK_BACKGROUND_UNIFORMITY: &str = "背景均匀";
+    pub const CHECK_FACE_COUNT: &str = "人脸数";
+    pub const CHECK_HAIR_TOP: &str = "头顶距上边";
+    pub const CHECK_EYE_LINE: &str = "眼睛距上边";
+    pub const CHECK_FACE_WIDTH: &str = "脸部宽度";
+    pub const CHECK_CENTRE: &str = "水平居中（偏离）";
+
+    // Units and values.
+    pub const UNIT_PX: &str = "像素";
+    pub const UNIT_BITS: &str = "位";
+    pub const UNIT_BYTES: &str = "字节";
+    pub const LIMIT_JPEG: &str = "完整的JPEG文件";
+    pub const FORMAT_JPEG: &str = "JPEG（基线）";
+    pub const FORMAT_PROGRESSIVE: &str = "JPEG（渐进式）";
+    pub const FORMAT_UNUSUAL: &str =
+        "JPEG（无损/算术编码等少见格式，多数系统无法读取），请另存为普通JPEG";
+    pub const DENSITY_MISSING: &str =
+        "文件未标注分辨率（无JFIF/EXIF分辨率），请用照片软件设为300dpi后另存";
+    pub const DENSITY_ASPECT_ONLY: &str = "文件只标注了像素比例、未标注dpi，请设为300dpi后另存";
+    pub const ESTIMATED_FROM_BOX: &str = "（按人脸框估算，无眼部定位模型）";
+
+    // Why a rule could not be measured.
+    pub const NOT_DECODED: &str = "文件不完整或已损坏，未能测量（见“JPEG格式”一项）";
+    pub const NO_FACE: &str =
+        "未检测到正面人脸，未能测量（请人工核对：是否正面免冠、光线是否过暗）";
+    pub const SEVERAL_FACES: &str = "检测到多张人脸，未能测量";
+    pub const HAIR_NOT_FOUND: &str = "未找到头顶与背景的分界，未能测量（请人工核对）";
+
+    // The file's structure.
+    pub const NOT_JPEG: &str = "不是JPEG文件（文件开头不是JPEG标记），请提交JPG格式照片";
+    pub const TRUNCATED_AT: &str =
+        "JPEG文件被截断（不完整），请重新导出或重新上传；截断位置（字节）：";
+    pub const MARKER_EXPECTED_AT: &str = "JPEG结构错误，文件已损坏，请重新导出；位置（字节）：";
+    pub const SEGMENT_LENGTH_AT: &str = "JPEG段长度无效，文件已损坏，请重新导出；位置（字节）：";
+    pub const MARKER_MISSING: &str = "JPEG文件不完整，缺少标记 ";
+    pub const SECOND_FRAME: &str = "JPEG文件含两个图像帧，请重新导出为普通JPEG";
+    pub const SCAN_BEFORE_FRAME: &str = "JPEG结构错误（图像数据在帧头之前），文件已损坏";
+    pub const FRAME_SHORT: &str = "JPEG帧头不完整，文件已损坏，请重新导出";
+    pub const DQT_BAD: &str = "JPEG量化表无效，文件已损坏，请重新导出";
+    pub const TOO_MANY_PIXELS: &str =
+        "图像像素过多（超过400万），只检查了文件头；请按标准缩放为480×640";
+    pub const DECODE_FAILED: &str = "图像数据无法解码，文件可能已损坏，请重新导出";
+
+    // The standards file (data/photo_standards.toml).
+    pub const STANDARDS_INVALID: &str =
+        "照片标准文件 data/photo_standards.toml 有误，请修改后再试；位置";
+    pub const DUPLICATE: &str = "标准名称重复";
+    pub const UNKNOWN_STANDARD: &str = "没有这个名称的标准（见 [[standard]] name）";
+    pub const KEY_NOT_FOR_CHECK: &str = "这一项检查不使用该键，请删除";
+    pub const COLOURS_MISSING: &str = "背景颜色检查须列出至少一种允许的颜色，如 [[255, 255, 255]]";
+    pub const TOLERANCE_RANGE: &str = "容差须为 0 至 442 之间的数（RGB距离）";
+    pub const NOT_A_COUNT: &str = "须为不小于0的数";
+    pub const RANGE_MISSING: &str = "须给出 min 或 max（或两者）";
+    pub const RANGE_REVERSED: &str = "max 不能小于 min";
+
+    // `photo check`.
+    pub const UNKNOWN_STANDARD_NAMED: &str =
+        "没有这个照片标准（可用 guangzhou、shaoguan、beijing，见 data/photo_standards.toml）：";
+    pub const NO_STANDARD_FOR_SITE: &str =
+        "该办理地点没有对应的照片标准，请用 --standard 指定；办理地点：";
+    pub const PATH_MISSING: &str = "文件或文件夹不存在，请核对路径：";
+    pub const FOLDER_UNREADABLE: &str = "无法读取文件夹：";
+    pub const CANDIDATE_UNKNOWN: &str = "本柜台名单中没有该准考证号：";
+    pub const NO_PHOTO_ON_FILE: &str = "本柜台尚无该考生的照片（请先同步）：";
+    pub const FILE_UNREADABLE: &str = "无法读取照片文件";
+    pub const FILE_TOO_LARGE: &str = "文件过大（超过8MB），不是标准证件照，未读取";
+    pub const STANDARD_USED: &str = "照片标准：";
+    pub const PASSED: &str = "合格";
+    pub const FAILED: &str = "不合格";
+    pub const NOT_MEASURED: &str = "未能测量";
+    pub const MEASURED: &str = "实测 ";
+    pub const REQUIRED: &str = "要求 ";
+    pub const SUMMARY_PHOTOS: &str = "共检查照片：";
+    pub const SUMMARY_PASSED: &str = "合格：";
+    pub const SUMMARY_FAILED: &str = "不合格：";
+    pub const SUMMARY_NOT_MEASURED: &str = "需人工核对：";
+    pub const SUMMARY_UNREADABLE: &str = "无法读取的文件：";
+    pub const SUMMARY_BY_RULE: &str = "各项不合格的照片数：";
+    pub const CSV_PHOTO: &str = "照片";
+    pub const CSV_RESULT: &str = "结果";
+    pub const CSV_FAILED_RULES: &str = "不合格项目";
+    pub const CSV_NOT_WRITTEN: &str = "无法写入CSV文件（文件须尚不存在，目录须可写）：";
+    pub const PROGRESS_TEMPLATE: &str = "检查照片 {bar:40} {pos}/{len} 剩余约 {eta}";
 }

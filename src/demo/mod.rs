@@ -260,6 +260,23 @@ const COURSES: [(&str, &str); 16] = [
     ("00642", "传播学概论"),
 ];
 
+/// Photos that break one rule each, given to the last candidates of a demo roster.
+const PHOTO_FLAWS: [(photo::Flaw, &str); 4] = [
+    (
+        photo::Flaw::BlueBackground,
+        "照片不符合标准：背景为浅蓝色（广州只允许白色或浅灰色）",
+    ),
+    (
+        photo::Flaw::HairTooHigh,
+        "照片不符合标准：头顶距上边不足50像素",
+    ),
+    (
+        photo::Flaw::FaceTooSmall,
+        "照片不符合标准：脸部宽度不足180像素",
+    ),
+    (photo::Flaw::OffCentre, "照片不符合标准：人像未水平居中"),
+];
+
 /// Generates `count` candidates (at least one per rules case), deterministic for `seed` and
 /// `now`, each with its photo.
 pub fn generate(
@@ -272,7 +289,17 @@ pub fn generate(
         .into_iter()
         .enumerate()
         .map(|(i, (case, mut candidate))| {
-            let photo = photo::demo_photo(seed.wrapping_mul(1_000_003).wrapping_add(i as u64))?;
+            let photo_seed = seed.wrapping_mul(1_000_003).wrapping_add(i as u64);
+            // The last few ordinary candidates have photos that break one rule each, so the
+            // counter and `photo check` show the standard at work.
+            let flaw = count
+                .checked_sub(i + 1)
+                .filter(|_| i >= CASES.len() + names::RARE_CHAR_NAMES.len())
+                .and_then(|from_end| PHOTO_FLAWS.get(from_end));
+            let (case, photo) = match flaw {
+                Some((flaw, label)) => (*label, photo::flawed_photo(photo_seed, *flaw)?),
+                None => (case, photo::demo_photo(photo_seed)?),
+            };
             candidate.photo_sha256 = Some(crate::store::sha256_hex(&photo));
             Ok(DemoCandidate {
                 case,

@@ -1,21 +1,22 @@
-//! Synthetic ID photos for demo rosters, and the file-level check of the photo standard.
+//! Synthetic ID photos for demo rosters and photo-standard fixtures.
 //!
-//! The standard (毕业生图像采集规范): JPEG, 480×640 pixels, 300 dpi, 24-bit colour, quality
-//! factor at least 60, file size 20–40 KB; top of hair 50–110 px below the top edge, eyes
-//! 200–300 px, face width 180–300 px; background light blue <100,197,255>, white or light grey
-//! <240,240,240>; clothing clearly different from the background and never blue.
+//! The standard (seed 002 四, data/photo_standards.toml): JPEG, 480×640 pixels, 300 dpi, 24-bit
+//! colour, quality factor at least 60, file size 20–40 KB; top of hair 50–110 px below the top
+//! edge, eyes 200–300 px, face width 180–300 px; background white or light grey (Guangzhou, seed
+//! 001 附件2; Shaoguan also allows light blue); clothing clearly different from the background.
 //!
 //! Demo photos are flat-colour cartoons so nobody can take them for a real person, but they
-//! follow every measurable rule, so the rest of the system treats them like real uploads.
+//! follow every measurable rule, and SeetaFace's frontal detector finds their faces (shaded eye
+//! sockets, nose and mouth give it the contrast pattern of a real face). A [`Flaw`] breaks one
+//! rule on purpose: the demo shows the check on a few candidates, and the tests use each flaw.
 
-use std::io::Cursor;
-
-use image::codecs::jpeg::{JpegDecoder, JpegEncoder, PixelDensity};
-use image::{ColorType, ExtendedColorType, ImageDecoder};
+use image::ExtendedColorType;
+use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use thiserror::Error;
 
+use crate::domain::photo::{Check, Standards, verdict};
 use crate::strings;
 
 /// Width required by the standard, in pixels.
@@ -31,8 +32,10 @@ pub const PHOTO_MAX_BYTES: usize = 40 * 1024;
 /// Lowest JPEG quality factor the standard allows.
 pub const PHOTO_MIN_QUALITY: u8 = 60;
 
-/// The three permitted backgrounds, at their reference RGB values.
-pub const BACKGROUNDS: [[u8; 3]; 3] = [[100, 197, 255], [255, 255, 255], [240, 240, 240]];
+/// The backgrounds Guangzhou allows (seed 001 附件2 二 1): white and light grey.
+pub const BACKGROUNDS: [[u8; 3]; 2] = [[255, 255, 255], [240, 240, 240]];
+/// Shaoguan's third background (seed 002 二 1), which Guangzhou does not allow.
+pub const LIGHT_BLUE: [u8; 3] = [100, 197, 255];
 
 /// Upper end of the quality search; above this JPEG files grow fast for no visible gain.
 const MAX_QUALITY: u8 = 95;
@@ -41,7 +44,7 @@ const START_QUALITY: u8 = 80;
 /// Grain amplitude (± levels) first tried; flat colours alone compress to a few KB.
 const START_GRAIN: u8 = 4;
 /// How often the grain is re-scaled when no quality in range fits the size band.
-const GRAIN_ATTEMPTS: usize = 6;
+const GRAIN_ATTEMPTS: usize = 8;
 
 /// Why a demo photo could not be produced.
 #[derive(Debug, Error)]
@@ -50,43 +53,170 @@ pub enum PhotoError {
     Encode(#[from] image::ImageError),
     #[error("{}（最后一次为 {bytes} 字节）", strings::DEMO_PHOTO_SIZE_UNREACHABLE)]
     SizeUnreachable { bytes: usize },
+    #[error("{msg}{0:?}", msg = strings::DEMO_PHOTO_FLAW_NOT_SHOWN)]
+    FlawNotShown(Flaw),
 }
 
-/// How a photo file falls short of the standard; the message is for the clerk.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum PhotoProblem {
-    #[error("{}", strings::PHOTO_NOT_JPEG)]
-    NotJpeg,
-    #[error("{msg}（{0}）", msg = strings::PHOTO_UNREADABLE)]
-    Unreadable(String),
-    #[error("{}（实际为 {width}×{height}）", strings::PHOTO_WRONG_DIMENSIONS)]
-    WrongDimensions { width: u32, height: u32 },
-    #[error("{msg}（实际为 {0}）", msg = strings::PHOTO_NOT_RGB)]
-    NotRgb(String),
-    #[error("{}（实际为 {bytes} 字节）", strings::PHOTO_TOO_SMALL)]
-    TooSmall { bytes: usize },
-    #[error("{}（实际为 {bytes} 字节）", strings::PHOTO_TOO_LARGE)]
-    TooLarge { bytes: usize },
+/// One rule of the standard broken on purpose; everything else stays as in a conforming photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flaw {
+    /// 480×600 instead of 480×640.
+    WrongSize,
+    /// 72 dpi in the JFIF header.
+    LowDensity,
+    /// 8-bit grey instead of 24-bit colour.
+    Grey,
+    /// Quality factor 40.
+    Quality40,
+    /// About 60 KB (56–64 KB).
+    LargeFile,
+    /// Under 20 KB (8–19 KB: flat colours at quality 60 do not get smaller with this encoder,
+    /// which does not subsample chroma).
+    SmallFile,
+    /// Light blue background: fine in Shaoguan, not in Guangzhou.
+    BlueBackground,
+    /// Top of the hair 30 px below the top edge.
+    HairTooHigh,
+    /// Face 160 px wide.
+    FaceTooSmall,
+    /// Face 60 px right of the centre.
+    OffCentre,
+    /// The back of a head: no face to find.
+    NoFace,
+    /// Two people side by side.
+    TwoFaces,
 }
 
-/// A deterministic cartoon photo for `seed` that meets the file and layout standard.
-///
-/// Size is steered by grain amplitude and JPEG quality; if no combination lands inside
-/// 20–40 KB the function fails rather than return a non-conforming file.
+impl Flaw {
+    pub const ALL: [Flaw; 12] = [
+        Flaw::WrongSize,
+        Flaw::LowDensity,
+        Flaw::Grey,
+        Flaw::Quality40,
+        Flaw::LargeFile,
+        Flaw::SmallFile,
+        Flaw::BlueBackground,
+        Flaw::HairTooHigh,
+        Flaw::FaceTooSmall,
+        Flaw::OffCentre,
+        Flaw::NoFace,
+        Flaw::TwoFaces,
+    ];
+
+    /// The rule of the Guangzhou standard this flaw breaks.
+    pub fn breaks(self) -> Check {
+        match self {
+            Flaw::WrongSize => Check::HeightPx,
+            Flaw::LowDensity => Check::DensityDpi,
+            Flaw::Grey => Check::ColourBits,
+            Flaw::Quality40 => Check::Quality,
+            Flaw::LargeFile | Flaw::SmallFile => Check::FileBytes,
+            Flaw::BlueBackground => Check::BackgroundColour,
+            Flaw::HairTooHigh => Check::HairTopPx,
+            Flaw::FaceTooSmall => Check::FaceWidthPx,
+            Flaw::OffCentre => Check::CentreOffsetPx,
+            Flaw::NoFace | Flaw::TwoFaces => Check::FaceCount,
+        }
+    }
+
+    /// The file size band the encoder aims for, in bytes.
+    fn size_band(self) -> (usize, usize) {
+        match self {
+            Flaw::LargeFile => (56 * 1024, 64 * 1024),
+            Flaw::SmallFile => (8 * 1024, 19 * 1024),
+            _ => (PHOTO_MIN_BYTES, PHOTO_MAX_BYTES),
+        }
+    }
+
+    /// The quality range the encoder may use.
+    fn qualities(self) -> (u8, u8) {
+        match self {
+            Flaw::Quality40 => (40, 40),
+            _ => (PHOTO_MIN_QUALITY, MAX_QUALITY),
+        }
+    }
+}
+
+/// How one photo is encoded.
+#[derive(Debug, Clone, Copy)]
+struct Encoding {
+    width: u32,
+    height: u32,
+    grey: bool,
+    dpi: u16,
+    band: (usize, usize),
+    qualities: (u8, u8),
+}
+
+impl Encoding {
+    fn for_flaw(flaw: Option<Flaw>) -> Encoding {
+        Encoding {
+            width: PHOTO_WIDTH,
+            height: if flaw == Some(Flaw::WrongSize) {
+                600
+            } else {
+                PHOTO_HEIGHT
+            },
+            grey: flaw == Some(Flaw::Grey),
+            dpi: if flaw == Some(Flaw::LowDensity) {
+                72
+            } else {
+                PHOTO_DPI
+            },
+            band: flaw.map_or((PHOTO_MIN_BYTES, PHOTO_MAX_BYTES), Flaw::size_band),
+            qualities: flaw.map_or((PHOTO_MIN_QUALITY, MAX_QUALITY), Flaw::qualities),
+        }
+    }
+}
+
+/// A deterministic cartoon photo for `seed` that meets the Guangzhou standard.
 pub fn demo_photo(seed: u64) -> Result<Vec<u8>, PhotoError> {
+    photo(seed, None)
+}
+
+/// How many figures [`flawed_photo`] tries before it gives up.
+const FLAW_ATTEMPTS: u64 = 16;
+
+/// A deterministic cartoon photo for `seed` that breaks exactly the rule of `flaw` under the
+/// Guangzhou standard. The detector does not find every drawn face (flat colours are far from
+/// the photographs it was trained on: about 1 in 200 conforming figures, more among the small
+/// and doubled faces of the flaws), so the photo is measured and the next figure is drawn
+/// until the measurement shows exactly that one rule failing.
+pub fn flawed_photo(seed: u64, flaw: Flaw) -> Result<Vec<u8>, PhotoError> {
+    let standards = Standards::builtin().map_err(|_| PhotoError::FlawNotShown(flaw))?;
+    let standard = standards
+        .named(DEMO_STANDARD)
+        .ok_or(PhotoError::FlawNotShown(flaw))?;
+    for attempt in 0..FLAW_ATTEMPTS {
+        let jpeg = photo(seed.wrapping_add(attempt.wrapping_mul(7_919)), Some(flaw))?;
+        let verdict = verdict(&crate::photo::measure(&jpeg), standard);
+        if verdict.failed().map(|r| r.check).eq([flaw.breaks()]) {
+            return Ok(jpeg);
+        }
+    }
+    Err(PhotoError::FlawNotShown(flaw))
+}
+
+/// The standard demo photos follow (the demo site's, data/photo_standards.toml).
+pub const DEMO_STANDARD: &str = "guangzhou";
+
+/// Size is steered by grain amplitude and JPEG quality; if no combination lands inside the
+/// size band the function fails rather than return a file of the wrong size.
+fn photo(seed: u64, flaw: Option<Flaw>) -> Result<Vec<u8>, PhotoError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let figure = Figure::random(&mut rng);
-    let mut canvas = Canvas::new(figure.background);
-    figure.paint(&mut canvas);
+    let encoding = Encoding::for_flaw(flaw);
+    let mut canvas = Canvas::new(encoding.width, encoding.height, figure.background);
+    paint_with_flaw(&figure, flaw, &mut canvas);
     // The grain gets its own stream so re-scaling it never changes the figure.
     let grain_seed = rng.next_u64();
     let mut grain = START_GRAIN;
     let mut last_bytes = 0;
     for _ in 0..GRAIN_ATTEMPTS {
         let pixels = canvas.with_grain(grain_seed, grain);
-        match encode_in_band(&pixels)? {
+        match encode_in_band(&pixels, &encoding)? {
             Fit::Found(jpeg) => return Ok(jpeg),
-            // No quality in 60..=95 fits: more grain means more bytes at every quality.
+            // No quality in range fits: more grain means more bytes at every quality.
             Fit::TooSmall(bytes) => {
                 (grain, last_bytes) = (grain.saturating_add(START_GRAIN), bytes)
             }
@@ -96,27 +226,42 @@ pub fn demo_photo(seed: u64) -> Result<Vec<u8>, PhotoError> {
     Err(PhotoError::SizeUnreachable { bytes: last_bytes })
 }
 
-/// Checks what can be checked from the file alone: JPEG, 480×640, 24-bit RGB, 20–40 KB.
-///
-/// Only the header is decoded; head position and background need a person's eye.
-pub fn photo_meets_standard(jpeg: &[u8]) -> Result<(), PhotoProblem> {
-    if !jpeg.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Err(PhotoProblem::NotJpeg);
+/// The conforming figure, changed by `flaw` where it concerns the picture.
+fn paint_with_flaw(figure: &Figure, flaw: Option<Flaw>, canvas: &mut Canvas) {
+    let mut figure = *figure;
+    match flaw {
+        Some(Flaw::BlueBackground) => {
+            figure.background = LIGHT_BLUE;
+            canvas.fill(LIGHT_BLUE);
+        }
+        // Thicker hair keeps the eyes below 200 px although the head starts higher.
+        Some(Flaw::HairTooHigh) => (figure.hair_top, figure.hair_thickness) = (30.0, 45.0),
+        Some(Flaw::FaceTooSmall) => {
+            figure.face_a = 80.0;
+            figure.face_b = 104.0;
+            (figure.hair_top, figure.hair_thickness) = (100.0, 40.0);
+        }
+        Some(Flaw::OffCentre) => figure.centre_x = PHOTO_WIDTH as f32 / 2.0 + 60.0,
+        Some(Flaw::TwoFaces) => {
+            for centre_x in [130.0, 350.0] {
+                let small = Figure {
+                    centre_x,
+                    face_a: 80.0,
+                    face_b: 104.0,
+                    ..figure
+                };
+                small.paint(canvas);
+            }
+            return;
+        }
+        Some(Flaw::NoFace) => {
+            figure.paint_body(canvas);
+            figure.paint_back_of_head(canvas);
+            return;
+        }
+        _ => {}
     }
-    let decoder =
-        JpegDecoder::new(Cursor::new(jpeg)).map_err(|e| PhotoProblem::Unreadable(e.to_string()))?;
-    let (width, height) = decoder.dimensions();
-    if (width, height) != (PHOTO_WIDTH, PHOTO_HEIGHT) {
-        return Err(PhotoProblem::WrongDimensions { width, height });
-    }
-    if decoder.color_type() != ColorType::Rgb8 {
-        return Err(PhotoProblem::NotRgb(format!("{:?}", decoder.color_type())));
-    }
-    match jpeg.len() {
-        bytes if bytes < PHOTO_MIN_BYTES => Err(PhotoProblem::TooSmall { bytes }),
-        bytes if bytes > PHOTO_MAX_BYTES => Err(PhotoProblem::TooLarge { bytes }),
-        _ => Ok(()),
-    }
+    figure.paint(canvas);
 }
 
 /// Outcome of searching the quality range for one set of pixels.
@@ -130,18 +275,19 @@ enum Fit {
 
 /// Binary search over quality: file size grows (almost) monotonically with quality, and the
 /// usual case is a hit at [`START_QUALITY`] after one encode.
-fn encode_in_band(pixels: &[u8]) -> Result<Fit, PhotoError> {
-    let (mut low, mut high) = (PHOTO_MIN_QUALITY, MAX_QUALITY);
-    let mut quality = START_QUALITY;
+fn encode_in_band(pixels: &[u8], encoding: &Encoding) -> Result<Fit, PhotoError> {
+    let (mut low, mut high) = encoding.qualities;
+    let (min_bytes, max_bytes) = encoding.band;
+    let mut quality = START_QUALITY.clamp(low, high);
     loop {
-        let jpeg = encode(pixels, quality)?;
+        let jpeg = encode(pixels, quality, encoding)?;
         let bytes = jpeg.len();
-        if bytes < PHOTO_MIN_BYTES {
+        if bytes < min_bytes {
             if quality == high {
                 return Ok(Fit::TooSmall(bytes));
             }
             low = quality + 1;
-        } else if bytes > PHOTO_MAX_BYTES {
+        } else if bytes > max_bytes {
             if quality == low {
                 return Ok(Fit::TooLarge(bytes));
             }
@@ -153,11 +299,23 @@ fn encode_in_band(pixels: &[u8]) -> Result<Fit, PhotoError> {
     }
 }
 
-fn encode(pixels: &[u8], quality: u8) -> Result<Vec<u8>, PhotoError> {
-    let mut out = Vec::with_capacity(PHOTO_MAX_BYTES);
+fn encode(pixels: &[u8], quality: u8, encoding: &Encoding) -> Result<Vec<u8>, PhotoError> {
+    let mut out = Vec::with_capacity(encoding.band.1);
     let mut encoder = JpegEncoder::new_with_quality(&mut out, quality);
-    encoder.set_pixel_density(PixelDensity::dpi(PHOTO_DPI));
-    encoder.encode(pixels, PHOTO_WIDTH, PHOTO_HEIGHT, ExtendedColorType::Rgb8)?;
+    encoder.set_pixel_density(PixelDensity::dpi(encoding.dpi));
+    let (w, h) = (encoding.width, encoding.height);
+    if encoding.grey {
+        let luma: Vec<u8> = pixels
+            .chunks_exact(3)
+            .map(|p| {
+                ((299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2])) / 1000)
+                    as u8
+            })
+            .collect();
+        encoder.encode(&luma, w, h, ExtendedColorType::L8)?;
+    } else {
+        encoder.encode(pixels, w, h, ExtendedColorType::Rgb8)?;
+    }
     Ok(out)
 }
 
@@ -200,9 +358,9 @@ struct Figure {
 
 impl Figure {
     /// Ranges are chosen so every combination stays inside the standard with margin:
-    /// face width 210–270 (180–300), hair top 70–95 (50–110), eyes ≈216–286 (200–300).
+    /// face width 220–270 (180–300; the detector box estimate varies by about 15 %), hair top 70–95 (50–110), eyes ≈216–286 (200–300).
     fn random(rng: &mut ChaCha8Rng) -> Figure {
-        let face_a = rng.gen_range(105.0..=135.0);
+        let face_a = rng.gen_range(110.0..=135.0);
         Figure {
             background: BACKGROUNDS[rng.gen_range(0..BACKGROUNDS.len())],
             skin: SKIN_TONES[rng.gen_range(0..SKIN_TONES.len())],
@@ -279,10 +437,32 @@ impl Figure {
         canvas.ellipse_above(fringe, self.hair, hairline);
     }
 
+    /// The head seen from behind (no face): hair over the whole head, ears at the sides.
+    fn paint_back_of_head(&self, canvas: &mut Canvas) {
+        let face = self.face();
+        let bottom = face.cy + 0.6 * face.b;
+        let half_height = (bottom - self.hair_top) / 2.0;
+        let head = Ellipse::new(
+            face.cx,
+            self.hair_top + half_height,
+            1.12 * face.a,
+            half_height,
+        );
+        canvas.ellipse(head, self.hair);
+    }
+
     /// Eyebrows, open eyes looking straight ahead, nose and closed lips.
     fn paint_features(&self, canvas: &mut Canvas) {
         let (cx, a) = (self.centre_x, self.face_a);
         let eye_y = self.eye_y();
+        // Shadows of the eye sockets and beside the nose: the dark-light pattern a face
+        // detector looks for, which flat cartoon colours lack.
+        for side in [-1.0, 1.0] {
+            let socket = Ellipse::new(cx + side * 0.4 * a, eye_y - 0.02 * a, 0.3 * a, 0.17 * a);
+            canvas.ellipse(socket, shade(self.skin, 0.78));
+        }
+        let nose_shadow = Ellipse::new(cx, eye_y + 0.3 * a, 0.1 * a, 0.22 * a);
+        canvas.ellipse(nose_shadow, shade(self.skin, 0.88));
         for side in [-1.0, 1.0] {
             let x = cx + side * 0.4 * a;
             canvas.ellipse(
@@ -294,7 +474,7 @@ impl Figure {
         }
         let nose = Ellipse::new(cx, eye_y + 0.45 * a, 0.07 * a, 0.05 * a);
         canvas.ellipse(nose, shade(self.skin, 0.8));
-        let mouth = Ellipse::new(cx, eye_y + 0.8 * a, 0.25 * a, 0.045 * a);
+        let mouth = Ellipse::new(cx, eye_y + 0.8 * a, 0.25 * a, 0.05 * a);
         canvas.ellipse(mouth, LIP_COLOUR);
     }
 }
@@ -322,23 +502,33 @@ impl Ellipse {
 /// RGB8 pixels, row-major. Shapes are filled one row span at a time, which keeps a photo
 /// well under a millisecond to draw.
 struct Canvas {
+    width: u32,
+    height: u32,
     pixels: Vec<u8>,
 }
 
 impl Canvas {
-    fn new(background: Rgb) -> Canvas {
-        let count = (PHOTO_WIDTH * PHOTO_HEIGHT) as usize;
+    fn new(width: u32, height: u32, background: Rgb) -> Canvas {
+        let count = (width * height) as usize;
         Canvas {
+            width,
+            height,
             pixels: background.repeat(count),
+        }
+    }
+
+    fn fill(&mut self, colour: Rgb) {
+        for pixel in self.pixels.chunks_exact_mut(3) {
+            pixel.copy_from_slice(&colour);
         }
     }
 
     /// Fills columns `x0..x1` (clamped to the canvas) of row `y`.
     fn span(&mut self, y: i64, x0: f32, x1: f32, colour: Rgb) {
-        if !(0..i64::from(PHOTO_HEIGHT)).contains(&y) {
+        if !(0..i64::from(self.height)).contains(&y) {
             return;
         }
-        let width = PHOTO_WIDTH as usize;
+        let width = self.width as usize;
         let start = (x0.round().max(0.0) as usize).min(width);
         let end = (x1.round().max(0.0) as usize).min(width);
         let row = y as usize * width * 3;
@@ -416,10 +606,14 @@ mod tests {
     }
 
     #[test]
-    fn two_hundred_seeds_meet_the_standard() {
+    fn two_hundred_seeds_are_in_the_size_band() {
         for seed in 0..200 {
             let jpeg = demo_photo(seed).expect("photo");
-            assert_eq!(photo_meets_standard(&jpeg), Ok(()), "seed {seed}");
+            assert!(
+                (PHOTO_MIN_BYTES..=PHOTO_MAX_BYTES).contains(&jpeg.len()),
+                "seed {seed}: {} bytes",
+                jpeg.len()
+            );
         }
     }
 
@@ -440,7 +634,7 @@ mod tests {
         let jpeg = demo_photo(12345).expect("photo");
         let image = image::load_from_memory(&jpeg).expect("decode");
         assert_eq!((image.width(), image.height()), (480, 640));
-        assert_eq!(image.color(), ColorType::Rgb8);
+        assert_eq!(image.color(), image::ColorType::Rgb8);
     }
 
     #[test]
@@ -448,6 +642,8 @@ mod tests {
         let jpeg = demo_photo(3).expect("photo");
         // Unit 1 means dots per inch.
         assert_eq!(jfif_density(&jpeg), Some((1, 300, 300)));
+        let low = flawed_photo(3, Flaw::LowDensity).expect("photo");
+        assert_eq!(jfif_density(&low), Some((1, 72, 72)));
     }
 
     #[test]
@@ -465,7 +661,7 @@ mod tests {
     fn painted_hair_top_matches_the_layout() {
         let mut rng = ChaCha8Rng::seed_from_u64(8);
         let figure = Figure::random(&mut rng);
-        let mut canvas = Canvas::new(figure.background);
+        let mut canvas = Canvas::new(PHOTO_WIDTH, PHOTO_HEIGHT, figure.background);
         figure.paint(&mut canvas);
         let width = PHOTO_WIDTH as usize;
         let first_row = canvas
@@ -478,60 +674,26 @@ mod tests {
     }
 
     #[test]
-    fn backgrounds_are_the_reference_colours() {
+    fn backgrounds_are_guangzhous_reference_colours() {
         let seen: std::collections::HashSet<Rgb> = (0..200)
             .map(|seed| Figure::random(&mut ChaCha8Rng::seed_from_u64(seed)).background)
             .collect();
-        assert_eq!(seen.len(), 3);
+        assert_eq!(seen, BACKGROUNDS.into_iter().collect());
     }
 
     #[test]
-    fn problems_are_reported() {
-        assert_eq!(photo_meets_standard(b"GIF89a"), Err(PhotoProblem::NotJpeg));
-        let small = encode(&Canvas::new(BACKGROUNDS[1]).pixels, 80).expect("encode");
-        assert_eq!(
-            photo_meets_standard(&small),
-            Err(PhotoProblem::TooSmall { bytes: small.len() })
+    fn flaws_land_in_their_size_bands() {
+        let large = flawed_photo(5, Flaw::LargeFile).expect("photo");
+        assert!(
+            (56 * 1024..=64 * 1024).contains(&large.len()),
+            "{}",
+            large.len()
         );
-        let truncated = [0xFF, 0xD8, 0xFF, 0xE0, 0x00];
-        assert!(matches!(
-            photo_meets_standard(&truncated),
-            Err(PhotoProblem::Unreadable(_))
-        ));
-    }
-
-    #[test]
-    fn wrong_dimensions_are_reported() {
-        let mut out = Vec::new();
-        let pixels = vec![128u8; 100 * 100 * 3];
-        JpegEncoder::new_with_quality(&mut out, 80)
-            .encode(&pixels, 100, 100, ExtendedColorType::Rgb8)
-            .expect("encode");
-        assert_eq!(
-            photo_meets_standard(&out),
-            Err(PhotoProblem::WrongDimensions {
-                width: 100,
-                height: 100
-            })
+        let small = flawed_photo(5, Flaw::SmallFile).expect("photo");
+        assert!(
+            (8 * 1024..=19 * 1024).contains(&small.len()),
+            "{}",
+            small.len()
         );
-    }
-
-    #[test]
-    fn greyscale_is_reported() {
-        let mut out = Vec::new();
-        let pixels = vec![128u8; (PHOTO_WIDTH * PHOTO_HEIGHT) as usize];
-        JpegEncoder::new_with_quality(&mut out, 80)
-            .encode(&pixels, PHOTO_WIDTH, PHOTO_HEIGHT, ExtendedColorType::L8)
-            .expect("encode");
-        assert!(matches!(
-            photo_meets_standard(&out),
-            Err(PhotoProblem::NotRgb(_))
-        ));
-    }
-
-    #[test]
-    fn messages_are_chinese() {
-        let message = PhotoProblem::TooLarge { bytes: 50_000 }.to_string();
-        assert!(message.contains("20KB至40KB"), "{message}");
     }
 }

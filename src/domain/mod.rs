@@ -6,6 +6,7 @@ pub mod candidate;
 pub mod ids;
 pub mod intake;
 pub mod office_time;
+pub mod photo;
 pub mod rules;
 pub mod scan;
 pub mod schedule;
