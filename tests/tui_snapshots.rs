@@ -68,6 +68,26 @@ fn return_dialog() {
 }
 
 #[test]
+fn return_dialog_with_a_note_containing_spaces() {
+    let mut app = with_candidate(0);
+    press(&mut app, KeyCode::F(3));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Tab);
+    for c in "第 2 页 缺 公章".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn blocked_candidate_returned_with_its_blocker() {
+    // Case 14 (index 13): graduation prediction not passed; the blocker is picked already.
+    let mut app = with_candidate(13);
+    press(&mut app, KeyCode::F(3));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
 fn help_overlay() {
     let mut app = logged_in();
     press(&mut app, KeyCode::F(1));

@@ -63,7 +63,11 @@ pub struct Loaded {
 /// The candidate's file being worked on.
 #[derive(Debug, Clone)]
 pub struct OpenFile {
+    /// `loaded.intake` is the working copy: each key's move is made on it and sent to be saved.
     pub loaded: Loaded,
+    /// The file as the database last confirmed it (the card shows its state: never one that
+    /// was not stored).
+    pub stored: Intake,
     pub cursor: usize,
     /// A supervisor's approval of this candidate despite wrong_site / outside_window; kept after
     /// it runs out so that the screen can say so.
@@ -177,10 +181,10 @@ pub struct TodayRow {
 pub enum Overlay {
     Help,
     ConfirmAccept,
-    Return {
-        picked: Vec<bool>,
-        cursor: usize,
-        other: String,
+    Return(ReturnForm),
+    /// A save the database refused: stays until the clerk acknowledges it (Enter or Esc).
+    SaveFailed {
+        text: String,
     },
     Note {
         text: String,
@@ -201,6 +205,42 @@ pub enum Overlay {
     Unlock {
         id: String,
     },
+}
+
+/// The return dialog: reasons to pick (the file's standing blockers first, picked already, then
+/// `data/return_reasons.toml`), a free note, and which of the two has the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnForm {
+    pub options: Vec<String>,
+    pub picked: Vec<bool>,
+    pub cursor: usize,
+    pub note: String,
+    pub focus: ReturnFocus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReturnFocus {
+    /// ↑↓ move, Space picks.
+    Reasons,
+    /// Every printable key, space included, is typed into the note.
+    Note,
+}
+
+impl ReturnForm {
+    /// The reasons on screen now, picked ones first in their order, then the note.
+    pub fn chosen(&self) -> Vec<String> {
+        let mut reasons: Vec<String> = self
+            .options
+            .iter()
+            .zip(&self.picked)
+            .filter(|(_, p)| **p)
+            .map(|(r, _)| r.clone())
+            .collect();
+        if !self.note.trim().is_empty() {
+            reasons.push(self.note.trim().to_owned());
+        }
+        reasons
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,8 +276,9 @@ pub struct App {
     pub file: Option<OpenFile>,
     pub overlay: Option<Overlay>,
     pub message: Option<Message>,
-    /// Saves sent to the worker and not yet confirmed.
-    pub saving: usize,
+    /// Saves sent to the worker and not yet confirmed, oldest first (the worker answers in
+    /// order). The idle lock waits for them.
+    pub saves: std::collections::VecDeque<PendingSave>,
     /// A print job is with the print worker (one at a time: a second would queue unseen).
     pub printing: bool,
     pub slots: Slots,
@@ -266,7 +307,7 @@ impl App {
             file: None,
             overlay: None,
             message: None,
-            saving: 0,
+            saves: std::collections::VecDeque::new(),
             printing: false,
             slots: Slots {
                 printer,
@@ -413,6 +454,13 @@ pub enum PrintRequest {
     Form { exam_no: String },
     /// The receipt of a decided file.
     Receipt { intake_id: String },
+}
+
+/// A save on its way to the database: the file as it will be stored, and what it means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingSave {
+    pub intake: Intake,
+    pub outcome: SaveOutcome,
 }
 
 /// What a confirmed save means for the screen.

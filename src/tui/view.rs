@@ -8,7 +8,9 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::keymap::{Binding, bindings, help_bindings};
-use super::state::{App, Field, Level, LoginForm, OpenFile, Overlay, PhotoCells, Screen};
+use super::state::{
+    App, Field, Level, LoginForm, OpenFile, Overlay, PhotoCells, ReturnFocus, ReturnForm, Screen,
+};
 use crate::domain::intake::IntakeState;
 use crate::domain::schedule::WindowStatus;
 use crate::strings::{self, ui};
@@ -38,7 +40,7 @@ pub fn view(frame: &mut Frame, app: &App) {
         Paragraph::new(footer_hints(app, bindings(app))).wrap(Wrap { trim: true }),
         footer,
     );
-    if let Some(overlay) = &app.overlay {
+    if let (Some(overlay), Screen::Counter | Screen::Supervisor(_)) = (&app.overlay, &app.screen) {
         draw_overlay(frame, app, overlay, body);
     }
 }
@@ -237,7 +239,7 @@ fn supervisor(frame: &mut Frame, app: &App, day: &super::state::Day, area: Rect)
 
 fn message_line(app: &App) -> Line<'static> {
     let Some(message) = &app.message else {
-        return if app.saving > 0 {
+        return if !app.saves.is_empty() {
             Line::from(tr(app, ui::SAVING)).fg(Color::Yellow)
         } else {
             Line::default()
@@ -353,7 +355,8 @@ fn card_lines(app: &App, file: &OpenFile) -> Vec<Line<'static>> {
             }
         ),
     );
-    let state = file.intake().state;
+    // The stored state: a decision not yet confirmed by the database is not shown as made.
+    let state = file.stored.state;
     let state_style = if state == IntakeState::Accepted {
         Style::new().fg(Color::Green).bold()
     } else {
@@ -521,27 +524,17 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
                 5,
             )
         }
-        Overlay::Return {
-            picked,
-            cursor,
-            other,
-        } => {
-            let mut lines: Vec<Line> = app
-                .reasons
-                .iter()
-                .zip(picked)
-                .enumerate()
-                .map(|(i, (r, p))| {
-                    let line = Line::from(format!("{} {}", if *p { "[✓]" } else { "[ ]" }, r.text));
-                    if i == *cursor { line.reversed() } else { line }
-                })
-                .collect();
-            lines.push(Line::from(format!(
-                "{}：{other}▏",
-                tr(app, ui::RETURN_OTHER)
-            )));
-            let h = lines.len() as u16 + 2;
+        Overlay::Return(form) => {
+            let (h, lines) = return_lines(app, form);
             (tr(app, ui::RETURN_TITLE).into(), lines, h)
+        }
+        Overlay::SaveFailed { text } => {
+            let lines: Vec<Line> = text
+                .lines()
+                .map(|l| Line::from(l.to_owned()).fg(Color::White).bold())
+                .collect();
+            let h = wrapped_height(&lines, 78) + 2;
+            (tr(app, ui::SAVE_FAILED_TITLE).into(), lines, h)
         }
         Overlay::Note { text } => (
             tr(app, ui::NOTE_TITLE).into(),
@@ -624,6 +617,46 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             .block(Block::bordered().title(format!(" {title} "))),
         popup,
     );
+}
+
+/// The return dialog: the reasons (the cursor shown only while the list has the keys), then
+/// the note, marked ▶ when it has them.
+fn return_lines(app: &App, form: &ReturnForm) -> (u16, Vec<Line<'static>>) {
+    let in_list = form.focus == ReturnFocus::Reasons;
+    let mut lines: Vec<Line> = form
+        .options
+        .iter()
+        .zip(&form.picked)
+        .enumerate()
+        .map(|(i, (r, p))| {
+            // A no-break space: a long reason wraps after the mark, not before its first word.
+            let line = Line::from(format!("{}\u{a0}{r}", if *p { "[✓]" } else { "[ ]" }));
+            if in_list && i == form.cursor {
+                line.reversed()
+            } else {
+                line
+            }
+        })
+        .collect();
+    let (marker, caret) = if in_list { ("  ", "") } else { ("▶ ", "▏") };
+    lines.push(
+        Line::from(format!(
+            "{marker}{}：{}{caret}",
+            tr(app, ui::RETURN_OTHER),
+            form.note
+        ))
+        .bold(),
+    );
+    lines.push(Line::from(tr(app, ui::RETURN_NOTE_HINT)).fg(Color::DarkGray));
+    (wrapped_height(&lines, 78) + 2, lines)
+}
+
+/// About how many rows `lines` take when wrapped at `width` columns (exact for Chinese text,
+/// which may break between any two characters).
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
 fn list_lines(
