@@ -408,6 +408,14 @@ pub mod ui {
         "Find: exam no., ID no. or part of the name, Enter",
     );
     pub const SEARCH_NONE: Tr = tr("没有找到", "Nothing found");
+    pub const SEARCH_HINT: Tr = tr(
+        "输入姓名、准考证号或身份证号，按 Enter 查询",
+        "Type a name, exam number or ID number, then Enter",
+    );
+    // Where the highlight is in a list: "第 3 / 共 20 条".
+    pub const LIST_POSITION_BEFORE: Tr = tr("第 ", "");
+    pub const LIST_POSITION_OF: Tr = tr(" / 共 ", " of ");
+    pub const LIST_POSITION_AFTER: Tr = tr(" 条", "");
     pub const TODAY_TITLE: Tr = tr("本柜台今日办理", "This counter today");
     pub const TODAY_NONE: Tr = tr("今日尚未办理", "Nothing yet today");
     pub const HELP_TITLE: Tr = tr("按键说明", "Keys");

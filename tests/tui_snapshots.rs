@@ -94,14 +94,14 @@ fn help_overlay() {
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 
-#[test]
-fn search() {
+/// The search box with the first `n` demo candidates found for "演示".
+fn searched(n: usize) -> App {
     let mut app = logged_in();
     press(&mut app, KeyCode::F(5));
     type_line(&mut app, "演示");
     let rows = roster()
         .into_iter()
-        .take(3)
+        .take(n)
         .map(|c| SearchRow {
             exam_no: c.exam_no.to_string(),
             id_masked: c.id_masked(),
@@ -109,7 +109,25 @@ fn search() {
             name: c.name,
         })
         .collect();
-    tui::update(&mut app, AppEvent::Found(Ok(rows)), now());
+    let found = AppEvent::Found {
+        query: "演示".into(),
+        result: Ok(rows),
+    };
+    tui::update(&mut app, found, now());
+    app
+}
+
+#[test]
+fn search() {
+    insta::assert_snapshot!(draw(&searched(3), 120, 40));
+}
+
+#[test]
+fn search_scrolled_past_the_first_page() {
+    let mut app = searched(20);
+    for _ in 0..14 {
+        press(&mut app, KeyCode::Down);
+    }
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 

@@ -580,7 +580,13 @@ fn search_and_today_list_open_a_file() {
         id_masked: "****1234".into(),
         major: "会计".into(),
     };
-    update(&mut app, AppEvent::Found(Ok(vec![row])));
+    update(
+        &mut app,
+        AppEvent::Found {
+            query: "演示".into(),
+            result: Ok(vec![row]),
+        },
+    );
     assert_eq!(
         press(&mut app, KeyCode::Enter),
         [Effect::Db(DbJob::Lookup {
@@ -1023,4 +1029,91 @@ fn a_failed_save_stays_until_acknowledged_and_the_card_keeps_the_stored_state() 
     );
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.overlay, None);
+}
+
+fn search_rows(n: usize) -> Vec<grad_intake::tui::state::SearchRow> {
+    roster()
+        .into_iter()
+        .take(n)
+        .map(|c| grad_intake::tui::state::SearchRow {
+            exam_no: c.exam_no.to_string(),
+            id_masked: c.id_masked(),
+            major: c.major_name.clone(),
+            name: c.name,
+        })
+        .collect()
+}
+
+#[test]
+fn search_opens_the_highlighted_row_past_the_first_page() {
+    let mut app = logged_in();
+    press(&mut app, KeyCode::F(5));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Search { running: false, .. })),
+        "nothing is looked up before Enter"
+    );
+    type_line(&mut app, "演示");
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Search { running: true, .. })
+    ));
+    // An answer to another query (edited since) is not shown.
+    let stale = AppEvent::Found {
+        query: "演".into(),
+        result: Ok(search_rows(1)),
+    };
+    update(&mut app, stale);
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Search {
+            results: None,
+            running: true,
+            ..
+        })
+    ));
+    let found = AppEvent::Found {
+        query: "演示".into(),
+        result: Ok(search_rows(20)),
+    };
+    update(&mut app, found);
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Search { running: false, .. })
+    ));
+    for _ in 0..14 {
+        press(&mut app, KeyCode::Down);
+    }
+    let fifteenth = roster()[14].exam_no.to_string();
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::Db(DbJob::Lookup { payload: fifteenth })]
+    );
+    // The list scrolled with the highlight: the 15th row is on screen, highlighted, and the
+    // position is shown.
+    let mut app = logged_in();
+    press(&mut app, KeyCode::F(5));
+    type_line(&mut app, "演示");
+    update(
+        &mut app,
+        AppEvent::Found {
+            query: "演示".into(),
+            result: Ok(search_rows(20)),
+        },
+    );
+    for _ in 0..14 {
+        press(&mut app, KeyCode::Down);
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| tui::view(f, &app)).unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains(&roster()[14].exam_no.to_string()),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(&roster()[0].exam_no.to_string()),
+        "{screen}"
+    );
+    assert!(screen.contains("第 15 / 共 20 条"), "{screen}");
+    assert!(!screen.contains("查询中"), "{screen}");
 }

@@ -185,6 +185,7 @@ fn a_database_error_in_search_or_today_is_shown_not_an_empty_list() {
         query: "张".into(),
         results: None,
         cursor: 0,
+        running: true,
     });
     jobs.send((
         DbJob::Search {
@@ -195,7 +196,13 @@ fn a_database_error_in_search_or_today_is_shown_not_an_empty_list() {
     .unwrap();
     let answer = events.recv_timeout(DEADLINE).unwrap();
     assert!(
-        matches!(&answer, AppEvent::Found(Err(JobError::Store(_)))),
+        matches!(
+            &answer,
+            AppEvent::Found {
+                result: Err(JobError::Store(_)),
+                ..
+            }
+        ),
         "{answer:?}"
     );
     tui::update(&mut app, answer, now());

@@ -192,8 +192,12 @@ pub enum Overlay {
     Approve(LoginForm),
     Search {
         query: String,
+        /// The answer to the last query sent; `None` before one is sent or after the query was
+        /// edited.
         results: Option<Vec<SearchRow>>,
         cursor: usize,
+        /// A query is with the worker ("查询中…" shows only then).
+        running: bool,
     },
     Today {
         rows: Option<Vec<TodayRow>>,
@@ -338,7 +342,11 @@ pub enum AppEvent {
         grant: Override,
         result: Result<(), JobError>,
     },
-    Found(Result<Vec<SearchRow>, JobError>),
+    /// The answer to a search, with the query it answers.
+    Found {
+        query: String,
+        result: Result<Vec<SearchRow>, JobError>,
+    },
     Today(Result<Vec<TodayRow>, JobError>),
     Counted(Result<Tally, JobError>),
     Office(Result<Box<Office>, JobError>),

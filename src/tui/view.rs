@@ -550,19 +550,21 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             query,
             results,
             cursor,
+            running,
         } => {
             let mut lines = vec![Line::from(format!("› {query}▏")).bold()];
-            lines.extend(list_lines(
-                app,
-                results.as_ref().map(|r| {
-                    r.iter()
-                        .map(|s| format!("{}  {}  {}  {}", s.exam_no, s.name, s.id_masked, s.major))
-                        .collect()
-                }),
-                *cursor,
-                ui::SEARCH_NONE,
-            ));
-            (tr(app, ui::SEARCH_TITLE).into(), lines, 14)
+            let rows = results.as_ref().map(|r| {
+                r.iter()
+                    .map(|s| format!("{}  {}  {}  {}", s.exam_no, s.name, s.id_masked, s.major))
+                    .collect()
+            });
+            if rows.is_none() && !running {
+                lines.push(Line::from(tr(app, ui::SEARCH_HINT)).fg(Color::DarkGray));
+            } else {
+                let list = LIST_HEIGHT - 3;
+                lines.extend(list_lines(app, rows, *cursor, ui::SEARCH_NONE, list));
+            }
+            (tr(app, ui::SEARCH_TITLE).into(), lines, LIST_HEIGHT)
         }
         Overlay::Void(form) => {
             let fields = [
@@ -604,8 +606,8 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             });
             (
                 tr(app, ui::TODAY_TITLE).into(),
-                list_lines(app, items, *cursor, ui::TODAY_NONE),
-                14,
+                list_lines(app, items, *cursor, ui::TODAY_NONE, LIST_HEIGHT - 2),
+                LIST_HEIGHT,
             )
         }
     };
@@ -659,27 +661,51 @@ fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
+/// The height of the search and today's-list boxes, borders included.
+const LIST_HEIGHT: u16 = 14;
+
+/// A pick list in `rows` lines: where the highlight is ("第 n / 共 N 条"), then the part of the
+/// list that holds the highlight (the list scrolls with it, so Enter opens the row seen).
 fn list_lines(
     app: &App,
     items: Option<Vec<String>>,
     cursor: usize,
     empty: ui::Tr,
+    rows: u16,
 ) -> Vec<Line<'static>> {
-    match items {
-        None => vec![Line::from(tr(app, ui::LOOKING_UP)).fg(Color::Yellow)],
-        Some(items) if items.is_empty() => vec![Line::from(tr(app, empty)).fg(Color::DarkGray)],
-        Some(items) => items
+    let items = match items {
+        None => return vec![Line::from(tr(app, ui::LOOKING_UP)).fg(Color::Yellow)],
+        Some(items) if items.is_empty() => {
+            return vec![Line::from(tr(app, empty)).fg(Color::DarkGray)];
+        }
+        Some(items) => items,
+    };
+    let shown = usize::from(rows.saturating_sub(1)).max(1);
+    let first = (cursor + 1).saturating_sub(shown);
+    let position = format!(
+        "{}{}{}{}{}",
+        tr(app, ui::LIST_POSITION_BEFORE),
+        cursor + 1,
+        tr(app, ui::LIST_POSITION_OF),
+        items.len(),
+        tr(app, ui::LIST_POSITION_AFTER)
+    );
+    let mut lines = vec![Line::from(position).fg(Color::Gray)];
+    lines.extend(
+        items
             .into_iter()
             .enumerate()
+            .skip(first)
+            .take(shown)
             .map(|(i, text)| {
                 if i == cursor {
                     Line::from(text).reversed()
                 } else {
                     Line::from(text)
                 }
-            })
-            .collect(),
-    }
+            }),
+    );
+    lines
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -130,7 +130,10 @@ fn handle(counter: &mut Counter, job: DbJob, now: DateTime<Utc>) -> Option<AppEv
                 result: result.map_err(JobError::from),
             }
         }
-        DbJob::Search { query } => AppEvent::Found(search(counter, &query)),
+        DbJob::Search { query } => AppEvent::Found {
+            result: search(counter, &query),
+            query,
+        },
         DbJob::LoadToday => AppEvent::Today(today(counter, now)),
         DbJob::Audit {
             actor,

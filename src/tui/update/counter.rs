@@ -40,6 +40,7 @@ pub(super) fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
                 query: std::mem::take(&mut app.scan_line),
                 results: None,
                 cursor: 0,
+                running: false,
             });
             Vec::new()
         }

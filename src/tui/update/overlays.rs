@@ -40,6 +40,7 @@ pub(super) fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
             query,
             results,
             cursor,
+            ..
         } => search_key(app, key, action, query, results, cursor),
         Overlay::Today { rows, cursor } => today_key(app, action, rows, cursor),
         Overlay::Void(form) => void_key(app, key, action, form),
@@ -162,6 +163,8 @@ fn save_note(app: &mut App, text: String) -> Vec<Effect> {
     })
 }
 
+/// Enter opens the highlighted row once there are results, and sends the query otherwise;
+/// typing edits the query (old results no longer match it).
 fn search_key(
     app: &mut App,
     key: KeyEvent,
@@ -171,41 +174,51 @@ fn search_key(
     mut cursor: usize,
 ) -> Vec<Effect> {
     let count = results.as_ref().map_or(0, Vec::len);
-    match action {
-        Some(Action::Up | Action::Down) => cursor = step(cursor, action, count),
+    let mut running = false;
+    let mut effects = Vec::new();
+    let results = match action {
+        Some(Action::Up | Action::Down) => {
+            cursor = step(cursor, action, count);
+            results
+        }
         Some(Action::Submit) => {
             if let Some(row) = results.as_ref().and_then(|r| r.get(cursor)) {
                 return on_scan(app, row.exam_no.clone());
             }
-            let job = DbJob::Search {
+            if query.trim().is_empty() {
+                return keep_search(app, query, None, 0, false);
+            }
+            running = true;
+            cursor = 0;
+            effects.push(Effect::Db(DbJob::Search {
                 query: query.trim().to_owned(),
-            };
-            app.overlay = Some(Overlay::Search {
-                query,
-                results: None,
-                cursor: 0,
-            });
-            return vec![Effect::Db(job)];
+            }));
+            None
         }
         _ => {
             edit(&mut query, &key, MAX_QUERY);
-            // Typing starts a new search: old results no longer match the query.
-            return keep(
-                app,
-                Overlay::Search {
-                    query,
-                    results: None,
-                    cursor: 0,
-                },
-            );
+            cursor = 0;
+            None
         }
-    }
+    };
+    keep_search(app, query, results, cursor, running);
+    effects
+}
+
+fn keep_search(
+    app: &mut App,
+    query: String,
+    results: Option<Vec<SearchRow>>,
+    cursor: usize,
+    running: bool,
+) -> Vec<Effect> {
     keep(
         app,
         Overlay::Search {
             query,
             results,
             cursor,
+            running,
         },
     )
 }

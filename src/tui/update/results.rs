@@ -23,7 +23,7 @@ pub(super) fn on_result(app: &mut App, event: AppEvent) -> Vec<Effect> {
         AppEvent::Saved(result) => on_saved(app, result),
         AppEvent::Approved(result) => on_approved(app, result),
         AppEvent::OverrideRecorded { grant, result } => on_override_recorded(app, &grant, result),
-        AppEvent::Found(result) => on_found(app, result),
+        AppEvent::Found { query, result } => on_found(app, &query, result),
         AppEvent::Today(result) => on_today(app, result),
         AppEvent::Office(result) => {
             if let Screen::Supervisor(day) = &mut app.screen {
@@ -228,18 +228,27 @@ fn approval_failed(app: &mut App, error: String) -> Vec<Effect> {
 /// empty list would read "nobody of that name").
 fn on_found(
     app: &mut App,
+    asked: &str,
     result: Result<Vec<super::super::state::SearchRow>, JobError>,
 ) -> Vec<Effect> {
+    // An answer to a query edited since (or to a box closed meanwhile) is dropped.
     let Some(Overlay::Search {
-        results, cursor, ..
+        query,
+        results,
+        cursor,
+        running: running @ true,
     }) = &mut app.overlay
     else {
         return Vec::new();
     };
+    if query.trim() != asked {
+        return Vec::new();
+    }
     match result {
         Ok(rows) => {
             *results = Some(rows);
             *cursor = 0;
+            *running = false;
             Vec::new()
         }
         Err(e) => {
