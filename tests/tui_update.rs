@@ -1117,3 +1117,31 @@ fn search_opens_the_highlighted_row_past_the_first_page() {
     assert!(screen.contains("第 15 / 共 20 条"), "{screen}");
     assert!(!screen.contains("查询中"), "{screen}");
 }
+
+fn chord(app: &mut grad_intake::tui::App, c: char) -> Vec<Effect> {
+    let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    update(app, AppEvent::Input(Event::Key(key)))
+}
+
+#[test]
+fn ctrl_u_clears_and_no_ctrl_letter_types_its_letter() {
+    let mut app = logged_in();
+    for c in "9901262".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    for c in ['a', 'e', 'w', 'k'] {
+        assert!(chord(&mut app, c).is_empty());
+    }
+    assert_eq!(app.scan_line, "9901262", "a Ctrl-letter types nothing");
+    chord(&mut app, 'u');
+    assert_eq!(app.scan_line, "", "Ctrl-U clears the scan line");
+    // In a text field too: the search box.
+    press(&mut app, KeyCode::F(5));
+    for c in "演示".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    chord(&mut app, 'x');
+    assert!(matches!(&app.overlay, Some(Overlay::Search { query, .. }) if query == "演示"));
+    chord(&mut app, 'u');
+    assert!(matches!(&app.overlay, Some(Overlay::Search { query, .. }) if query.is_empty()));
+}

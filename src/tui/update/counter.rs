@@ -12,6 +12,13 @@ use crate::domain::intake::{IntakeError, IntakeState, Tick, TickMove};
 use crate::strings::ui::{self, Tr};
 
 pub(super) fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    // Ctrl-U clears the scan line; no other Ctrl- or Alt-letter types anything.
+    if super::super::form::is_chord(&key) {
+        if key.code == KeyCode::Char('u') {
+            app.scan_line.clear();
+        }
+        return Vec::new();
+    }
     // Printable keys belong to the scan line: a keyboard-wedge reader types its payload there.
     if let KeyCode::Char(c) = key.code
         && c != ' '
