@@ -255,7 +255,11 @@ fn search_past_one_screen_opens_the_fifteenth_row() {
     assert!(card.contains(&fifteenth), "{card}");
     assert!(!card.contains("共 20 条"), "the list is closed:\n{card}");
     // Looking is not opening: nothing was written.
-    assert!(event_kinds(&office).is_empty(), "{:?}", event_kinds(&office));
+    assert!(
+        event_kinds(&office).is_empty(),
+        "{:?}",
+        event_kinds(&office)
+    );
 }
 
 #[test]
@@ -283,11 +287,9 @@ fn a_return_whose_note_has_spaces_keeps_the_chosen_reasons() {
     assert_eq!(state_of(&office, &exam_no), "returned");
     let conn = rusqlite::Connection::open(office.db()).unwrap();
     let body: String = conn
-        .query_row(
-            "SELECT body FROM events WHERE kind = 'returned'",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT body FROM events WHERE kind = 'returned'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     let event: serde_json::Value = serde_json::from_str(&body).unwrap();
     let reasons: Vec<&str> = event["reasons"]

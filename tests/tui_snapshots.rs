@@ -88,6 +88,16 @@ fn blocked_candidate_returned_with_its_blocker() {
 }
 
 #[test]
+fn a_long_message_wraps_at_100_by_30() {
+    // Case 4 (index 3): accepting with every item missing names them all.
+    let mut app = with_candidate(3);
+    press(&mut app, KeyCode::F(2));
+    let text = &app.message.as_ref().unwrap().text;
+    assert!(text.chars().count() > 60, "{text}");
+    insta::assert_snapshot!(draw(&app, 100, 30));
+}
+
+#[test]
 fn help_overlay() {
     let mut app = logged_in();
     press(&mut app, KeyCode::F(1));

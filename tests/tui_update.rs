@@ -1145,3 +1145,24 @@ fn ctrl_u_clears_and_no_ctrl_letter_types_its_letter() {
     chord(&mut app, 'u');
     assert!(matches!(&app.overlay, Some(Overlay::Search { query, .. }) if query.is_empty()));
 }
+
+#[test]
+fn a_message_goes_when_the_state_it_describes_changes() {
+    // Case 4 (index 3): several items; F2 says which are missing.
+    let mut app = scanned(3);
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
+    // Moving to an item keeps it (the clerk reads which are missing) ...
+    press(&mut app, KeyCode::Down);
+    assert!(app.message.is_some());
+    // ... ticking replaces it, and so does opening a dialog.
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.message, None);
+    press(&mut app, KeyCode::F(2));
+    assert!(app.message.is_some());
+    press(&mut app, KeyCode::F(3));
+    assert_eq!(
+        app.message, None,
+        "it does not follow into the return dialog"
+    );
+}

@@ -202,10 +202,21 @@ fn login_fields(app: &App, form: &LoginForm) -> Vec<Line<'static>> {
 
 // ---- counter -------------------------------------------------------------------------------
 
+/// The most rows a message takes; a longer one is cut (none is, today).
+const MESSAGE_ROWS: usize = 5;
+
+/// The message wrapped to the screen's width: as many rows as it needs.
+fn message_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let mut lines = wrap_line(message_line(app), width, 0);
+    lines.truncate(MESSAGE_ROWS);
+    lines
+}
+
 fn counter(frame: &mut Frame, app: &App, area: Rect) {
+    let message_text = message_lines(app, area.width);
     let [scan, message, main] = Layout::vertical([
         Constraint::Length(3),
-        Constraint::Length(1),
+        Constraint::Length(message_text.len() as u16),
         Constraint::Min(0),
     ])
     .areas(area);
@@ -219,7 +230,7 @@ fn counter(frame: &mut Frame, app: &App, area: Rect) {
             .block(Block::bordered().title(format!(" {} ", tr(app, ui::SCAN_PROMPT)))),
         scan,
     );
-    frame.render_widget(message_line(app), message);
+    frame.render_widget(Paragraph::new(message_text), message);
     match &app.file {
         Some(file) => candidate_file(frame, app, file, main),
         None => frame.render_widget(
@@ -232,8 +243,13 @@ fn counter(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn supervisor(frame: &mut Frame, app: &App, day: &super::state::Day, area: Rect) {
-    let [message, main] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    frame.render_widget(message_line(app), message);
+    let message_text = message_lines(app, area.width);
+    let [message, main] = Layout::vertical([
+        Constraint::Length(message_text.len() as u16),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(message_text), message);
     super::supervisor_view::draw(frame, app, day, main);
 }
 
@@ -416,6 +432,8 @@ fn rgb([r, g, b]: [u8; 3]) -> Color {
 /// One line per item; the selected item also shows its notes, so a long checklist still fits
 /// and the list scrolls to keep the selection in view.
 fn checklist(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
+    let block = Block::bordered().title(format!(" {} ", tr(app, ui::CHECKLIST)));
+    let inner = block.inner(area);
     let mut lines = Vec::new();
     let mut selected_line = 0;
     for (i, item) in file.loaded.assessment.checklist.iter().enumerate() {
@@ -423,16 +441,45 @@ fn checklist(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
         if selected {
             selected_line = lines.len();
         }
-        lines.extend(item_lines(app, file, item, selected));
+        for line in item_lines(app, file, item, selected) {
+            lines.extend(wrap_line(line, inner.width, 4));
+        }
     }
-    let block = Block::bordered().title(format!(" {} ", tr(app, ui::CHECKLIST)));
-    let visible = block.inner(area).height as usize;
+    let visible = inner.height as usize;
     let scroll = (selected_line + 4).saturating_sub(visible) as u16;
-    let list = Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0));
-    frame.render_widget(list, area);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// Breaks `line` into rows of at most `width` columns, between any two characters (Chinese
+/// text has no spaces to break at), keeping each span's style; rows after the first are
+/// indented by `indent` columns.
+fn wrap_line(line: Line<'static>, width: u16, indent: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let width = usize::from(width).max(indent + 2);
+    let style = line.style;
+    let mut rows: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0;
+    for span in line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width {
+                if let Some(row) = rows.last_mut() {
+                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                rows.push(vec![Span::from(" ".repeat(indent))]);
+                used = indent;
+            }
+            piece.push(c);
+            used += w;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push(Span::styled(piece, span.style));
+        }
+    }
+    rows.into_iter()
+        .map(|spans| Line::from(spans).style(style))
+        .collect()
 }
 
 fn item_lines(

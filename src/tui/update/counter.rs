@@ -29,6 +29,14 @@ pub(super) fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
         }
         return Vec::new();
     }
+    // A message describes the state before this key: a move, a box or a scan replaces it (a
+    // "items missing" refusal goes with the next tick, and does not follow into a dialog).
+    if !matches!(
+        action,
+        None | Some(Action::Up | Action::Down | Action::Help)
+    ) {
+        app.message = None;
+    }
     match action {
         Some(Action::Submit) => submit_scan(app),
         Some(Action::Up) => move_cursor(app, -1),
