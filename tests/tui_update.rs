@@ -1166,3 +1166,18 @@ fn a_message_goes_when_the_state_it_describes_changes() {
         "it does not follow into the return dialog"
     );
 }
+
+#[test]
+fn the_supervisor_cannot_pick_a_day_after_today() {
+    let mut app = logged_in();
+    app.clerk = Some(clerk("s01", Role::Supervisor));
+    press(&mut app, KeyCode::F(8));
+    let today = grad_intake::domain::office_time::local_date(now());
+    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today));
+    press(&mut app, KeyCode::Right);
+    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today));
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today));
+}
