@@ -84,7 +84,15 @@ pub const INTAKE_ALREADY_VOIDED: &str = "该受理记录已作废";
 
 // ---- store ---------------------------------------------------------------------------------
 pub const STORE_OPEN: &str = "无法打开或创建数据库文件，请检查路径和权限：";
-pub const STORE_SQL: &str = "数据库操作失败，请重试；如反复出现请联系管理员：";
+pub const STORE_SQL: &str = "数据库操作失败：";
+// Why a database operation failed (after STORE_SQL), each with what to do.
+pub const SQL_DISK_FULL: &str = "磁盘已满。请腾出磁盘空间后重试，并告知管理员";
+pub const SQL_READ_ONLY: &str = "数据库文件不可写（只读或无权限）。请联系管理员检查文件和磁盘";
+pub const SQL_CORRUPT: &str = "数据库文件不是本程序的数据库或已损坏。请停止办理并联系管理员";
+pub const SQL_BUSY: &str = "数据库正被其他程序占用。请稍候重试；如反复出现请联系管理员";
+pub const SQL_IO: &str = "读写磁盘出错。请重试；如反复出现请联系管理员检查磁盘";
+pub const SQL_REFUSED: &str = "数据库拒绝了这次写入。请联系管理员";
+pub const SQL_OTHER: &str = "请重试；如反复出现请联系管理员";
 pub const STORE_CORRUPT: &str = "数据库中的记录已损坏，请联系管理员：";
 pub const STORE_TOO_NEW: &str = "数据库文件由更新版本的程序创建，请升级本程序后再打开。文件版本：";
 
@@ -367,6 +375,31 @@ pub mod ui {
     pub const ACCEPTED_DONE: Tr = tr("已受理，已保存", "Accepted and saved");
     pub const RETURNED_DONE: Tr = tr("已退回补正，已保存", "Returned for correction and saved");
     pub const ACCEPTED_BY: Tr = tr("已受理：", "Accepted: ");
+    // A returned file scanned again: "上次退回：<date time> <clerk>，原因：<reasons>".
+    pub const RETURNED_BY: Tr = tr("上次退回补正：", "Returned before: ");
+    pub const RETURNED_BECAUSE: Tr = tr("，原因：", ", because: ");
+    // A save the database refused (the exam number comes first, the database's reason after).
+    pub const SAVE_FAILED_ACCEPT: Tr = tr(
+        "受理未能保存：数据库中该考生仍未受理，请勿告诉考生已受理。",
+        "The acceptance was NOT saved: the database does not hold it. Do not tell the candidate the file was accepted.",
+    );
+    pub const SAVE_FAILED_RETURN: Tr = tr(
+        "退回补正未能保存：数据库中没有这次退回，回执无法打印。",
+        "The return was NOT saved: the database does not hold it, and no receipt can be printed.",
+    );
+    pub const SAVE_FAILED_TICK: Tr = tr(
+        "材料勾选未能保存：屏幕已按数据库重新读取。",
+        "The ticks were NOT saved: the screen shows the file as the database has it again.",
+    );
+    pub const SAVE_FAILED_WHAT_TO_DO: Tr = tr(
+        "按 Enter 确认已看到；问题解决后请重新操作。",
+        "Press Enter to acknowledge; do it again once the problem is solved.",
+    );
+    pub const SAVE_FAILED_TITLE: Tr = tr("未能保存", "Not saved");
+    pub const RETURN_NOTE_HINT: Tr = tr(
+        "Tab 在原因列表和补充说明之间切换",
+        "Tab moves between the reasons and the note",
+    );
     pub const CONFIRM_ACCEPT: Tr = tr("确认受理该考生的材料？", "Accept this candidate's file?");
     pub const CONFIRM_HINT: Tr = tr("Enter 确认    Esc 取消", "Enter confirm    Esc cancel");
     pub const RETURN_TITLE: Tr = tr(
@@ -395,6 +428,14 @@ pub mod ui {
         "Find: exam no., ID no. or part of the name, Enter",
     );
     pub const SEARCH_NONE: Tr = tr("没有找到", "Nothing found");
+    pub const SEARCH_HINT: Tr = tr(
+        "输入姓名、准考证号或身份证号，按 Enter 查询",
+        "Type a name, exam number or ID number, then Enter",
+    );
+    // Where the highlight is in a list: "第 3 / 共 20 条".
+    pub const LIST_POSITION_BEFORE: Tr = tr("第 ", "");
+    pub const LIST_POSITION_OF: Tr = tr(" / 共 ", " of ");
+    pub const LIST_POSITION_AFTER: Tr = tr(" 条", "");
     pub const TODAY_TITLE: Tr = tr("本柜台今日办理", "This counter today");
     pub const TODAY_NONE: Tr = tr("今日尚未办理", "Nothing yet today");
     pub const HELP_TITLE: Tr = tr("按键说明", "Keys");

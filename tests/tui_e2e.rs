@@ -237,3 +237,87 @@ fn the_counter_prints_the_receipt_and_the_form_on_a_real_cups() {
     let output = std::fs::read(cups.output("duplex")).unwrap();
     assert!(output.starts_with(b"%PDF"));
 }
+
+fn log_in(screen: &Tmux) {
+    screen.wait_for("柜员登录");
+    screen.type_line("c01");
+    screen.type_line("1111");
+    screen.wait_for("柜员 c01 演示柜员甲");
+}
+
+#[test]
+fn search_past_one_screen_opens_the_fifteenth_row() {
+    let office = Office::demo();
+    let conn = rusqlite::Connection::open(office.db()).unwrap();
+    let fifteenth: String = conn
+        .query_row(
+            "SELECT exam_no FROM candidates WHERE name LIKE '%演示%' ORDER BY exam_no
+             LIMIT 1 OFFSET 14",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let screen = Screen::start(&office, "gi-search");
+    log_in(&screen);
+    screen.keys(&["F5"]);
+    screen.type_line("演示");
+    screen.wait_for("第 1 / 共 20 条");
+    assert!(!screen.text().contains(&fifteenth), "not on the first page");
+    for _ in 0..14 {
+        screen.keys(&["Down"]);
+    }
+    screen.wait_for("第 15 / 共 20 条");
+    assert!(screen.text().contains(&fifteenth), "{}", screen.text());
+    screen.keys(&["Enter"]);
+    screen.wait_for("办理状态：未办理");
+    let card = screen.text();
+    assert!(card.contains(&fifteenth), "{card}");
+    assert!(!card.contains("共 20 条"), "the list is closed:\n{card}");
+    // Looking is not opening: nothing was written.
+    assert!(
+        event_kinds(&office).is_empty(),
+        "{:?}",
+        event_kinds(&office)
+    );
+}
+
+#[test]
+fn a_return_whose_note_has_spaces_keeps_the_chosen_reasons() {
+    let office = Office::demo();
+    let (exam_no, qr) = first_candidate(&office);
+    let screen = Screen::start(&office, "gi-return");
+    log_in(&screen);
+    screen.type_line(&qr);
+    screen.wait_for("二维码已验证");
+    screen.keys(&["F3"]);
+    screen.wait_for("补充说明");
+    // Pick the second reason, then type a note with spaces into the note field.
+    screen.keys(&["Down"]);
+    screen.keys(&["Space"]);
+    screen.wait_for("[✓]");
+    screen.keys(&["Tab"]);
+    screen.wait_for("▶ 补充说明");
+    let note = "第 2 页 缺 公章 请 补";
+    screen.keys(&["-l", note]);
+    screen.wait_for(note);
+    assert_eq!(screen.text().matches("[✓]").count(), 1, "{}", screen.text());
+    screen.keys(&["Enter"]);
+    screen.wait_for("已退回补正，已保存");
+    assert_eq!(state_of(&office, &exam_no), "returned");
+    let conn = rusqlite::Connection::open(office.db()).unwrap();
+    let body: String = conn
+        .query_row("SELECT body FROM events WHERE kind = 'returned'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let event: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let reasons: Vec<&str> = event["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let second = grad_intake::tui::builtin_reasons().unwrap()[1].text.clone();
+    assert_eq!(reasons, [second.as_str(), note]);
+    assert_eq!(event_kinds(&office), ["intake_opened", "returned"]);
+}

@@ -85,20 +85,50 @@ fn return_dialog() {
 }
 
 #[test]
+fn return_dialog_with_a_note_containing_spaces() {
+    let mut app = with_candidate(0);
+    press(&mut app, KeyCode::F(3));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Tab);
+    for c in "第 2 页 缺 公章".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn blocked_candidate_returned_with_its_blocker() {
+    // Case 14 (index 13): graduation prediction not passed; the blocker is picked already.
+    let mut app = with_candidate(13);
+    press(&mut app, KeyCode::F(3));
+    insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+#[test]
+fn a_long_message_wraps_at_100_by_30() {
+    // Case 4 (index 3): accepting with every item missing names them all.
+    let mut app = with_candidate(3);
+    press(&mut app, KeyCode::F(2));
+    let text = &app.message.as_ref().unwrap().text;
+    assert!(text.chars().count() > 60, "{text}");
+    insta::assert_snapshot!(draw(&app, 100, 30));
+}
+
+#[test]
 fn help_overlay() {
     let mut app = logged_in();
     press(&mut app, KeyCode::F(1));
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 
-#[test]
-fn search() {
+/// The search box with the first `n` demo candidates found for "演示".
+fn searched(n: usize) -> App {
     let mut app = logged_in();
     press(&mut app, KeyCode::F(5));
     type_line(&mut app, "演示");
     let rows = roster()
         .into_iter()
-        .take(3)
+        .take(n)
         .map(|c| SearchRow {
             exam_no: c.exam_no.to_string(),
             id_masked: c.id_masked(),
@@ -106,7 +136,25 @@ fn search() {
             name: c.name,
         })
         .collect();
-    tui::update(&mut app, AppEvent::Found(Ok(rows)), now());
+    let found = AppEvent::Found {
+        query: "演示".into(),
+        result: Ok(rows),
+    };
+    tui::update(&mut app, found, now());
+    app
+}
+
+#[test]
+fn search() {
+    insta::assert_snapshot!(draw(&searched(3), 120, 40));
+}
+
+#[test]
+fn search_scrolled_past_the_first_page() {
+    let mut app = searched(20);
+    for _ in 0..14 {
+        press(&mut app, KeyCode::Down);
+    }
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
 

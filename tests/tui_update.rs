@@ -15,15 +15,12 @@ fn update(app: &mut grad_intake::tui::App, event: AppEvent) -> Vec<Effect> {
     tui::update(app, event, now())
 }
 
-/// Loads candidate `index` into a logged-in counter and confirms the open-file save.
+/// Loads candidate `index` into a logged-in counter: looking is not opening, nothing is saved.
 fn scanned(index: usize) -> grad_intake::tui::App {
     let mut app = logged_in();
     let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(index, None))));
-    assert!(
-        matches!(&effects[..], [Effect::Db(DbJob::Save { events, .. })] if matches!(events[..], [IntakeEvent::IntakeOpened { .. }])),
-        "{effects:?}"
-    );
-    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(app.file.as_ref().unwrap().intake().state, IntakeState::New);
     app
 }
 
@@ -95,7 +92,7 @@ fn bad_scan_rings_and_changes_nothing() {
 fn tick_then_accept_saves_the_decision_before_saying_done() {
     let mut app = scanned(0);
     let effects = press(&mut app, KeyCode::Char(' '));
-    assert_eq!(saved_events(&effects), ["item_ticked"]);
+    assert_eq!(saved_events(&effects), ["intake_opened", "item_ticked"]);
     update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
     assert!(press(&mut app, KeyCode::F(2)).is_empty());
     assert_eq!(app.overlay, Some(Overlay::ConfirmAccept));
@@ -186,13 +183,14 @@ fn return_with_reasons_then_revisit_continues_the_file() {
     let mut app = scanned(3);
     press(&mut app, KeyCode::Char(' '));
     press(&mut app, KeyCode::F(3));
-    assert!(matches!(app.overlay, Some(Overlay::Return { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Return(_))));
     // Enter with nothing picked is refused.
     assert_eq!(
         press(&mut app, KeyCode::Enter),
         [Effect::Ui(UiEffect::Bell)]
     );
     press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Tab);
     for c in "缺少公章".chars() {
         press(&mut app, KeyCode::Char(c));
     }
@@ -206,13 +204,24 @@ fn return_with_reasons_then_revisit_continues_the_file() {
     assert_eq!(reasons.len(), 2);
     assert!(reasons[1].contains("缺少公章"));
     assert_eq!(intake.state, IntakeState::Returned);
-    // The candidate comes back: the same file, with the ticks of the first visit.
+    // The candidate comes back: the screen says when, by whom and why the file was returned,
+    // and the first tick continues the same file, with the ticks of the first visit.
     let returned = intake.clone();
     let mut app = logged_in();
     let effects = update(
         &mut app,
         AppEvent::Loaded(Ok(loaded(3, Some(returned.clone())))),
     );
+    assert!(effects.is_empty(), "looking is not opening: {effects:?}");
+    let history = &app.message.as_ref().unwrap().text;
+    assert!(
+        history.contains("上次退回补正") && history.contains("c01"),
+        "{history}"
+    );
+    assert!(history.contains("缺少公章"), "{history}");
+    press(&mut app, KeyCode::Down);
+    let effects = press(&mut app, KeyCode::Char(' '));
+    assert_eq!(saved_events(&effects), ["intake_opened", "item_ticked"]);
     let Some(Effect::Db(DbJob::Save { intake, events, .. })) = effects.first() else {
         panic!("{effects:?}")
     };
@@ -221,7 +230,13 @@ fn return_with_reasons_then_revisit_continues_the_file() {
         IntakeEvent::IntakeOpened { visit: 2, .. }
     ));
     assert_eq!(intake.id, returned.id);
-    assert_eq!(intake.ticks, returned.ticks);
+    assert!(
+        returned
+            .ticks
+            .iter()
+            .all(|(id, t)| intake.ticks.get(id) == Some(t)),
+        "the first visit's ticks are kept"
+    );
 }
 
 #[test]
@@ -285,7 +300,7 @@ fn another_sites_candidate_needs_a_supervisor() {
         &mut app,
         AppEvent::Approved(Ok(clerk("s01", Role::Supervisor))),
     );
-    // The approval is recorded (audit and sync) before the file's opening.
+    // The approval is recorded (audit and sync); the file opens with the first tick.
     let expected = Override {
         exam_no: roster()[17].exam_no.to_string(),
         supervisor_id: "s01".into(),
@@ -299,7 +314,7 @@ fn another_sites_candidate_needs_a_supervisor() {
             intake_id: "intake-17".into()
         }))
     );
-    assert_eq!(saved_events(&effects), ["intake_opened"]);
+    assert_eq!(saved_events(&effects), Vec::<&str>::new());
     let file = app.file.as_ref().unwrap();
     assert_eq!(file.approval.as_ref(), Some(&expected));
     assert!(file.standing_blockers(now()).is_empty());
@@ -307,14 +322,25 @@ fn another_sites_candidate_needs_a_supervisor() {
 }
 
 /// Candidate 17 (another site's) approved by s01 at `now()` for `ttl` (`override_minutes`),
-/// the open-file save confirmed.
+/// the file opened by a first tick (taken back) and saved.
 fn approved(ttl: Duration) -> grad_intake::tui::App {
     let mut app = logged_in();
     app.cfg.override_ttl = ttl;
     update(&mut app, AppEvent::Loaded(Ok(loaded(17, None))));
     press(&mut app, KeyCode::F(2));
     supervisor_approves(&mut app, now());
+    let effects = press(&mut app, KeyCode::Char(' '));
+    assert_eq!(saved_events(&effects), ["intake_opened", "item_ticked"]);
+    assert_eq!(
+        saved_events(&press(&mut app, KeyCode::Char(' '))),
+        ["item_unticked"]
+    );
     update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
+    assert_eq!(
+        app.file.as_ref().unwrap().stored.state,
+        IntakeState::InProgress
+    );
     app
 }
 
@@ -516,7 +542,7 @@ fn blockers_that_no_one_can_approve_only_allow_returning() {
     assert_eq!(press(&mut app, KeyCode::F(2)), [Effect::Ui(UiEffect::Bell)]);
     assert!(app.message.as_ref().unwrap().text.contains("毕业预测"));
     press(&mut app, KeyCode::F(3));
-    assert!(matches!(app.overlay, Some(Overlay::Return { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::Return(_))));
 }
 
 #[test]
@@ -554,7 +580,13 @@ fn search_and_today_list_open_a_file() {
         id_masked: "****1234".into(),
         major: "会计".into(),
     };
-    update(&mut app, AppEvent::Found(Ok(vec![row])));
+    update(
+        &mut app,
+        AppEvent::Found {
+            query: "演示".into(),
+            result: Ok(vec![row]),
+        },
+    );
     assert_eq!(
         press(&mut app, KeyCode::Enter),
         [Effect::Db(DbJob::Lookup {
@@ -819,7 +851,9 @@ fn pick_list_cursor_stays_inside_the_list() {
     press(&mut app, KeyCode::Up);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Char(' '));
-    let Some(Overlay::Return { picked, cursor, .. }) = &app.overlay else {
+    let Some(Overlay::Return(grad_intake::tui::state::ReturnForm { picked, cursor, .. })) =
+        &app.overlay
+    else {
         panic!("return dialog")
     };
     assert_eq!((*cursor, picked[0], picked[1]), (1, false, true));
@@ -827,7 +861,9 @@ fn pick_list_cursor_stays_inside_the_list() {
     for _ in 0..picked.len() + 3 {
         press(&mut app, KeyCode::Down);
     }
-    assert!(matches!(&app.overlay, Some(Overlay::Return { cursor, .. }) if *cursor == last));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Return(grad_intake::tui::state::ReturnForm { cursor, .. })) if *cursor == last)
+    );
 }
 
 // ---- printing ----------------------------------------------------------------------------------
@@ -888,7 +924,7 @@ fn reprinting_a_form_goes_to_the_print_worker_one_job_at_a_time() {
     );
     assert_eq!(
         app.file.as_ref().unwrap().intake().state,
-        IntakeState::InProgress,
+        IntakeState::New,
         "a print changes nothing in the file"
     );
 }
@@ -914,4 +950,274 @@ fn a_receipt_only_for_a_decided_file() {
         matches!(&effects[..], [Effect::Print { request: tui::PrintRequest::Receipt { intake_id: i }, .. }] if *i == intake_id),
         "{effects:?}"
     );
+}
+
+fn return_form(app: &grad_intake::tui::App) -> &grad_intake::tui::state::ReturnForm {
+    let Some(Overlay::Return(form)) = &app.overlay else {
+        panic!("the return dialog is open: {:?}", app.overlay)
+    };
+    form
+}
+
+#[test]
+fn a_space_in_the_return_note_is_a_space_and_the_reasons_stay_as_picked() {
+    let mut app = scanned(0);
+    press(&mut app, KeyCode::F(3));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Tab);
+    let note = "第 2 页 缺 公章";
+    for c in note.chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    let form = return_form(&app);
+    assert_eq!(form.note, note);
+    assert_eq!(
+        form.picked.iter().filter(|p| **p).count(),
+        1,
+        "typing never picks"
+    );
+    // Back in the list, ↓ and Space pick the second reason; the note is kept.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char(' '));
+    let on_screen = return_form(&app).chosen();
+    assert_eq!(on_screen.len(), 3);
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(saved_events(&effects), ["intake_opened", "returned"]);
+    let Some(Effect::Db(DbJob::Save { events, .. })) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let IntakeEvent::Returned { reasons, .. } = &events[1] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        reasons, &on_screen,
+        "the reasons saved are the ones on screen"
+    );
+    assert_eq!(reasons[2], note);
+    assert_eq!(app.overlay, None);
+}
+
+#[test]
+fn looking_is_not_opening_and_a_blocked_candidate_is_returned_with_its_blocker() {
+    // Case 14 (index 13): graduation prediction not passed.
+    let mut app = scanned(13);
+    assert_eq!(app.file.as_ref().unwrap().stored.state, IntakeState::New);
+    press(&mut app, KeyCode::F(3));
+    let form = return_form(&app);
+    assert!(form.options[0].contains("毕业预测"), "{:?}", form.options);
+    assert!(form.picked[0], "the blocker is the reason already");
+    assert!(!form.picked[1..].iter().any(|p| *p));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(saved_events(&effects), ["intake_opened", "returned"]);
+    // The card says 退回 only once the database has it.
+    assert_eq!(app.file.as_ref().unwrap().stored.state, IntakeState::New);
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Returned)));
+    assert_eq!(
+        app.file.as_ref().unwrap().stored.state,
+        IntakeState::Returned
+    );
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Success);
+}
+
+#[test]
+fn a_failed_save_stays_until_acknowledged_and_the_card_keeps_the_stored_state() {
+    let mut app = scanned(0);
+    press(&mut app, KeyCode::Char(' '));
+    update(&mut app, AppEvent::Saved(Ok(SaveOutcome::Quiet)));
+    let stored = app.file.as_ref().unwrap().intake().clone();
+    assert_eq!(stored.state, IntakeState::InProgress);
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(saved_events(&press(&mut app, KeyCode::Enter)), ["accepted"]);
+    assert_eq!(
+        app.file.as_ref().unwrap().stored.state,
+        IntakeState::InProgress
+    );
+    let effects = update(
+        &mut app,
+        AppEvent::Saved(Err(JobError::Store("数据库操作失败：磁盘已满。".into()))),
+    );
+    let exam_no = roster()[0].exam_no.to_string();
+    assert_eq!(
+        effects,
+        [
+            Effect::Ui(UiEffect::Bell),
+            Effect::Db(DbJob::Lookup {
+                payload: exam_no.clone()
+            })
+        ]
+    );
+    // The reload that follows does not clear it, nor does the idle lock.
+    update(&mut app, AppEvent::Loaded(Ok(loaded(0, Some(stored)))));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::SaveFailed { text }) if text.contains("受理未能保存") && text.contains("磁盘已满"))
+    );
+    assert_eq!(
+        app.file.as_ref().unwrap().stored.state,
+        IntakeState::InProgress
+    );
+    let later = now() + Duration::minutes(11);
+    update(&mut app, AppEvent::Tick);
+    tui::update(&mut app, AppEvent::Tick, later);
+    assert!(matches!(app.screen, Screen::Locked(_)));
+    assert!(matches!(app.overlay, Some(Overlay::SaveFailed { .. })));
+    app.screen = Screen::Counter;
+    press(&mut app, KeyCode::Char(' '));
+    assert!(
+        matches!(app.overlay, Some(Overlay::SaveFailed { .. })),
+        "other keys do not dismiss it"
+    );
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.overlay, None);
+}
+
+fn search_rows(n: usize) -> Vec<grad_intake::tui::state::SearchRow> {
+    roster()
+        .into_iter()
+        .take(n)
+        .map(|c| grad_intake::tui::state::SearchRow {
+            exam_no: c.exam_no.to_string(),
+            id_masked: c.id_masked(),
+            major: c.major_name.clone(),
+            name: c.name,
+        })
+        .collect()
+}
+
+#[test]
+fn search_opens_the_highlighted_row_past_the_first_page() {
+    let mut app = logged_in();
+    press(&mut app, KeyCode::F(5));
+    assert!(
+        matches!(&app.overlay, Some(Overlay::Search { running: false, .. })),
+        "nothing is looked up before Enter"
+    );
+    type_line(&mut app, "演示");
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Search { running: true, .. })
+    ));
+    // An answer to another query (edited since) is not shown.
+    let stale = AppEvent::Found {
+        query: "演".into(),
+        result: Ok(search_rows(1)),
+    };
+    update(&mut app, stale);
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Search {
+            results: None,
+            running: true,
+            ..
+        })
+    ));
+    let found = AppEvent::Found {
+        query: "演示".into(),
+        result: Ok(search_rows(20)),
+    };
+    update(&mut app, found);
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Search { running: false, .. })
+    ));
+    for _ in 0..14 {
+        press(&mut app, KeyCode::Down);
+    }
+    let fifteenth = roster()[14].exam_no.to_string();
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::Db(DbJob::Lookup { payload: fifteenth })]
+    );
+    // The list scrolled with the highlight: the 15th row is on screen, highlighted, and the
+    // position is shown.
+    let mut app = logged_in();
+    press(&mut app, KeyCode::F(5));
+    type_line(&mut app, "演示");
+    update(
+        &mut app,
+        AppEvent::Found {
+            query: "演示".into(),
+            result: Ok(search_rows(20)),
+        },
+    );
+    for _ in 0..14 {
+        press(&mut app, KeyCode::Down);
+    }
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| tui::view(f, &app)).unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains(&roster()[14].exam_no.to_string()),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(&roster()[0].exam_no.to_string()),
+        "{screen}"
+    );
+    assert!(screen.contains("第 15 / 共 20 条"), "{screen}");
+    assert!(!screen.contains("查询中"), "{screen}");
+}
+
+fn chord(app: &mut grad_intake::tui::App, c: char) -> Vec<Effect> {
+    let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    update(app, AppEvent::Input(Event::Key(key)))
+}
+
+#[test]
+fn ctrl_u_clears_and_no_ctrl_letter_types_its_letter() {
+    let mut app = logged_in();
+    for c in "9901262".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    for c in ['a', 'e', 'w', 'k'] {
+        assert!(chord(&mut app, c).is_empty());
+    }
+    assert_eq!(app.scan_line, "9901262", "a Ctrl-letter types nothing");
+    chord(&mut app, 'u');
+    assert_eq!(app.scan_line, "", "Ctrl-U clears the scan line");
+    // In a text field too: the search box.
+    press(&mut app, KeyCode::F(5));
+    for c in "演示".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    chord(&mut app, 'x');
+    assert!(matches!(&app.overlay, Some(Overlay::Search { query, .. }) if query == "演示"));
+    chord(&mut app, 'u');
+    assert!(matches!(&app.overlay, Some(Overlay::Search { query, .. }) if query.is_empty()));
+}
+
+#[test]
+fn a_message_goes_when_the_state_it_describes_changes() {
+    // Case 4 (index 3): several items; F2 says which are missing.
+    let mut app = scanned(3);
+    press(&mut app, KeyCode::F(2));
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
+    // Moving to an item keeps it (the clerk reads which are missing) ...
+    press(&mut app, KeyCode::Down);
+    assert!(app.message.is_some());
+    // ... ticking replaces it, and so does opening a dialog.
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.message, None);
+    press(&mut app, KeyCode::F(2));
+    assert!(app.message.is_some());
+    press(&mut app, KeyCode::F(3));
+    assert_eq!(
+        app.message, None,
+        "it does not follow into the return dialog"
+    );
+}
+
+#[test]
+fn the_supervisor_cannot_pick_a_day_after_today() {
+    let mut app = logged_in();
+    app.clerk = Some(clerk("s01", Role::Supervisor));
+    press(&mut app, KeyCode::F(8));
+    let today = grad_intake::domain::office_time::local_date(now());
+    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today));
+    press(&mut app, KeyCode::Right);
+    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today));
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today));
 }

@@ -57,11 +57,13 @@ fn a_worker_panic_is_reported_and_shown_and_the_terminal_is_left_alone() {
     // The screen: a file open with a save in flight when the worker died.
     let mut app = logged_in();
     tui::update(&mut app, AppEvent::Loaded(Ok(loaded(0, None))), now());
-    assert_eq!(app.saving, 1);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.saves.len(), 1);
     let effects = tui::update(&mut app, event, now());
     assert_eq!(effects, [Effect::Ui(UiEffect::Bell)]);
     assert_eq!(
-        app.saving, 0,
+        app.saves.len(),
+        0,
         "the lost save no longer holds the idle lock off"
     );
     assert!(
@@ -168,12 +170,22 @@ fn a_database_error_in_search_or_today_is_shown_not_an_empty_list() {
     assert_eq!(app.overlay, None);
     let message = app.message.clone().unwrap();
     assert_eq!(message.level, Level::Error);
-    assert!(message.text.contains("intakes"), "{}", message.text);
+    assert!(
+        message.text.contains(grad_intake::strings::STORE_SQL),
+        "{}",
+        message.text
+    );
+    assert!(
+        !message.text.contains("intakes"),
+        "no SQLite English: {}",
+        message.text
+    );
 
     app.overlay = Some(Overlay::Search {
         query: "张".into(),
         results: None,
         cursor: 0,
+        running: true,
     });
     jobs.send((
         DbJob::Search {
@@ -184,10 +196,119 @@ fn a_database_error_in_search_or_today_is_shown_not_an_empty_list() {
     .unwrap();
     let answer = events.recv_timeout(DEADLINE).unwrap();
     assert!(
-        matches!(&answer, AppEvent::Found(Err(JobError::Store(_)))),
+        matches!(
+            &answer,
+            AppEvent::Found {
+                result: Err(JobError::Store(_)),
+                ..
+            }
+        ),
         "{answer:?}"
     );
     tui::update(&mut app, answer, now());
     assert_eq!(app.overlay, None);
     assert!(app.message.is_some_and(|m| m.level == Level::Error));
+}
+
+/// The database worker on a real database of the demo roster where accepting is refused by a
+/// trigger, as a full disk or a broken file refuses a commit.
+fn refusing_worker() -> (tempfile::TempDir, Jobs, mpsc::Receiver<AppEvent>) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("counter.db");
+    {
+        let mut store = grad_intake::store::Store::open(&db).unwrap();
+        store.import_roster(&roster()).unwrap();
+        store
+            .put_schedule_doc("demo", &grad_intake::demo::site_doc(now()))
+            .unwrap();
+        store
+            .connection()
+            .execute_batch(
+                "CREATE TRIGGER refuse_accept BEFORE UPDATE ON intakes
+                 WHEN NEW.state = 'accepted'
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+            )
+            .unwrap();
+    }
+    let config = Config {
+        site_code: Some(grad_intake::demo::DEMO_SITE.into()),
+        counter_id: Some(grad_intake::demo::DEMO_COUNTER.into()),
+        ..Config::default()
+    };
+    let counter = Counter::open(&config, &db).unwrap();
+    let (jobs_tx, jobs) = mpsc::channel();
+    let (events_tx, events) = mpsc::channel();
+    worker::spawn(Worker::Database, events_tx, move |events| {
+        worker::run(counter, jobs, events)
+    });
+    (dir, jobs_tx, events)
+}
+
+/// Carries out `effects` with the worker, feeding every answer back to the screen, until the
+/// screen asks nothing more of the database.
+fn settle(app: &mut App, jobs: &Jobs, events: &mpsc::Receiver<AppEvent>, effects: Vec<Effect>) {
+    let mut waiting: std::collections::VecDeque<Effect> = effects.into();
+    while let Some(effect) = waiting.pop_front() {
+        let Effect::Db(job) = effect else { continue };
+        jobs.send((job, now())).unwrap();
+        let answer = events.recv_timeout(DEADLINE).unwrap();
+        waiting.extend(tui::update(app, answer, now()));
+    }
+}
+
+#[test]
+fn a_refused_accept_stays_on_screen_and_the_card_shows_the_database() {
+    let (dir, jobs, events) = refusing_worker();
+    let mut app = logged_in();
+    let exam_no = roster()[0].exam_no.to_string();
+    let effects = type_line(&mut app, &exam_no);
+    settle(&mut app, &jobs, &events, effects);
+    let items = app.file.as_ref().unwrap().loaded.assessment.checklist.len();
+    for _ in 0..items {
+        let effects = press(&mut app, KeyCode::Char(' '));
+        settle(&mut app, &jobs, &events, effects);
+    }
+    assert_eq!(press(&mut app, KeyCode::F(2)), []);
+    let effects = press(&mut app, KeyCode::Enter);
+    // Before the database answers, the card still shows the stored state.
+    assert!(!draw(&app).contains("已受理"), "{}", draw(&app));
+    settle(&mut app, &jobs, &events, effects);
+
+    let Some(Overlay::SaveFailed { text }) = &app.overlay else {
+        panic!("the failure is shown in its box: {:?}", app.overlay)
+    };
+    assert!(text.contains(ui::SAVE_FAILED_ACCEPT.zh), "{text}");
+    assert!(text.contains(grad_intake::strings::STORE_SQL), "{text}");
+    assert!(
+        !text.contains("disk is full") && !text.contains("Error code"),
+        "{text}"
+    );
+    assert_ne!(app.message.as_ref().map(|m| m.level), Some(Level::Success));
+    let file = app.file.as_ref().unwrap();
+    assert_eq!(
+        file.stored.state,
+        grad_intake::domain::intake::IntakeState::InProgress
+    );
+    let stored = grad_intake::store::Store::open(&dir.path().join("counter.db"))
+        .unwrap()
+        .intake(&exam_no)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.intake.state, file.stored.state,
+        "the card shows the database"
+    );
+    insta::assert_snapshot!(draw(&app));
+
+    // It stays through ticks of the clock and keys other than Enter/Esc, then goes when read.
+    tui::update(&mut app, AppEvent::Tick, now());
+    press(&mut app, KeyCode::Char(' '));
+    assert!(matches!(app.overlay, Some(Overlay::SaveFailed { .. })));
+    assert_eq!(press(&mut app, KeyCode::Enter), []);
+    assert_eq!(app.overlay, None);
+    let screen = draw(&app);
+    assert!(
+        screen.contains("办理中") && !screen.contains("已受理"),
+        "{screen}"
+    );
 }

@@ -90,6 +90,6 @@ pub const LATEST_VERSION: i64 = STEPS.len() as i64;
 pub fn migrate(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
     crate::migrations::run(conn, STEPS, target).map_err(|e| match e {
         MigrationError::TooNew { found } => StoreError::TooNew { found },
-        MigrationError::Sql(source) => StoreError::Sql { source },
+        MigrationError::Sql(error) => StoreError::Sql { error },
     })
 }

@@ -35,11 +35,16 @@ pub enum StoreError {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("{msg}{source}", msg = strings::STORE_SQL)]
-    Sql {
-        #[from]
-        source: rusqlite::Error,
-    },
+    /// SQLite's own text is English and says the same thing twice when its cause is printed
+    /// after it, so the clerk reads a Chinese reason and the code; the error is kept (not as a
+    /// `source`) for the log and for callers that look at the code.
+    #[error(
+        "{}{}（SQLite {}）",
+        strings::STORE_SQL,
+        sql_reason(error),
+        sql_code(error)
+    )]
+    Sql { error: rusqlite::Error },
     #[error("{msg}{0}", msg = strings::STORE_CORRUPT)]
     Corrupt(String),
     #[error("{}{found}", strings::STORE_TOO_NEW)]
@@ -48,6 +53,34 @@ pub enum StoreError {
 
 /// Tables every counter database has: what tells it from any other file.
 pub const MARK_TABLES: &[&str] = &["candidates", "settings"];
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Sql { error }
+    }
+}
+
+/// What a failed SQLite call means for the person at the screen, and what to do.
+fn sql_reason(error: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode as C;
+    match error.sqlite_error_code() {
+        Some(C::DiskFull) => strings::SQL_DISK_FULL,
+        Some(C::ReadOnly | C::PermissionDenied | C::CannotOpen) => strings::SQL_READ_ONLY,
+        Some(C::NotADatabase | C::DatabaseCorrupt) => strings::SQL_CORRUPT,
+        Some(C::DatabaseBusy | C::DatabaseLocked) => strings::SQL_BUSY,
+        Some(C::SystemIoFailure) => strings::SQL_IO,
+        Some(C::ConstraintViolation) => strings::SQL_REFUSED,
+        _ => strings::SQL_OTHER,
+    }
+}
+
+/// SQLite's extended result code, for the administrator (0 when the error is not SQLite's).
+fn sql_code(error: &rusqlite::Error) -> i32 {
+    match error {
+        rusqlite::Error::SqliteFailure(e, _) => e.extended_code,
+        _ => 0,
+    }
+}
 
 pub struct Store {
     conn: Connection,

@@ -417,7 +417,7 @@ pub(super) fn write_row(
 
 /// The insert failed because the exam number is there already.
 fn is_duplicate_key(e: &StoreError) -> bool {
-    matches!(e, StoreError::Sql { source: rusqlite::Error::SqliteFailure(f, _) }
+    matches!(e, StoreError::Sql { error: rusqlite::Error::SqliteFailure(f, _) }
         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 

@@ -2,7 +2,7 @@
 //! PIN), and voiding a file (exam number, reason). One type, one way of typing into it; each
 //! box names its fields and their limits.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::Action;
 
@@ -167,9 +167,22 @@ impl<F: TwoFields> Form<F> {
     }
 }
 
-/// Edits a text field with a key that is not bound to an action: Backspace deletes, a printable
-/// character is added while the text is shorter than `max` characters.
+/// A Ctrl- or Alt- chord: a command, never a character to type.
+pub fn is_chord(key: &KeyEvent) -> bool {
+    key.modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
+/// Edits a text field with a key that is not bound to an action: Backspace deletes, Ctrl-U
+/// empties the field, a printable character is added while the text is shorter than `max`
+/// characters; other Ctrl- and Alt- chords type nothing.
 pub fn edit(text: &mut String, key: &KeyEvent, max: usize) {
+    if is_chord(key) {
+        if key.code == KeyCode::Char('u') {
+            text.clear();
+        }
+        return;
+    }
     match key.code {
         KeyCode::Backspace => {
             text.pop();
@@ -182,7 +195,6 @@ pub fn edit(text: &mut String, key: &KeyEvent, max: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::crossterm::event::KeyModifiers;
 
     fn typed(form: &mut VoidForm, text: &str) {
         for c in text.chars() {

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::state::{App, Overlay, Screen};
+use super::state::{App, Overlay, ReturnFocus, Screen};
 use crate::strings::ui::{self, Tr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +190,9 @@ const SUPERVISOR: &[Binding] = &[
 
 const CONFIRM: &[Binding] = &[CONFIRM_ENTER, CLOSE, QUIT];
 
-const PICK_LIST: &[Binding] = &[CONFIRM_ENTER, MOVE, SPACE_TICK, CLOSE, QUIT];
+const RETURN_REASONS: &[Binding] = &[CONFIRM_ENTER, MOVE, SPACE_TICK, NEXT_FIELD, CLOSE, QUIT];
+
+const RETURN_NOTE: &[Binding] = &[CONFIRM_ENTER, NEXT_FIELD, CLOSE, QUIT];
 
 const TEXT_INPUT: &[Binding] = &[CONFIRM_ENTER, CLOSE, QUIT];
 
@@ -210,8 +212,9 @@ pub fn bindings(app: &App) -> &'static [Binding] {
     match (&app.screen, &app.overlay) {
         (Screen::Login(_) | Screen::Locked(_), _) => LOGIN,
         (_, Some(Overlay::Help)) => HELP_ONLY,
-        (_, Some(Overlay::ConfirmAccept)) => CONFIRM,
-        (_, Some(Overlay::Return { .. })) => PICK_LIST,
+        (_, Some(Overlay::ConfirmAccept | Overlay::SaveFailed { .. })) => CONFIRM,
+        (_, Some(Overlay::Return(form))) if form.focus == ReturnFocus::Note => RETURN_NOTE,
+        (_, Some(Overlay::Return(_))) => RETURN_REASONS,
         (_, Some(Overlay::Note { .. } | Overlay::Unlock { .. })) => TEXT_INPUT,
         (_, Some(Overlay::Approve(_) | Overlay::Void(_))) => FORM,
         (_, Some(Overlay::Search { .. } | Overlay::Today { .. })) => LIST,

@@ -75,7 +75,11 @@ pub struct Loaded {
 /// The candidate's file being worked on.
 #[derive(Debug, Clone)]
 pub struct OpenFile {
+    /// `loaded.intake` is the working copy: each key's move is made on it and sent to be saved.
     pub loaded: Loaded,
+    /// The file as the database last confirmed it (the card shows its state: never one that
+    /// was not stored).
+    pub stored: Intake,
     pub cursor: usize,
     /// A supervisor's approval of this candidate despite wrong_site / outside_window; kept after
     /// it runs out so that the screen can say so.
@@ -189,10 +193,10 @@ pub struct TodayRow {
 pub enum Overlay {
     Help,
     ConfirmAccept,
-    Return {
-        picked: Vec<bool>,
-        cursor: usize,
-        other: String,
+    Return(ReturnForm),
+    /// A save the database refused: stays until the clerk acknowledges it (Enter or Esc).
+    SaveFailed {
+        text: String,
     },
     Note {
         text: String,
@@ -200,8 +204,12 @@ pub enum Overlay {
     Approve(LoginForm),
     Search {
         query: String,
+        /// The answer to the last query sent; `None` before one is sent or after the query was
+        /// edited.
         results: Option<Vec<SearchRow>>,
         cursor: usize,
+        /// A query is with the worker ("查询中…" shows only then).
+        running: bool,
     },
     Today {
         rows: Option<Vec<TodayRow>>,
@@ -213,6 +221,42 @@ pub enum Overlay {
     Unlock {
         id: String,
     },
+}
+
+/// The return dialog: reasons to pick (the file's standing blockers first, picked already, then
+/// `data/return_reasons.toml`), a free note, and which of the two has the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnForm {
+    pub options: Vec<String>,
+    pub picked: Vec<bool>,
+    pub cursor: usize,
+    pub note: String,
+    pub focus: ReturnFocus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReturnFocus {
+    /// ↑↓ move, Space picks.
+    Reasons,
+    /// Every printable key, space included, is typed into the note.
+    Note,
+}
+
+impl ReturnForm {
+    /// The reasons on screen now, picked ones first in their order, then the note.
+    pub fn chosen(&self) -> Vec<String> {
+        let mut reasons: Vec<String> = self
+            .options
+            .iter()
+            .zip(&self.picked)
+            .filter(|(_, p)| **p)
+            .map(|(r, _)| r.clone())
+            .collect();
+        if !self.note.trim().is_empty() {
+            reasons.push(self.note.trim().to_owned());
+        }
+        reasons
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,8 +295,9 @@ pub struct App {
     pub file: Option<OpenFile>,
     pub overlay: Option<Overlay>,
     pub message: Option<Message>,
-    /// Saves sent to the worker and not yet confirmed.
-    pub saving: usize,
+    /// Saves sent to the worker and not yet confirmed, oldest first (the worker answers in
+    /// order). The idle lock waits for them.
+    pub saves: std::collections::VecDeque<PendingSave>,
     /// A print job is with the print worker (one at a time: a second would queue unseen).
     pub printing: bool,
     pub slots: Slots,
@@ -281,7 +326,7 @@ impl App {
             file: None,
             overlay: None,
             message: None,
-            saving: 0,
+            saves: std::collections::VecDeque::new(),
             printing: false,
             slots: Slots {
                 printer,
@@ -312,7 +357,11 @@ pub enum AppEvent {
         grant: Override,
         result: Result<(), JobError>,
     },
-    Found(Result<Vec<SearchRow>, JobError>),
+    /// The answer to a search, with the query it answers.
+    Found {
+        query: String,
+        result: Result<Vec<SearchRow>, JobError>,
+    },
     Today(Result<Vec<TodayRow>, JobError>),
     Counted(Result<Tally, JobError>),
     Office(Result<Box<Office>, JobError>),
@@ -428,6 +477,13 @@ pub enum PrintRequest {
     Form { exam_no: String },
     /// The receipt of a decided file.
     Receipt { intake_id: String },
+}
+
+/// A save on its way to the database: the file as it will be stored, and what it means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingSave {
+    pub intake: Intake,
+    pub outcome: SaveOutcome,
 }
 
 /// What a confirmed save means for the screen.

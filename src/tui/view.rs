@@ -8,7 +8,9 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::keymap::{Binding, bindings, help_bindings};
-use super::state::{App, Field, Level, LoginForm, OpenFile, Overlay, PhotoCells, Screen};
+use super::state::{
+    App, Field, Level, LoginForm, OpenFile, Overlay, PhotoCells, ReturnFocus, ReturnForm, Screen,
+};
 use crate::domain::intake::IntakeState;
 use crate::domain::schedule::WindowStatus;
 use crate::strings::{self, ui};
@@ -38,7 +40,7 @@ pub fn view(frame: &mut Frame, app: &App) {
         Paragraph::new(footer_hints(app, bindings(app))).wrap(Wrap { trim: true }),
         footer,
     );
-    if let Some(overlay) = &app.overlay {
+    if let (Some(overlay), Screen::Counter | Screen::Supervisor(_)) = (&app.overlay, &app.screen) {
         draw_overlay(frame, app, overlay, body);
     }
 }
@@ -224,10 +226,21 @@ fn login_fields(app: &App, form: &LoginForm) -> Vec<Line<'static>> {
 
 // ---- counter -------------------------------------------------------------------------------
 
+/// The most rows a message takes; a longer one is cut (none is, today).
+const MESSAGE_ROWS: usize = 5;
+
+/// The message wrapped to the screen's width: as many rows as it needs.
+fn message_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let mut lines = wrap_line(message_line(app), width, 0);
+    lines.truncate(MESSAGE_ROWS);
+    lines
+}
+
 fn counter(frame: &mut Frame, app: &App, area: Rect) {
+    let message_text = message_lines(app, area.width);
     let [scan, message, main] = Layout::vertical([
         Constraint::Length(3),
-        Constraint::Length(1),
+        Constraint::Length(message_text.len() as u16),
         Constraint::Min(0),
     ])
     .areas(area);
@@ -241,7 +254,7 @@ fn counter(frame: &mut Frame, app: &App, area: Rect) {
             .block(Block::bordered().title(format!(" {} ", tr(app, ui::SCAN_PROMPT)))),
         scan,
     );
-    frame.render_widget(message_line(app), message);
+    frame.render_widget(Paragraph::new(message_text), message);
     match &app.file {
         Some(file) => candidate_file(frame, app, file, main),
         None => frame.render_widget(
@@ -254,14 +267,19 @@ fn counter(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn supervisor(frame: &mut Frame, app: &App, day: &super::state::Day, area: Rect) {
-    let [message, main] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    frame.render_widget(message_line(app), message);
+    let message_text = message_lines(app, area.width);
+    let [message, main] = Layout::vertical([
+        Constraint::Length(message_text.len() as u16),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(message_text), message);
     super::supervisor_view::draw(frame, app, day, main);
 }
 
 fn message_line(app: &App) -> Line<'static> {
     let Some(message) = &app.message else {
-        return if app.saving > 0 {
+        return if !app.saves.is_empty() {
             Line::from(tr(app, ui::SAVING)).fg(Color::Yellow)
         } else {
             Line::default()
@@ -377,7 +395,8 @@ fn card_lines(app: &App, file: &OpenFile) -> Vec<Line<'static>> {
             }
         ),
     );
-    let state = file.intake().state;
+    // The stored state: a decision not yet confirmed by the database is not shown as made.
+    let state = file.stored.state;
     let state_style = if state == IntakeState::Accepted {
         Style::new().fg(Color::Green).bold()
     } else {
@@ -437,6 +456,8 @@ fn rgb([r, g, b]: [u8; 3]) -> Color {
 /// One line per item; the selected item also shows its notes, so a long checklist still fits
 /// and the list scrolls to keep the selection in view.
 fn checklist(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
+    let block = Block::bordered().title(format!(" {} ", tr(app, ui::CHECKLIST)));
+    let inner = block.inner(area);
     let mut lines = Vec::new();
     let mut selected_line = 0;
     for (i, item) in file.loaded.assessment.checklist.iter().enumerate() {
@@ -444,16 +465,45 @@ fn checklist(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
         if selected {
             selected_line = lines.len();
         }
-        lines.extend(item_lines(app, file, item, selected));
+        for line in item_lines(app, file, item, selected) {
+            lines.extend(wrap_line(line, inner.width, 4));
+        }
     }
-    let block = Block::bordered().title(format!(" {} ", tr(app, ui::CHECKLIST)));
-    let visible = block.inner(area).height as usize;
+    let visible = inner.height as usize;
     let scroll = (selected_line + 4).saturating_sub(visible) as u16;
-    let list = Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0));
-    frame.render_widget(list, area);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// Breaks `line` into rows of at most `width` columns, between any two characters (Chinese
+/// text has no spaces to break at), keeping each span's style; rows after the first are
+/// indented by `indent` columns.
+fn wrap_line(line: Line<'static>, width: u16, indent: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let width = usize::from(width).max(indent + 2);
+    let style = line.style;
+    let mut rows: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0;
+    for span in line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width {
+                if let Some(row) = rows.last_mut() {
+                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                rows.push(vec![Span::from(" ".repeat(indent))]);
+                used = indent;
+            }
+            piece.push(c);
+            used += w;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push(Span::styled(piece, span.style));
+        }
+    }
+    rows.into_iter()
+        .map(|spans| Line::from(spans).style(style))
+        .collect()
 }
 
 fn item_lines(
@@ -545,27 +595,17 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
                 5,
             )
         }
-        Overlay::Return {
-            picked,
-            cursor,
-            other,
-        } => {
-            let mut lines: Vec<Line> = app
-                .reasons
-                .iter()
-                .zip(picked)
-                .enumerate()
-                .map(|(i, (r, p))| {
-                    let line = Line::from(format!("{} {}", if *p { "[✓]" } else { "[ ]" }, r.text));
-                    if i == *cursor { line.reversed() } else { line }
-                })
-                .collect();
-            lines.push(Line::from(format!(
-                "{}：{other}▏",
-                tr(app, ui::RETURN_OTHER)
-            )));
-            let h = lines.len() as u16 + 2;
+        Overlay::Return(form) => {
+            let (h, lines) = return_lines(app, form);
             (tr(app, ui::RETURN_TITLE).into(), lines, h)
+        }
+        Overlay::SaveFailed { text } => {
+            let lines: Vec<Line> = text
+                .lines()
+                .map(|l| Line::from(l.to_owned()).fg(Color::White).bold())
+                .collect();
+            let h = wrapped_height(&lines, 78) + 2;
+            (tr(app, ui::SAVE_FAILED_TITLE).into(), lines, h)
         }
         Overlay::Note { text } => (
             tr(app, ui::NOTE_TITLE).into(),
@@ -581,19 +621,21 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             query,
             results,
             cursor,
+            running,
         } => {
             let mut lines = vec![Line::from(format!("› {query}▏")).bold()];
-            lines.extend(list_lines(
-                app,
-                results.as_ref().map(|r| {
-                    r.iter()
-                        .map(|s| format!("{}  {}  {}  {}", s.exam_no, s.name, s.id_masked, s.major))
-                        .collect()
-                }),
-                *cursor,
-                ui::SEARCH_NONE,
-            ));
-            (tr(app, ui::SEARCH_TITLE).into(), lines, 14)
+            let rows = results.as_ref().map(|r| {
+                r.iter()
+                    .map(|s| format!("{}  {}  {}  {}", s.exam_no, s.name, s.id_masked, s.major))
+                    .collect()
+            });
+            if rows.is_none() && !running {
+                lines.push(Line::from(tr(app, ui::SEARCH_HINT)).fg(Color::DarkGray));
+            } else {
+                let list = LIST_HEIGHT - 3;
+                lines.extend(list_lines(app, rows, *cursor, ui::SEARCH_NONE, list));
+            }
+            (tr(app, ui::SEARCH_TITLE).into(), lines, LIST_HEIGHT)
         }
         Overlay::Void(form) => {
             let fields = [
@@ -635,8 +677,8 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             });
             (
                 tr(app, ui::TODAY_TITLE).into(),
-                list_lines(app, items, *cursor, ui::TODAY_NONE),
-                14,
+                list_lines(app, items, *cursor, ui::TODAY_NONE, LIST_HEIGHT - 2),
+                LIST_HEIGHT,
             )
         }
     };
@@ -650,27 +692,91 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
     );
 }
 
+/// The return dialog: the reasons (the cursor shown only while the list has the keys), then
+/// the note, marked ▶ when it has them.
+fn return_lines(app: &App, form: &ReturnForm) -> (u16, Vec<Line<'static>>) {
+    let in_list = form.focus == ReturnFocus::Reasons;
+    let mut lines: Vec<Line> = form
+        .options
+        .iter()
+        .zip(&form.picked)
+        .enumerate()
+        .map(|(i, (r, p))| {
+            // A no-break space: a long reason wraps after the mark, not before its first word.
+            let line = Line::from(format!("{}\u{a0}{r}", if *p { "[✓]" } else { "[ ]" }));
+            if in_list && i == form.cursor {
+                line.reversed()
+            } else {
+                line
+            }
+        })
+        .collect();
+    let (marker, caret) = if in_list { ("  ", "") } else { ("▶ ", "▏") };
+    lines.push(
+        Line::from(format!(
+            "{marker}{}：{}{caret}",
+            tr(app, ui::RETURN_OTHER),
+            form.note
+        ))
+        .bold(),
+    );
+    lines.push(Line::from(tr(app, ui::RETURN_NOTE_HINT)).fg(Color::DarkGray));
+    (wrapped_height(&lines, 78) + 2, lines)
+}
+
+/// About how many rows `lines` take when wrapped at `width` columns (exact for Chinese text,
+/// which may break between any two characters).
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// The height of the search and today's-list boxes, borders included.
+const LIST_HEIGHT: u16 = 14;
+
+/// A pick list in `rows` lines: where the highlight is ("第 n / 共 N 条"), then the part of the
+/// list that holds the highlight (the list scrolls with it, so Enter opens the row seen).
 fn list_lines(
     app: &App,
     items: Option<Vec<String>>,
     cursor: usize,
     empty: ui::Tr,
+    rows: u16,
 ) -> Vec<Line<'static>> {
-    match items {
-        None => vec![Line::from(tr(app, ui::LOOKING_UP)).fg(Color::Yellow)],
-        Some(items) if items.is_empty() => vec![Line::from(tr(app, empty)).fg(Color::DarkGray)],
-        Some(items) => items
+    let items = match items {
+        None => return vec![Line::from(tr(app, ui::LOOKING_UP)).fg(Color::Yellow)],
+        Some(items) if items.is_empty() => {
+            return vec![Line::from(tr(app, empty)).fg(Color::DarkGray)];
+        }
+        Some(items) => items,
+    };
+    let shown = usize::from(rows.saturating_sub(1)).max(1);
+    let first = (cursor + 1).saturating_sub(shown);
+    let position = format!(
+        "{}{}{}{}{}",
+        tr(app, ui::LIST_POSITION_BEFORE),
+        cursor + 1,
+        tr(app, ui::LIST_POSITION_OF),
+        items.len(),
+        tr(app, ui::LIST_POSITION_AFTER)
+    );
+    let mut lines = vec![Line::from(position).fg(Color::Gray)];
+    lines.extend(
+        items
             .into_iter()
             .enumerate()
+            .skip(first)
+            .take(shown)
             .map(|(i, text)| {
                 if i == cursor {
                     Line::from(text).reversed()
                 } else {
                     Line::from(text)
                 }
-            })
-            .collect(),
-    }
+            }),
+    );
+    lines
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -104,7 +104,15 @@ fn handle(counter: &mut Counter, job: DbJob, now: DateTime<Utc>) -> Option<AppEv
                 at: now,
             };
             let result = counter.store.save_intake(&intake, &events, &actor);
-            tracing::info!(exam_no = %intake.exam_no, state = intake.state.as_str(), ok = result.is_ok(), "save intake");
+            match &result {
+                Ok(()) => {
+                    tracing::info!(exam_no = %intake.exam_no, state = intake.state.as_str(), "save intake")
+                }
+                // SQLite's own words, for the administrator; the clerk reads them in Chinese.
+                Err(e) => {
+                    tracing::error!(exam_no = %intake.exam_no, state = intake.state.as_str(), error = ?e, "save intake failed")
+                }
+            }
             AppEvent::Saved(result.map(|()| outcome).map_err(JobError::from))
         }
         // Only the PIN: `update` decides the approval and asks for `RecordOverride`.
@@ -122,7 +130,10 @@ fn handle(counter: &mut Counter, job: DbJob, now: DateTime<Utc>) -> Option<AppEv
                 result: result.map_err(JobError::from),
             }
         }
-        DbJob::Search { query } => AppEvent::Found(search(counter, &query)),
+        DbJob::Search { query } => AppEvent::Found {
+            result: search(counter, &query),
+            query,
+        },
         DbJob::LoadToday => AppEvent::Today(today(counter, now)),
         DbJob::Audit {
             actor,

@@ -4,13 +4,21 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::super::keymap::Action;
 use super::super::state::{
-    App, Effect, Level, LoginForm, OpenFile, Overlay, PortalJob, PrintRequest, SaveOutcome,
+    App, Effect, Level, LoginForm, OpenFile, Overlay, PortalJob, PrintRequest, ReturnFocus,
+    ReturnForm, SaveOutcome,
 };
-use super::{local_hm, on_scan, refuse, refuse_tr, save, say, t};
+use super::{local_hm, on_scan, refuse, refuse_tr, save_move, say, t};
 use crate::domain::intake::{IntakeError, IntakeState, Tick, TickMove};
 use crate::strings::ui::{self, Tr};
 
 pub(super) fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    // Ctrl-U clears the scan line; no other Ctrl- or Alt-letter types anything.
+    if super::super::form::is_chord(&key) {
+        if key.code == KeyCode::Char('u') {
+            app.scan_line.clear();
+        }
+        return Vec::new();
+    }
     // Printable keys belong to the scan line: a keyboard-wedge reader types its payload there.
     if let KeyCode::Char(c) = key.code
         && c != ' '
@@ -20,6 +28,14 @@ pub(super) fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
             app.scan_line.push(c);
         }
         return Vec::new();
+    }
+    // A message describes the state before this key: a move, a box or a scan replaces it (a
+    // "items missing" refusal goes with the next tick, and does not follow into a dialog).
+    if !matches!(
+        action,
+        None | Some(Action::Up | Action::Down | Action::Help)
+    ) {
+        app.message = None;
     }
     match action {
         Some(Action::Submit) => submit_scan(app),
@@ -39,6 +55,7 @@ pub(super) fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
                 query: std::mem::take(&mut app.scan_line),
                 results: None,
                 cursor: 0,
+                running: false,
             });
             Vec::new()
         }
@@ -204,51 +221,45 @@ pub(super) fn accepted_text(app: &App, file: &OpenFile) -> String {
 /// The item under the cursor takes its next tick (the domain says which); the cursor moves on
 /// once the item is complete.
 fn tick_current(app: &mut App, how: TickMove) -> Vec<Effect> {
-    let Some(file) = &mut app.file else {
+    let Some((item, current)) = app.file.as_ref().and_then(OpenFile::item_under_cursor) else {
         return Vec::new();
     };
-    let Some((item, current)) = file.item_under_cursor() else {
-        return Vec::new();
-    };
-    let checklist = &file.loaded.assessment.checklist;
     let tick = current.next(item.kind, how);
-    let result = if tick == Tick::default() {
-        file.loaded.intake.untick(&item.id)
-    } else {
-        file.loaded.intake.tick(checklist, &item.id, tick)
-    };
-    match result {
-        Ok(event) => {
-            if file.cursor + 1 < checklist.len()
-                && file
-                    .loaded
-                    .intake
-                    .ticks
-                    .get(&item.id)
-                    .is_some_and(|t| t.satisfies(&item.kind))
-            {
-                file.cursor += 1;
-            }
-            save(app, vec![event], SaveOutcome::Quiet)
+    save_move(app, SaveOutcome::Quiet, |file| {
+        let intake = &mut file.loaded.intake;
+        let checklist = &file.loaded.assessment.checklist;
+        let event = if tick == Tick::default() {
+            intake.untick(&item.id)?
+        } else {
+            intake.tick(checklist, &item.id, tick)?
+        };
+        let complete = intake
+            .ticks
+            .get(&item.id)
+            .is_some_and(|t| t.satisfies(&item.kind));
+        if complete && file.cursor + 1 < checklist.len() {
+            file.cursor += 1;
         }
-        Err(e) => refuse(app, e.to_string()),
-    }
+        Ok(event)
+    })
 }
 
 fn current_note(app: &App) -> Option<String> {
     app.file.as_ref()?.item_under_cursor()?.1.note
 }
 
-/// Asks the domain whether the file may be accepted now; the confirmation box when it may.
+/// Asks the domain whether the file may be accepted now (as it will be once opened: looking
+/// at a file does not open it); the confirmation box when it may.
 fn ask_accept(app: &mut App) -> Vec<Effect> {
     let Some(file) = &app.file else {
         return Vec::new();
     };
     let blockers = file.standing_blockers(app.now);
-    let text = match file
-        .intake()
-        .can_accept(&file.loaded.assessment.checklist, &blockers)
-    {
+    let mut opened = file.intake().clone();
+    let verdict = opened
+        .open()
+        .and_then(|_| opened.can_accept(&file.loaded.assessment.checklist, &blockers));
+    let text = match verdict {
         Ok(()) => {
             app.overlay = Some(Overlay::ConfirmAccept);
             return Vec::new();
@@ -264,11 +275,32 @@ fn ask_accept(app: &mut App) -> Vec<Effect> {
     refuse(app, text)
 }
 
+/// The return dialog: the file's standing blockers come first and are picked already (the
+/// candidate who cannot be served is returned with what stands in the way, and the receipt
+/// says what to do), then the office's reasons.
 fn ask_return(app: &mut App) -> Vec<Effect> {
-    app.overlay = Some(Overlay::Return {
-        picked: vec![false; app.reasons.len()],
+    let blockers: Vec<String> = app
+        .file
+        .as_ref()
+        .map(|f| {
+            f.standing_blockers(app.now)
+                .into_iter()
+                .map(|b| b.message)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut picked = vec![true; blockers.len()];
+    picked.resize(blockers.len() + app.reasons.len(), false);
+    let options = blockers
+        .into_iter()
+        .chain(app.reasons.iter().map(|r| r.text.clone()))
+        .collect();
+    app.overlay = Some(Overlay::Return(ReturnForm {
+        options,
+        picked,
         cursor: 0,
-        other: String::new(),
-    });
+        note: String::new(),
+        focus: ReturnFocus::Reasons,
+    }));
     Vec::new()
 }

@@ -14,7 +14,8 @@ use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
 
 use super::keymap::{Action, action_for};
 use super::state::{
-    App, AppEvent, DbJob, Effect, Level, LoginForm, Message, Overlay, SaveOutcome, Screen, UiEffect,
+    App, AppEvent, DbJob, Effect, Level, LoginForm, Message, OpenFile, Overlay, PendingSave,
+    SaveOutcome, Screen, UiEffect,
 };
 use crate::domain::intake::{Decision, IntakeError, IntakeEvent};
 use crate::strings::ui::{self, Tr};
@@ -76,6 +77,11 @@ fn t(app: &App, text: Tr) -> &'static str {
 /// A refusal: the message, and the bell if the office wants it.
 fn refuse(app: &mut App, text: String) -> Vec<Effect> {
     say(app, Level::Error, text);
+    bell(app)
+}
+
+/// The bell, if the office wants it.
+fn bell(app: &App) -> Vec<Effect> {
     if app.cfg.bell {
         vec![Effect::Ui(UiEffect::Bell)]
     } else {
@@ -133,14 +139,17 @@ fn decision(app: &App) -> Decision {
     }
 }
 
-/// Sends the open file with its new events to the worker; `saving` counts it until the worker
-/// confirms (the idle lock waits for it).
+/// Sends the open file with its new events to the worker; it waits in `saves` until the worker
+/// confirms it (the idle lock waits for it, and the card's state follows only then).
 fn save(app: &mut App, events: Vec<IntakeEvent>, outcome: SaveOutcome) -> Vec<Effect> {
     let (Some(file), Some(clerk)) = (&app.file, &app.clerk) else {
         return Vec::new();
     };
     let (intake, clerk_id) = (file.intake().clone(), clerk.id.clone());
-    app.saving += 1;
+    app.saves.push_back(PendingSave {
+        intake: intake.clone(),
+        outcome,
+    });
     if outcome != SaveOutcome::Quiet {
         say(app, Level::Info, t(app, ui::SAVING));
     }
@@ -152,22 +161,39 @@ fn save(app: &mut App, events: Vec<IntakeEvent>, outcome: SaveOutcome) -> Vec<Ef
     })]
 }
 
-/// A move of the file: its event is saved, or the screen says why the move was refused.
+/// A move of the open file. Looking at a file does not open it: the first tick, note or
+/// decision does, so the file's opening is saved with that first move. The events are saved, or
+/// the screen says why the move was refused (and the file is left as it was).
 fn save_move(
     app: &mut App,
-    moved: Result<IntakeEvent, IntakeError>,
     outcome: SaveOutcome,
+    moved: impl FnOnce(&mut OpenFile) -> Result<IntakeEvent, IntakeError>,
 ) -> Vec<Effect> {
-    match moved {
-        Ok(event) => save(app, vec![event], outcome),
-        Err(e) => refuse(app, e.to_string()),
+    let Some(file) = &mut app.file else {
+        return Vec::new();
+    };
+    let before = file.loaded.intake.clone();
+    let events = file.loaded.intake.open().and_then(|opened| {
+        let event = moved(file)?;
+        Ok(opened.into_iter().chain([event]).collect::<Vec<_>>())
+    });
+    match events {
+        Ok(events) => save(app, events, outcome),
+        Err(e) => {
+            file.loaded.intake = before;
+            refuse(app, e.to_string())
+        }
     }
 }
 
 fn lock(app: &mut App) -> Vec<Effect> {
     let id = app.clerk.as_ref().map(|c| c.id.clone()).unwrap_or_default();
     app.screen = Screen::Locked(LoginForm::new(&id));
-    app.overlay = None;
+    // A failed save outlasts the lock: the clerk must still read it.
+    app.overlay = app
+        .overlay
+        .take()
+        .filter(|o| matches!(o, Overlay::SaveFailed { .. }));
     vec![Effect::Db(DbJob::Audit {
         actor: id.clone(),
         action: "screen_locked",

@@ -6,10 +6,11 @@ use ratatui::crossterm::event::KeyEvent;
 use super::super::form::{FormKey, MAX_CLERK_ID, MAX_TEXT, edit};
 use super::super::keymap::Action;
 use super::super::state::{
-    App, DbJob, Effect, LoginForm, Overlay, SaveOutcome, SearchRow, TodayRow, VoidForm,
+    App, DbJob, Effect, LoginForm, Overlay, ReturnFocus, ReturnForm, SaveOutcome, SearchRow,
+    TodayRow, VoidForm,
 };
 use super::supervisor::supervisor_effect;
-use super::{decision, keep, on_scan, refuse, save, save_move, step};
+use super::{decision, keep, on_scan, save_move, step};
 
 /// The longest search query (a name or an exam number).
 const MAX_QUERY: usize = 40;
@@ -26,11 +27,9 @@ pub(super) fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
         Overlay::Help => Vec::new(),
         Overlay::ConfirmAccept if action == Some(Action::Submit) => accept(app),
         Overlay::ConfirmAccept => keep(app, Overlay::ConfirmAccept),
-        Overlay::Return {
-            picked,
-            cursor,
-            other,
-        } => return_key(app, key, action, picked, cursor, other),
+        Overlay::SaveFailed { .. } if action == Some(Action::Submit) => Vec::new(),
+        Overlay::SaveFailed { text } => keep(app, Overlay::SaveFailed { text }),
+        Overlay::Return(form) => return_key(app, key, action, form),
         Overlay::Note { mut text } if action != Some(Action::Submit) => {
             edit(&mut text, &key, MAX_TEXT);
             keep(app, Overlay::Note { text })
@@ -41,6 +40,7 @@ pub(super) fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
             query,
             results,
             cursor,
+            ..
         } => search_key(app, key, action, query, results, cursor),
         Overlay::Today { rows, cursor } => today_key(app, action, rows, cursor),
         Overlay::Void(form) => void_key(app, key, action, form),
@@ -102,82 +102,69 @@ fn accept(app: &mut App) -> Vec<Effect> {
     }
     let decision = decision(app);
     let now = app.now;
-    let Some(file) = &mut app.file else {
-        return Vec::new();
-    };
-    let blockers = file.standing_blockers(now);
-    let checklist = file.loaded.assessment.checklist.clone();
-    let moved = file.loaded.intake.accept(&checklist, &blockers, decision);
-    save_move(app, moved, SaveOutcome::Accepted)
+    save_move(app, SaveOutcome::Accepted, |file| {
+        let blockers = file.standing_blockers(now);
+        let checklist = &file.loaded.assessment.checklist;
+        file.loaded.intake.accept(checklist, &blockers, decision)
+    })
 }
 
+/// Tab moves the keys between the reason list and the note; in the list ↑↓ move and Space
+/// picks, in the note every printable key (space included) is typed. Enter returns the file
+/// with the reasons on screen.
 fn return_key(
     app: &mut App,
     key: KeyEvent,
     action: Option<Action>,
-    mut picked: Vec<bool>,
-    mut cursor: usize,
-    mut other: String,
+    mut form: ReturnForm,
 ) -> Vec<Effect> {
     match action {
-        Some(Action::Up | Action::Down) => cursor = step(cursor, action, picked.len()),
+        Some(Action::NextField) => {
+            form.focus = match form.focus {
+                ReturnFocus::Reasons => ReturnFocus::Note,
+                ReturnFocus::Note => ReturnFocus::Reasons,
+            }
+        }
+        Some(Action::Up | Action::Down) => {
+            form.cursor = step(form.cursor, action, form.picked.len())
+        }
         Some(Action::Toggle) => {
-            if let Some(p) = picked.get_mut(cursor) {
+            if let Some(p) = form.picked.get_mut(form.cursor) {
                 *p = !*p;
             }
         }
         Some(Action::Submit) => {
-            let mut reasons: Vec<String> = app
-                .reasons
-                .iter()
-                .zip(&picked)
-                .filter(|(_, p)| **p)
-                .map(|(r, _)| r.text.clone())
-                .collect();
-            if !other.trim().is_empty() {
-                reasons.push(other.trim().to_owned());
+            let (reasons, decision) = (form.chosen(), decision(app));
+            let sent = app.saves.len();
+            let effects = save_move(app, SaveOutcome::Returned, |file| {
+                file.loaded.intake.return_file(reasons, decision)
+            });
+            if app.saves.len() == sent {
+                // Refused (no reason given): the box stays open while the refusal is read.
+                app.overlay = Some(Overlay::Return(form));
             }
-            let decision = decision(app);
-            let Some(file) = &mut app.file else {
-                return Vec::new();
-            };
-            return match file.loaded.intake.return_file(reasons, decision) {
-                Ok(event) => save(app, vec![event], SaveOutcome::Returned),
-                Err(e) => {
-                    app.overlay = Some(Overlay::Return {
-                        picked,
-                        cursor,
-                        other,
-                    });
-                    refuse(app, e.to_string())
-                }
-            };
+            return effects;
         }
-        _ => edit(&mut other, &key, MAX_TEXT),
+        _ if form.focus == ReturnFocus::Note => edit(&mut form.note, &key, MAX_TEXT),
+        _ => {}
     }
-    keep(
-        app,
-        Overlay::Return {
-            picked,
-            cursor,
-            other,
-        },
-    )
+    keep(app, Overlay::Return(form))
 }
 
 fn save_note(app: &mut App, text: String) -> Vec<Effect> {
-    let Some(file) = &mut app.file else {
+    let Some((item, mut tick)) = app.file.as_ref().and_then(|f| f.item_under_cursor()) else {
         return Vec::new();
     };
-    let Some((item, mut tick)) = file.item_under_cursor() else {
-        return Vec::new();
-    };
-    let checklist = &file.loaded.assessment.checklist;
     tick.note = Some(text.trim().to_owned()).filter(|n| !n.is_empty());
-    let moved = file.loaded.intake.tick(checklist, &item.id, tick);
-    save_move(app, moved, SaveOutcome::Quiet)
+    save_move(app, SaveOutcome::Quiet, |file| {
+        file.loaded
+            .intake
+            .tick(&file.loaded.assessment.checklist, &item.id, tick)
+    })
 }
 
+/// Enter opens the highlighted row once there are results, and sends the query otherwise;
+/// typing edits the query (old results no longer match it).
 fn search_key(
     app: &mut App,
     key: KeyEvent,
@@ -187,41 +174,51 @@ fn search_key(
     mut cursor: usize,
 ) -> Vec<Effect> {
     let count = results.as_ref().map_or(0, Vec::len);
-    match action {
-        Some(Action::Up | Action::Down) => cursor = step(cursor, action, count),
+    let mut running = false;
+    let mut effects = Vec::new();
+    let results = match action {
+        Some(Action::Up | Action::Down) => {
+            cursor = step(cursor, action, count);
+            results
+        }
         Some(Action::Submit) => {
             if let Some(row) = results.as_ref().and_then(|r| r.get(cursor)) {
                 return on_scan(app, row.exam_no.clone());
             }
-            let job = DbJob::Search {
+            if query.trim().is_empty() {
+                return keep_search(app, query, None, 0, false);
+            }
+            running = true;
+            cursor = 0;
+            effects.push(Effect::Db(DbJob::Search {
                 query: query.trim().to_owned(),
-            };
-            app.overlay = Some(Overlay::Search {
-                query,
-                results: None,
-                cursor: 0,
-            });
-            return vec![Effect::Db(job)];
+            }));
+            None
         }
         _ => {
             edit(&mut query, &key, MAX_QUERY);
-            // Typing starts a new search: old results no longer match the query.
-            return keep(
-                app,
-                Overlay::Search {
-                    query,
-                    results: None,
-                    cursor: 0,
-                },
-            );
+            cursor = 0;
+            None
         }
-    }
+    };
+    keep_search(app, query, results, cursor, running);
+    effects
+}
+
+fn keep_search(
+    app: &mut App,
+    query: String,
+    results: Option<Vec<SearchRow>>,
+    cursor: usize,
+    running: bool,
+) -> Vec<Effect> {
     keep(
         app,
         Overlay::Search {
             query,
             results,
             cursor,
+            running,
         },
     )
 }

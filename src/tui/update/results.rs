@@ -7,8 +7,8 @@ use super::super::state::{
 };
 use super::counter::accepted_text;
 use super::supervisor::recount;
-use super::{local_hm, lock, refuse, save, say, t};
-use crate::domain::intake::{IntakeError, IntakeEvent, IntakeState};
+use super::{bell, local_hm, lock, refuse, say, t};
+use crate::domain::intake::IntakeState;
 use crate::domain::supervision::Override;
 use crate::strings::ui;
 
@@ -23,7 +23,7 @@ pub(super) fn on_result(app: &mut App, event: AppEvent) -> Vec<Effect> {
         AppEvent::Saved(result) => on_saved(app, result),
         AppEvent::Approved(result) => on_approved(app, result),
         AppEvent::OverrideRecorded { grant, result } => on_override_recorded(app, &grant, result),
-        AppEvent::Found(result) => on_found(app, result),
+        AppEvent::Found { query, result } => on_found(app, &query, result),
         AppEvent::Today(result) => on_today(app, result),
         AppEvent::Office(result) => {
             if let Screen::Supervisor(day) = &mut app.screen {
@@ -53,8 +53,14 @@ pub(super) fn on_result(app: &mut App, event: AppEvent) -> Vec<Effect> {
     }
 }
 
+/// The file of a scan is shown as the database has it: looking is not opening (the first tick
+/// or decision opens it). A returned file says first when, by whom and why it was returned.
 fn on_loaded(app: &mut App, result: Result<Box<Loaded>, JobError>) -> Vec<Effect> {
-    app.overlay = None;
+    // A failed save stays on screen over the reload that follows it, until acknowledged.
+    app.overlay = app
+        .overlay
+        .take()
+        .filter(|o| matches!(o, Overlay::SaveFailed { .. }));
     let loaded = match result {
         Ok(loaded) => *loaded,
         // A bad scan changes nothing: the open file (if any) stays as it was.
@@ -67,54 +73,91 @@ fn on_loaded(app: &mut App, result: Result<Box<Loaded>, JobError>) -> Vec<Effect
         .take()
         .and_then(|f| f.approval)
         .filter(|a| a.exam_no == loaded.candidate.exam_no.as_str() && a.is_valid(app.now));
-    let mut file = OpenFile {
+    let file = OpenFile {
+        stored: loaded.intake.clone(),
         loaded,
         cursor: 0,
         approval,
     };
     app.message = None;
-    if file.intake().state == IntakeState::Accepted {
-        let text = accepted_text(app, &file);
-        app.file = Some(file);
+    let state = file.intake().state;
+    let history = (state == IntakeState::Returned).then(|| returned_text(app, &file));
+    let accepted = (state == IntakeState::Accepted).then(|| accepted_text(app, &file));
+    app.file = Some(file);
+    if let Some(text) = accepted {
         return refuse(app, text);
     }
-    if !file.needs_approval(app.now).is_empty() {
-        app.file = Some(file);
-        return Vec::new();
+    if let Some(text) = history {
+        say(app, Level::Info, text);
     }
-    let opened = file.loaded.intake.open();
-    app.file = Some(file);
-    open_events(app, opened)
+    Vec::new()
 }
 
-fn open_events(app: &mut App, opened: Result<Option<IntakeEvent>, IntakeError>) -> Vec<Effect> {
-    match opened {
-        Ok(Some(event)) => save(app, vec![event], SaveOutcome::Quiet),
-        Ok(None) => Vec::new(),
-        Err(e) => refuse(app, e.to_string()),
-    }
+/// When, by whom and why a returned file was returned, for the clerk to read before going on.
+fn returned_text(app: &App, file: &OpenFile) -> String {
+    let intake = file.intake();
+    let by = intake.decision.as_ref().map_or_else(String::new, |d| {
+        format!(
+            "{} {}",
+            crate::domain::office_time::date_hm(d.at),
+            d.clerk_id
+        )
+    });
+    format!(
+        "{}{by}{}{}",
+        t(app, ui::RETURNED_BY),
+        t(app, ui::RETURNED_BECAUSE),
+        intake.return_reasons.join("；")
+    )
 }
 
+/// A save confirmed: the card follows the database now. A failed save is shown in a box that
+/// stays until the clerk acknowledges it, saying what was not stored; the file is read again
+/// so that the screen shows what the database holds.
 fn on_saved(app: &mut App, result: Result<SaveOutcome, JobError>) -> Vec<Effect> {
-    app.saving = app.saving.saturating_sub(1);
+    let pending = app.saves.pop_front();
     match result {
-        Ok(SaveOutcome::Quiet) => Vec::new(),
-        Ok(SaveOutcome::Accepted) => {
-            say(app, Level::Success, t(app, ui::ACCEPTED_DONE));
-            Vec::new()
-        }
-        Ok(SaveOutcome::Returned) => {
-            say(app, Level::Success, t(app, ui::RETURNED_DONE));
+        Ok(outcome) => {
+            if let (Some(saved), Some(file)) = (pending, &mut app.file)
+                && saved.intake.id == file.stored.id
+            {
+                file.stored = saved.intake;
+            }
+            match outcome {
+                SaveOutcome::Quiet => {}
+                SaveOutcome::Accepted => say(app, Level::Success, t(app, ui::ACCEPTED_DONE)),
+                SaveOutcome::Returned => say(app, Level::Success, t(app, ui::RETURNED_DONE)),
+            }
             Vec::new()
         }
         Err(e) => {
+            let (what, exam_no) = pending.map_or((SaveOutcome::Quiet, String::new()), |p| {
+                (p.outcome, p.intake.exam_no)
+            });
+            let headline = match what {
+                SaveOutcome::Accepted => ui::SAVE_FAILED_ACCEPT,
+                SaveOutcome::Returned => ui::SAVE_FAILED_RETURN,
+                SaveOutcome::Quiet => ui::SAVE_FAILED_TICK,
+            };
+            let text = format!(
+                "{exam_no} {}\n{e}\n{}",
+                t(app, headline),
+                t(app, ui::SAVE_FAILED_WHAT_TO_DO)
+            );
+            app.message = None;
+            app.overlay = Some(Overlay::SaveFailed { text });
             // What the screen shows may be ahead of the database: read the file again.
             let reload = app
                 .file
                 .as_ref()
-                .map(|f| f.loaded.candidate.exam_no.to_string());
-            let mut effects = refuse(app, e.to_string());
-            effects.extend(reload.map(|payload| Effect::Db(DbJob::Lookup { payload })));
+                .filter(|f| f.loaded.candidate.exam_no.as_str() == exam_no)
+                .map(|f| {
+                    Effect::Db(DbJob::Lookup {
+                        payload: f.loaded.candidate.exam_no.to_string(),
+                    })
+                });
+            let mut effects = bell(app);
+            effects.extend(reload);
             effects
         }
     }
@@ -143,16 +186,13 @@ fn on_approved(app: &mut App, result: Result<crate::store::Clerk, JobError>) -> 
                 grant: grant.clone(),
                 intake_id: file.intake().id.clone(),
             });
-            let opened = file.loaded.intake.open();
             let text = format!(
                 "{}{}",
                 t(app, ui::OVERRIDE_DONE),
                 local_hm(grant.expires_at)
             );
             say(app, Level::Success, text);
-            let mut effects = vec![record];
-            effects.extend(open_events(app, opened));
-            effects
+            vec![record]
         }
         Ok(_) => approval_failed(app, t(app, ui::OVERRIDE_NOT_SUPERVISOR).to_owned()),
         Err(e) => approval_failed(app, e.to_string()),
@@ -188,18 +228,27 @@ fn approval_failed(app: &mut App, error: String) -> Vec<Effect> {
 /// empty list would read "nobody of that name").
 fn on_found(
     app: &mut App,
+    asked: &str,
     result: Result<Vec<super::super::state::SearchRow>, JobError>,
 ) -> Vec<Effect> {
+    // An answer to a query edited since (or to a box closed meanwhile) is dropped.
     let Some(Overlay::Search {
-        results, cursor, ..
+        query,
+        results,
+        cursor,
+        running: running @ true,
     }) = &mut app.overlay
     else {
         return Vec::new();
     };
+    if query.trim() != asked {
+        return Vec::new();
+    }
     match result {
         Ok(rows) => {
             *results = Some(rows);
             *cursor = 0;
+            *running = false;
             Vec::new()
         }
         Err(e) => {
@@ -250,7 +299,7 @@ fn on_printed(app: &mut App, result: Result<String, JobError>) -> Vec<Effect> {
 fn on_worker_died(app: &mut App, worker: Worker) -> Vec<Effect> {
     match worker {
         Worker::Database => {
-            app.saving = 0;
+            app.saves.clear();
             if let Screen::Login(form) | Screen::Locked(form) = &mut app.screen {
                 form.busy = false;
             }
@@ -285,7 +334,7 @@ fn on_worker_died(app: &mut App, worker: Worker) -> Vec<Effect> {
 
 pub(super) fn on_tick(app: &mut App) -> Vec<Effect> {
     let idle = app.now - app.last_input;
-    if app.screen == Screen::Counter && idle >= app.cfg.idle_lock && app.saving == 0 {
+    if app.screen == Screen::Counter && idle >= app.cfg.idle_lock && app.saves.is_empty() {
         return lock(app);
     }
     Vec::new()

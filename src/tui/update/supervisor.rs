@@ -26,7 +26,11 @@ pub(super) fn supervisor_key(app: &mut App, action: Option<Action>) -> Vec<Effec
     };
     match action {
         Some(Action::PrevDay) => day.date = day.date.pred_opt().unwrap_or(day.date),
-        Some(Action::NextDay) => day.date = day.date.succ_opt().unwrap_or(day.date),
+        // No day after today: nothing has happened there yet.
+        Some(Action::NextDay) => {
+            let today = crate::domain::office_time::local_date(app.now);
+            day.date = day.date.succ_opt().unwrap_or(day.date).min(today);
+        }
         Some(Action::Refresh) => {}
         Some(Action::SyncNow) => return super::counter::sync_now(app),
         Some(Action::Void) => {
