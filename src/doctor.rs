@@ -104,6 +104,11 @@ fn check_database(path: &Path, checks: &mut Vec<Check>) -> Option<Store> {
         checks.push(check("database", Status::Fail, text::db_missing(path)));
         return None;
     }
+    if crate::owner_only::has_hot_journal(path) {
+        // doctor changes nothing; the next counter or command to open the file rolls it back.
+        checks.push(check("database", Status::Fail, text::db_interrupted(path)));
+        return None;
+    }
     if !crate::owner_only::is_our_database(path, MARK_TABLES) {
         checks.push(check("database", Status::Fail, text::db_not_ours(path)));
         return None;

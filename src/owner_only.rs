@@ -196,11 +196,37 @@ pub fn prepare_database(path: &Path, marks: &[&str]) -> std::io::Result<bool> {
             Err(refused(crate::strings::DB_EMPTY_NOT_OURS))
         };
     }
+    if has_hot_journal(path) {
+        roll_back_interrupted_write(path);
+    }
     if !is_our_database(path, marks) {
         return Err(refused(crate::strings::DB_NOT_OURS));
     }
     tighten(path, &metadata)?;
     Ok(false)
+}
+
+/// A non-empty `-journal` beside the file: a write through a rollback journal (the bulk roster
+/// import) was interrupted, and the file holds half-written pages until the journal is rolled
+/// back. Read as it is (`immutable`), such a file looks corrupt.
+pub fn has_hot_journal(path: &Path) -> bool {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    std::fs::metadata(Path::new(&journal)).is_ok_and(|m| m.len() > 0)
+}
+
+/// Lets SQLite roll the interrupted write back, as any writer opening the file would: opened
+/// read-write (never created), its first read restores every page from the journal. Only the
+/// file's content goes back to what it was before the interrupted write; its mode is not
+/// touched. Failure is left to [`is_our_database`] to judge.
+fn roll_back_interrupted_write(path: &Path) {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if let Ok(conn) = rusqlite::Connection::open_with_flags(path, flags) {
+        let _ = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        });
+    }
 }
 
 fn refused(message: &str) -> std::io::Error {
@@ -227,15 +253,17 @@ pub fn is_our_database(path: &Path, marks: &[&str]) -> bool {
 }
 
 /// Opens a SQLite file for reading without creating or changing any file. Without a `-wal`
-/// file beside it, everything is in the file itself: opened `immutable` (a read-only connection
-/// to a WAL database would otherwise create the `-shm` and `-wal` files). With one (the counter
-/// is running, or stopped without a checkpoint), read-only through the WAL and its `-shm`.
+/// file or a hot journal beside it, everything is in the file itself: opened `immutable` (a
+/// read-only connection to a WAL database would otherwise create the `-shm` and `-wal` files).
+/// With a WAL (the counter is running, or stopped without a checkpoint), read-only through the
+/// WAL and its `-shm`; with a hot journal, read-only, so SQLite refuses to read half-written
+/// pages (SQLITE_READONLY_ROLLBACK) rather than showing them.
 pub fn open_untouched(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    if Path::new(&wal).exists() {
+    if Path::new(&wal).exists() || has_hot_journal(path) {
         return rusqlite::Connection::open_with_flags(path, flags);
     }
     // A URI: '%', '?' and '#' in the path are escaped.

@@ -1181,6 +1181,12 @@ pub mod doctor {
             path.display()
         )
     }
+    pub fn db_interrupted(path: &Path) -> String {
+        format!(
+            "数据库 {} 上次写入（名单导入）被中断，尚待恢复：打开一次柜台程序即自动恢复到中断前的样子（已导入的名单不受影响），然后再运行 doctor",
+            path.display()
+        )
+    }
     pub fn db_corrupt(path: &Path, detail: &str) -> String {
         format!(
             "数据库 {} 完整性检查未通过（{detail}）：停止使用这台电脑受理，从备份恢复数据库并联系技术支持",

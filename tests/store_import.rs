@@ -426,6 +426,59 @@ fn a_large_import_killed_midway_leaves_the_roster_as_it_was_or_whole() {
     }
 }
 
+/// The image a power cut leaves in the middle of the bulk import: a rollback journal holding
+/// the original pages beside a file already holding some new ones. Made without killing
+/// anything: the file and its journal are copied while the write is open.
+#[test]
+fn an_interrupted_bulk_write_is_rolled_back_on_open_and_named_by_doctor() {
+    let dir = TempDir::new().unwrap();
+    let db = db_in(&dir, "counter.db");
+    let mut store = Store::open(&db).unwrap();
+    store.import_roster(&roster(300, 1)).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "journal_mode", "TRUNCATE").unwrap();
+    // A tiny cache: the open write spills its pages into the file itself.
+    conn.pragma_update(None, "cache_size", 10).unwrap();
+    conn.execute_batch("BEGIN; DELETE FROM candidates; CREATE TABLE filler(x);").unwrap();
+    for i in 0..2_000 {
+        conn.execute("INSERT INTO filler VALUES (?1)", [format!("{i:0>2000}")])
+            .unwrap();
+    }
+    let crashed = dir.path().join("crashed");
+    std::fs::create_dir(&crashed).unwrap();
+    let image = crashed.join("counter.db");
+    for suffix in ["", "-journal"] {
+        std::fs::copy(
+            format!("{}{suffix}", db.display()),
+            format!("{}{suffix}", image.display()),
+        )
+        .unwrap();
+    }
+    drop(conn);
+    assert!(grad_intake::owner_only::has_hot_journal(&image));
+
+    let doctor = std::process::Command::new(env!("CARGO_BIN_EXE_grad-intake"))
+        .env("GRAD_INTAKE_CONFIG", dir.path().join("no-config.toml"))
+        .arg("--db")
+        .arg(&image)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&doctor.stdout);
+    assert!(said.contains("被中断"), "{said}");
+    assert!(grad_intake::owner_only::has_hot_journal(&image), "doctor changed it");
+
+    let store = Store::open(&image).unwrap();
+    assert_eq!(store.roster_count().unwrap(), 300);
+    let check: String = store
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    assert_eq!(journal_mode(&store), "wal");
+}
+
 #[test]
 fn a_large_import_while_the_counter_has_the_file_open_goes_through_the_wal() {
     let dir = TempDir::new().unwrap();
