@@ -437,10 +437,12 @@ fn an_interrupted_bulk_write_is_rolled_back_on_open_and_named_by_doctor() {
     store.import_roster(&roster(300, 1)).unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.pragma_update(None, "journal_mode", "TRUNCATE").unwrap();
+    conn.pragma_update(None, "journal_mode", "TRUNCATE")
+        .unwrap();
     // A tiny cache: the open write spills its pages into the file itself.
     conn.pragma_update(None, "cache_size", 10).unwrap();
-    conn.execute_batch("BEGIN; DELETE FROM candidates; CREATE TABLE filler(x);").unwrap();
+    conn.execute_batch("BEGIN; DELETE FROM candidates; CREATE TABLE filler(x);")
+        .unwrap();
     for i in 0..2_000 {
         conn.execute("INSERT INTO filler VALUES (?1)", [format!("{i:0>2000}")])
             .unwrap();
@@ -467,7 +469,10 @@ fn an_interrupted_bulk_write_is_rolled_back_on_open_and_named_by_doctor() {
         .unwrap();
     let said = String::from_utf8_lossy(&doctor.stdout);
     assert!(said.contains("被中断"), "{said}");
-    assert!(grad_intake::owner_only::has_hot_journal(&image), "doctor changed it");
+    assert!(
+        grad_intake::owner_only::has_hot_journal(&image),
+        "doctor changed it"
+    );
 
     let store = Store::open(&image).unwrap();
     assert_eq!(store.roster_count().unwrap(), 300);
