@@ -49,6 +49,23 @@ pub struct Config {
     /// Ring the terminal bell on a bad scan or a refused action (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bell: Option<bool>,
+    /// How the counter draws photos: `auto` asks the terminal (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_protocol: Option<PhotoProtocol>,
+}
+
+/// `photo_protocol`: which picture protocol the counter uses for photos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhotoProtocol {
+    /// Ask the terminal (the default): Kitty, then Sixel, then iTerm2 (from the environment),
+    /// else half blocks.
+    #[default]
+    Auto,
+    Sixel,
+    Kitty,
+    Iterm2,
+    Halfblocks,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

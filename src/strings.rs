@@ -518,6 +518,12 @@ pub mod ui {
     pub const UNLOCK_TITLE: Tr = tr("解锁柜员：输入工号", "Unlock a clerk: id");
     pub const NONE_YET: Tr = tr("（无）", "(none)");
     pub const K_SYNC_NOW: Tr = tr("立即同步", "sync now");
+    pub const K_LARGE_PHOTO: Tr = tr("放大照片（核对本人）", "large photo (check the person)");
+    pub const LARGE_PHOTO_TITLE: Tr = tr(
+        "照片核对（Esc 或 Ctrl-P 关闭）",
+        "check the photo (Esc or Ctrl-P closes)",
+    );
+    pub const PHOTO_LOADING: Tr = tr("照片加载中…", "loading the photo…");
     pub const NO_PORTAL_CONFIGURED: Tr = tr(
         "未配置考试院（portal_url），无法同步",
         "No portal configured (portal_url)",

@@ -76,6 +76,7 @@ pub fn run_counter(
         scanner: reader_config(config, options.scanner_port),
         sync,
         printer,
+        photo_protocol: config.photo_protocol.unwrap_or_default(),
     };
     super::run(counter, cfg, options.clock, edges)?;
     Ok(())

@@ -32,6 +32,8 @@ pub enum Action {
     SyncNow,
     PrintForm,
     PrintReceipt,
+    /// Ctrl-P (a chord: the update step reads it from the key itself).
+    LargePhoto,
 }
 
 pub struct Binding {
@@ -164,6 +166,7 @@ const COUNTER: &[Binding] = &[
         ui::K_PRINT_RECEIPT,
         true,
     ),
+    bind(&[], "Ctrl-P", Action::LargePhoto, ui::K_LARGE_PHOTO, false),
     CLOSE,
     HELP,
     QUIT,
@@ -207,6 +210,11 @@ const LIST: &[Binding] = &[
 
 const HELP_ONLY: &[Binding] = &[CLOSE, QUIT];
 
+const PHOTO_VIEW: &[Binding] = &[
+    bind(&[KeyCode::Esc], "Esc/Ctrl-P", Action::Close, ui::K_CLOSE, true),
+    QUIT,
+];
+
 /// The table in force for what is on screen now.
 pub fn bindings(app: &App) -> &'static [Binding] {
     match (&app.screen, &app.overlay) {
@@ -218,6 +226,7 @@ pub fn bindings(app: &App) -> &'static [Binding] {
         (_, Some(Overlay::Note { .. } | Overlay::Unlock { .. })) => TEXT_INPUT,
         (_, Some(Overlay::Approve(_) | Overlay::Void(_))) => FORM,
         (_, Some(Overlay::Search { .. } | Overlay::Today { .. })) => LIST,
+        (_, Some(Overlay::LargePhoto { .. })) => PHOTO_VIEW,
         (Screen::Counter, None) => COUNTER,
         (Screen::Supervisor(_), None) => SUPERVISOR,
     }

@@ -4,6 +4,7 @@
 
 mod app;
 pub mod form;
+pub mod graphics;
 pub mod keymap;
 pub mod photo;
 pub mod state;
@@ -67,6 +68,18 @@ pub struct Edges {
     pub sync: Option<Result<(SyncSettings, PathBuf), String>>,
     /// The printer, with the print worker's own connection to the counter's database.
     pub printer: Option<PrintEdge>,
+    /// `photo_protocol` of the configuration.
+    pub photo_protocol: graphics::PhotoProtocol,
+}
+
+/// What the terminal on stdin/stdout can show (half blocks if it does not answer in time).
+fn ask_terminal() -> graphics::Graphics {
+    graphics::detect(
+        &std::io::stdin(),
+        &mut std::io::stdout(),
+        graphics::ANSWER_TIMEOUT,
+        &graphics::EnvHints::from_env(),
+    )
 }
 
 /// What the print worker needs: where to print, the fonts, and a counter of its own.
@@ -90,10 +103,17 @@ struct Dispatch {
 pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, edges: Edges) -> std::io::Result<()> {
     let reasons = builtin_reasons().map_err(std::io::Error::other)?;
     let mut app = App::new(cfg, counter.schedule.clone(), reasons, clock.now());
+    let mut terminal = ratatui::init();
+    // Asked in raw mode and before the input thread reads keys: the terminal's answers would
+    // otherwise arrive as key presses.
+    let graphics = graphics::choose(edges.photo_protocol, ask_terminal());
+    tracing::info!(?graphics, "photos");
     let (events_tx, events) = mpsc::channel();
+    let size = terminal.size()?;
+    let _ = events_tx.send(AppEvent::Input(event::Event::Resize(size.width, size.height)));
     let (jobs_tx, jobs) = mpsc::channel();
     let db_worker = worker::spawn(Worker::Database, events_tx.clone(), move |events| {
-        worker::run(counter, jobs, events)
+        worker::run(counter, graphics, jobs, events)
     });
     spawn_input(events_tx.clone());
     // Held until the screen closes; dropping them stops the reader and sync threads.
@@ -121,7 +141,6 @@ pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, edges: Edges) -> std::
         sync,
         prints,
     };
-    let mut terminal = ratatui::init();
     // ratatui's hook restores the terminal on a panic; a panic a worker catches (reported as
     // `WorkerDied`) must leave the running screen alone.
     std::panic::set_hook(worker::screen_panic_hook(std::panic::take_hook()));

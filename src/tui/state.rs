@@ -62,6 +62,55 @@ pub struct PhotoCells {
     pub cells: Vec<([u8; 3], [u8; 3])>,
 }
 
+/// A photo ready to draw: its half-block cells, and the terminal's own picture of it where the
+/// terminal can show one (Sixel, Kitty, iTerm2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    pub cells: PhotoCells,
+    pub graphic: Option<Graphic>,
+}
+
+/// An encoded picture (ratatui-image's protocol, an escape sequence). Shared, not copied: a
+/// large Sixel is hundreds of kilobytes. Equal only to itself.
+#[derive(Clone)]
+pub struct Graphic(pub std::sync::Arc<ratatui_image::protocol::Protocol>);
+
+impl Graphic {
+    /// Its size in cells (columns, rows).
+    pub fn size(&self) -> (u16, u16) {
+        let size = self.0.size();
+        (size.width, size.height)
+    }
+
+    pub fn widget(&self) -> ratatui_image::Image<'_> {
+        ratatui_image::Image::new(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Graphic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (cols, rows) = self.size();
+        write!(f, "Graphic({cols}×{rows})")
+    }
+}
+
+impl PartialEq for Graphic {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Graphic {}
+
+/// The large photo view (Ctrl-P): the picture for the terminal's size, once the worker made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LargePicture {
+    Loading,
+    Shown(Picture),
+    /// No photo on file, or one that cannot be read.
+    Missing,
+}
+
 /// What the worker found for a scan.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -69,7 +118,7 @@ pub struct Loaded {
     pub candidate: Candidate,
     /// The stored file, or a new one (state `new`) with a fresh id.
     pub intake: Intake,
-    pub photo: Option<PhotoCells>,
+    pub photo: Option<Picture>,
 }
 
 /// The candidate's file being worked on.
@@ -221,6 +270,11 @@ pub enum Overlay {
     Unlock {
         id: String,
     },
+    /// The candidate's photo as large as the terminal allows, beside the name and masked ID.
+    LargePhoto {
+        exam_no: String,
+        picture: LargePicture,
+    },
 }
 
 /// The return dialog: reasons to pick (the file's standing blockers first, picked already, then
@@ -301,8 +355,13 @@ pub struct App {
     /// A print job is with the print worker (one at a time: a second would queue unseen).
     pub printing: bool,
     pub slots: Slots,
+    /// The terminal's size in cells (columns, rows), as the last resize said.
+    pub screen_size: (u16, u16),
     pub quit: bool,
 }
+
+/// The size assumed until the terminal says (the smallest the screen is laid out for).
+pub const DEFAULT_SCREEN: (u16, u16) = (100, 30);
 
 impl App {
     pub fn new(
@@ -332,6 +391,7 @@ impl App {
                 printer,
                 ..Slots::default()
             },
+            screen_size: DEFAULT_SCREEN,
             quit: false,
         }
     }
@@ -371,6 +431,11 @@ pub enum AppEvent {
     Done(Result<(crate::strings::ui::Tr, String), JobError>),
     /// The print worker finished a job (what it printed), or why it could not.
     Printed(Result<String, JobError>),
+    /// The photo for the large view, made for the size asked (`None`: no readable photo).
+    Photo {
+        exam_no: String,
+        picture: Option<Picture>,
+    },
     /// A worker thread stopped: it panicked (`panic` holds its message), or it was found gone
     /// when a job was sent to it (`panic` is `None`). Its jobs are not done any more.
     WorkerDied {
@@ -540,6 +605,12 @@ pub enum DbJob {
         query: String,
     },
     LoadToday,
+    /// The candidate's photo made for an area of `cols × rows` cells (the large view).
+    Photo {
+        exam_no: String,
+        cols: u16,
+        rows: u16,
+    },
     Count {
         date: NaiveDate,
     },

@@ -9,7 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::keymap::{Binding, bindings, help_bindings};
 use super::state::{
-    App, Field, Level, LoginForm, OpenFile, Overlay, PhotoCells, ReturnFocus, ReturnForm, Screen,
+    App, Field, LargePicture, Level, LoginForm, OpenFile, Overlay, PhotoCells, Picture,
+    ReturnFocus, ReturnForm, Screen,
 };
 use crate::domain::intake::IntakeState;
 use crate::domain::schedule::WindowStatus;
@@ -354,11 +355,75 @@ fn candidate_card(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
         text_area,
     );
     match &file.loaded.photo {
-        Some(photo) => frame.render_widget(photo_text(photo), photo_area),
+        Some(photo) => draw_picture(frame, photo, photo_area),
         None => frame.render_widget(
             Paragraph::new(tr(app, ui::NO_PHOTO)).fg(Color::DarkGray),
             photo_area,
         ),
+    }
+}
+
+/// The terminal's own picture where it has one and it fits the area, else the half blocks.
+fn draw_picture(frame: &mut Frame, picture: &Picture, area: Rect) {
+    match &picture.graphic {
+        Some(graphic) if fits(graphic.size(), area) => {
+            let (cols, rows) = graphic.size();
+            frame.render_widget(graphic.widget(), Rect::new(area.x, area.y, cols, rows));
+        }
+        _ => frame.render_widget(photo_text(&picture.cells), area),
+    }
+}
+
+fn fits((cols, rows): (u16, u16), area: Rect) -> bool {
+    cols <= area.width && rows <= area.height
+}
+
+/// The large photo view's information column (name, masked ID, exam number).
+const LARGE_INFO_WIDTH: u16 = 28;
+
+/// The cells the large photo view gives the photo on a terminal of `screen` cells: the body
+/// (less the status bar and footer) inside the box's border, less the information column.
+/// The update step asks the worker for a picture of this size; the view lays out the same.
+pub fn large_photo_cells((cols, rows): (u16, u16)) -> (u16, u16) {
+    let cols = cols.max(MIN_WIDTH);
+    let rows = rows.max(MIN_HEIGHT);
+    (cols - 2 - LARGE_INFO_WIDTH - 1, rows - 4 - 2)
+}
+
+fn draw_large_photo(frame: &mut Frame, app: &App, picture: &LargePicture, area: Rect) {
+    let block = Block::bordered()
+        .title(format!(" {} ", tr(app, ui::LARGE_PHOTO_TITLE)))
+        .border_style(Style::new().fg(Color::Cyan));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let [photo_area, _, info_area] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(LARGE_INFO_WIDTH),
+    ])
+    .areas(inner);
+    match picture {
+        LargePicture::Shown(picture) => draw_picture(frame, picture, photo_area),
+        LargePicture::Loading => {
+            frame.render_widget(Paragraph::new(tr(app, ui::PHOTO_LOADING)), photo_area);
+        }
+        LargePicture::Missing => frame.render_widget(
+            Paragraph::new(tr(app, ui::NO_PHOTO)).fg(Color::DarkGray),
+            photo_area,
+        ),
+    }
+    if let Some(file) = &app.file {
+        let c = &file.loaded.candidate;
+        let lines = vec![
+            Line::from(c.name.clone()).bold().fg(Color::White),
+            Line::default(),
+            Line::from(format!("{}：", tr(app, ui::ID_NO))).fg(Color::Gray),
+            Line::from(c.id_masked()),
+            Line::default(),
+            Line::from(c.exam_no.to_string()),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), info_area);
     }
 }
 
@@ -656,6 +721,8 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
                 .collect();
             (tr(app, ui::VOID_TITLE).into(), lines, 4)
         }
+        // Not a box: the whole body.
+        Overlay::LargePhoto { picture, .. } => return draw_large_photo(frame, app, picture, area),
         Overlay::Unlock { id } => (
             tr(app, ui::UNLOCK_TITLE).into(),
             vec![Line::from(format!("{id}▏"))],

@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
 
+use super::graphics::Graphics;
 use super::photo;
 use super::state::{AppEvent, DbJob, JobError, Loaded, SearchRow, TodayRow, Worker};
 use crate::counter::Counter;
@@ -75,9 +76,15 @@ pub fn screen_panic_hook(
 }
 
 /// Carries out the database jobs, in the order `update` asked for them.
-pub fn run(mut counter: Counter, jobs: Receiver<(DbJob, DateTime<Utc>)>, events: Sender<AppEvent>) {
+/// Carries out `jobs` in order until the screen closes; photos are made for `graphics`.
+pub fn run(
+    mut counter: Counter,
+    graphics: Graphics,
+    jobs: Receiver<(DbJob, DateTime<Utc>)>,
+    events: Sender<AppEvent>,
+) {
     for (job, now) in jobs {
-        let event = handle(&mut counter, job, now);
+        let event = handle(&mut counter, graphics, job, now);
         if let Some(event) = event
             && events.send(event).is_err()
         {
@@ -86,12 +93,26 @@ pub fn run(mut counter: Counter, jobs: Receiver<(DbJob, DateTime<Utc>)>, events:
     }
 }
 
-fn handle(counter: &mut Counter, job: DbJob, now: DateTime<Utc>) -> Option<AppEvent> {
+fn handle(
+    counter: &mut Counter,
+    graphics: Graphics,
+    job: DbJob,
+    now: DateTime<Utc>,
+) -> Option<AppEvent> {
     Some(match job {
         DbJob::Login { id, pin } => {
             AppEvent::LoggedIn(counter.store.login(&id, &pin, now).map_err(JobError::from))
         }
-        DbJob::Lookup { payload } => AppEvent::Loaded(lookup(counter, &payload, now)),
+        DbJob::Lookup { payload } => AppEvent::Loaded(lookup(counter, graphics, &payload, now)),
+        DbJob::Photo {
+            exam_no,
+            cols,
+            rows,
+        } => {
+            let picture = stored_photo(counter, &exam_no)
+                .and_then(|jpeg| photo::to_picture(&jpeg, graphics, cols, rows));
+            AppEvent::Photo { exam_no, picture }
+        }
         DbJob::Save {
             intake,
             events,
@@ -175,7 +196,18 @@ fn handle(counter: &mut Counter, job: DbJob, now: DateTime<Utc>) -> Option<AppEv
     })
 }
 
-fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Loaded>, JobError> {
+/// The candidate's photo on file; none when there is none or it cannot be read (the card says
+/// so; the photo is never the reason a look-up fails).
+fn stored_photo(counter: &Counter, exam_no: &str) -> Option<Vec<u8>> {
+    counter.store.photo(exam_no).ok().flatten()
+}
+
+fn lookup(
+    counter: &Counter,
+    graphics: Graphics,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<Box<Loaded>, JobError> {
     let checked = counter.check_full(payload, now)?;
     let exam_no = checked.candidate.exam_no.to_string();
     tracing::info!(exam_no = %exam_no, kind = ?checked.assessment.scan.kind, "scan");
@@ -183,12 +215,7 @@ fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Lo
         .intake
         .map(|r| r.intake)
         .unwrap_or_else(|| Intake::new(uuid::Uuid::now_v7().to_string(), exam_no.clone()));
-    let photo = counter
-        .store
-        .photo(&exam_no)
-        .ok()
-        .flatten()
-        .and_then(|jpeg| photo::to_cells(&jpeg));
+    let photo = stored_photo(counter, &exam_no).and_then(|jpeg| photo::card_picture(&jpeg, graphics));
     Ok(Box::new(Loaded {
         assessment: checked.assessment,
         candidate: checked.candidate,

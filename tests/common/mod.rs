@@ -93,7 +93,10 @@ pub fn loaded(index: usize, intake: Option<Intake>) -> Box<Loaded> {
     let assessment = assess::assess(&ctx, &scan, &candidate, intake.as_ref());
     let intake = intake
         .unwrap_or_else(|| Intake::new(format!("intake-{index}"), candidate.exam_no.to_string()));
-    let photo = tui::photo::to_cells(&demo::photo::demo_photo(index as u64).unwrap());
+    let photo = tui::photo::card_picture(
+        &demo::photo::demo_photo(index as u64).unwrap(),
+        tui::graphics::Graphics::HALFBLOCKS,
+    );
     Box::new(Loaded {
         assessment,
         candidate,

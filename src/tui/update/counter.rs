@@ -13,6 +13,9 @@ use crate::strings::ui::{self, Tr};
 
 pub(super) fn counter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
     // Ctrl-U clears the scan line; no other Ctrl- or Alt-letter types anything.
+    if super::photo::is_large_photo_key(&key) {
+        return super::photo::open(app);
+    }
     if super::super::form::is_chord(&key) {
         if key.code == KeyCode::Char('u') {
             app.scan_line.clear();

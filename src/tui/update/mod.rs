@@ -6,6 +6,7 @@
 mod counter;
 mod login;
 mod overlays;
+mod photo;
 mod results;
 mod supervisor;
 
@@ -27,7 +28,9 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
             app.last_input = now;
             on_key(app, key)
         }
+        AppEvent::Input(Event::Resize(cols, rows)) => photo::on_resize(app, cols, rows),
         AppEvent::Input(_) => Vec::new(),
+        AppEvent::Photo { exam_no, picture } => photo::on_photo(app, &exam_no, picture),
         AppEvent::Tick => results::on_tick(app),
         AppEvent::Scan(payload) => on_scan(app, payload),
         AppEvent::Scanner(status) => {

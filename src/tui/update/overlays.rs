@@ -16,7 +16,9 @@ use super::{decision, keep, on_scan, save_move, step};
 const MAX_QUERY: usize = 40;
 
 pub(super) fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    if action == Some(Action::Close) {
+    let closes_photo = super::photo::is_large_photo_key(&key)
+        && matches!(app.overlay, Some(Overlay::LargePhoto { .. }));
+    if action == Some(Action::Close) || closes_photo {
         app.overlay = None;
         return Vec::new();
     }
@@ -52,6 +54,7 @@ pub(super) fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
             id: id.trim().to_owned(),
             by,
         }),
+        photo @ Overlay::LargePhoto { .. } => keep(app, photo),
     }
 }
 

@@ -49,7 +49,8 @@ pub(super) fn on_result(app: &mut App, event: AppEvent) -> Vec<Effect> {
         | AppEvent::Scan(_)
         | AppEvent::Scanner(_)
         | AppEvent::ScanRejected(_)
-        | AppEvent::Sync(_) => Vec::new(),
+        | AppEvent::Sync(_)
+        | AppEvent::Photo { .. } => Vec::new(),
     }
 }
 
