@@ -181,9 +181,21 @@ enum PortalCommand {
         file: PathBuf,
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// 照片目录，内含 <准考证号>.jpg
+        /// 照片目录，内含 <准考证号>.jpg（导入后按考生办理地点所在城市的标准检测每张照片）
         #[arg(long)]
         photos: Option<PathBuf>,
+    },
+    /// 照片复核名单：照片不合标准、未能测量或无照片的考生（供市考办审核；全部合格时退出码为0）
+    PhotoReport {
+        /// 办理地点代码（4位数字）
+        #[arg(long, required_unless_present = "city", conflicts_with = "city")]
+        site: Option<String>,
+        /// 城市（与 data/districts.toml 中一致，如 广州市）：该市所有办理地点
+        #[arg(long)]
+        city: Option<String>,
+        /// 另存为CSV文件（UTF-8带BOM，Excel可直接打开；文件须尚不存在）
+        #[arg(long, value_name = "OUT.csv")]
+        csv: Option<PathBuf>,
     },
     /// 登记柜台并生成其令牌（再次运行则更换令牌，旧令牌作废）
     AddCounter {
@@ -416,6 +428,18 @@ fn portal_command(setup: &Setup, db: &Path, command: PortalCommand) -> Result<i3
         PortalCommand::AddCounter { site, counter } => {
             let token = portal::add_counter(db, &site, &counter, setup.now)?;
             print!("{}", portal::render_counter_added(&token));
+        }
+        PortalCommand::PhotoReport { site, city, csv } => {
+            let scope = match (site, city) {
+                (Some(site), _) => portal::PhotoScope::Site(site),
+                (None, city) => portal::PhotoScope::City(city.unwrap_or_default()),
+            };
+            let report = portal::photo_report(db, &scope)?;
+            if let Some(path) = &csv {
+                portal::write_photo_report_csv(&report, path)?;
+            }
+            print!("{}", portal::render_photo_report(&report));
+            return Ok(if report.rows.is_empty() { 0 } else { 1 });
         }
     }
     Ok(0)

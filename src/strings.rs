@@ -365,6 +365,22 @@ pub mod ui {
     pub const PREDICTION_NO: Tr = tr("毕业预测未通过", "prediction not passed");
     pub const PHOTO_OK: Tr = tr("照片已审核", "photo approved");
     pub const PHOTO_NO: Tr = tr("照片未审核通过", "photo not approved");
+    /// The card's photo line: the photo measured against the site's standard.
+    /// Between the rules of a list.
+    pub const LIST_SEPARATOR: Tr = tr("、", ", ");
+    pub const PHOTO_MEASURING: Tr = tr("照片检测中…", "checking the photo…");
+    pub const PHOTO_MEETS_STANDARD: Tr = tr("照片符合标准", "photo meets the standard");
+    /// Followed by the failed rules.
+    pub const PHOTO_FAILS: Tr = tr("照片不合标准：", "photo fails: ");
+    /// Followed by the rules not measured, or why nothing was measured.
+    pub const PHOTO_NOT_MEASURED: Tr = tr(
+        "照片未能测量（请人工核对）：",
+        "photo could not be measured (check by eye): ",
+    );
+    pub const PHOTO_NO_STANDARD: Tr = tr(
+        "本考点没有对应的照片标准",
+        "no photo standard for this site",
+    );
     pub const UNSIGNED: Tr = tr(
         "手工输入（未验证二维码），请核对登记表",
         "typed, not a verified code: check the form",
@@ -547,6 +563,7 @@ pub mod ui {
     pub const WORKER_PORTAL: Tr = tr("考试院数据查询", "portal queries");
     pub const WORKER_INPUT: Tr = tr("键盘输入", "keyboard input");
     pub const WORKER_TICK: Tr = tr("计时（自动锁屏）", "timer (idle lock)");
+    pub const WORKER_PHOTO: Tr = tr("照片检测", "photo check");
     pub const WORKER_DIED_WHAT_TO_DO: Tr = tr(
         "。尚未显示“已保存”的操作可能没有保存：请按 Ctrl+C 退出，重新启动本程序后再扫码核对当前考生",
         ". Actions not shown as saved may be lost: quit with Ctrl+C, start the program again and rescan the current candidate",
@@ -619,6 +636,34 @@ pub const PORTAL_BAD_COUNTER: &str = "柜台编号只能包含字母、数字、
 pub const PORTAL_COUNTER_MOVED: &str =
     "该柜台已登记在另一个办理点，不能改到别的办理点；请为新办理点的柜台另取编号。柜台及其办理点：";
 pub const PORTAL_PHOTO_READ: &str = "无法读取照片文件：";
+pub const PORTAL_PHOTO_SKIPPED: &str = "；该考生的照片未导入（原有照片保留），请检查文件后重新导入";
+pub const PORTAL_UNKNOWN_CITY: &str =
+    "data/districts.toml 中没有这个城市的办理地点（城市名须与文件中一致，如 广州市）：";
+
+// `portal import-roster` measuring photos, and `portal photo-report`.
+pub const PHOTO_REPORT_TITLE: &str = "照片复核名单（照片不合标准、未能测量或无照片）：";
+pub const PHOTO_REPORT_SITE: &str = "办理地点 ";
+pub const PHOTO_REPORT_CITY: &str = "城市 ";
+pub const PHOTO_REPORT_NONE: &str = "没有需要复核的照片：全部符合标准。";
+pub const PHOTO_REPORT_COUNT: &str = "需复核：";
+pub const PHOTO_REPORT_NO_PHOTO: &str = "无照片";
+pub const PHOTO_REPORT_UNMEASURED: &str = "照片未检测（请重新导入该考生的照片）";
+pub const PHOTO_REPORT_NO_STANDARD: &str =
+    "该办理地点没有对应的照片标准（见 data/photo_standards.toml），请人工审核";
+pub const PHOTO_REPORT_FAILED: &str = "不合格：";
+pub const PHOTO_REPORT_NOT_MEASURED: &str = "未能测量，请人工审核：";
+pub const PHOTO_REPORT_HEADER: [&str; 8] = [
+    "准考证号",
+    "姓名",
+    "证件号（遮盖）",
+    "办理地点",
+    "照片标准",
+    "结果",
+    "不合格项目",
+    "未能测量项目",
+];
+pub const PHOTO_REPORT_CSV_WRITE: &str =
+    "无法写入CSV文件（文件须尚不存在，目录须可写；不会覆盖已有文件）：";
 pub const PORTAL_LISTEN: &str =
     "无法在该地址上提供服务（地址格式应为 127.0.0.1:8080，或端口已被占用）：";
 pub const PORTAL_INTERNAL: &str = "考试院服务器内部错误，请稍后重试：";
@@ -1042,6 +1087,17 @@ pub mod report {
             super::PORTAL_STARTED
         )
     }
+    pub fn portal_photos_measured(
+        measured: impl Display,
+        passed: impl Display,
+        failed: impl Display,
+        not_measured: impl Display,
+    ) -> String {
+        format!(
+            "照片检测：{measured} 张，符合标准 {passed}，不合格 {failed}，未能测量 {not_measured}（复核名单：grad-intake portal photo-report）"
+        )
+    }
+
     pub fn portal_imported(
         added: impl Display,
         updated: impl Display,

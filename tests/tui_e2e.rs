@@ -107,6 +107,23 @@ fn clerk_scans_ticks_accepts_and_quits() {
     );
 }
 
+/// The card's photo line in the real program: the photo worker measures the demo photos against
+/// the demo site's standard (Guangzhou's); the last demo candidate's background is light blue.
+#[test]
+fn the_card_shows_the_photo_measured_against_the_standard() {
+    let office = Office::demo();
+    let (exam_no, _) = first_candidate(&office);
+    let screen = Screen::start(&office, "gi-photo-line");
+    screen.wait_for("柜员登录");
+    screen.type_line("c01");
+    screen.type_line("1111");
+    screen.wait_for("柜员 c01 演示柜员甲");
+    screen.type_line(&exam_no);
+    screen.wait_for("✓ 照片符合标准");
+    screen.type_line("990126200030");
+    screen.wait_for("✗ 照片不合标准：背景颜色");
+}
+
 /// A new user's first `grad-intake`: the demo office is set up and the login box says so,
 /// with where the files went and an exam number to try, before anyone logs in.
 #[test]

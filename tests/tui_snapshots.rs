@@ -304,3 +304,48 @@ fn supervisor_screen() {
     });
     insta::assert_snapshot!(draw(&app, 120, 40));
 }
+
+/// The card's photo line when the photo fails the site's standard: ✗ and the failed rules,
+/// wrapped inside the card rather than cut; the picture stays below it.
+#[test]
+fn candidate_with_a_failed_photo_line() {
+    use grad_intake::demo::photo::{Flaw, flawed_photo};
+    use grad_intake::domain::photo::Check;
+    use grad_intake::tui::state::PhotoCheck;
+    let mut app = logged_in();
+    let jpeg = flawed_photo(0, Flaw::BlueBackground).unwrap();
+    tui::update(
+        &mut app,
+        AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg))),
+        now(),
+    );
+    let exam_no = app
+        .file
+        .as_ref()
+        .unwrap()
+        .loaded
+        .candidate
+        .exam_no
+        .to_string();
+    assert!(draw(&app, 120, 40).contains("照片检测中…"));
+    let failed = vec![
+        Check::BackgroundColour,
+        Check::HairTopPx,
+        Check::FaceWidthPx,
+        Check::CentreOffsetPx,
+        Check::DensityDpi,
+    ];
+    tui::update(
+        &mut app,
+        AppEvent::PhotoChecked {
+            exam_no,
+            check: PhotoCheck::Failed(failed),
+        },
+        now(),
+    );
+    let screen = draw(&app, 120, 40);
+    assert!(screen.contains("✗ 照片不合标准：背景颜色"), "{screen}");
+    // The last rule is on the wrapped row, not cut off at the card's edge.
+    assert!(screen.contains("分辨率"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

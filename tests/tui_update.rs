@@ -1221,3 +1221,145 @@ fn the_supervisor_cannot_pick_a_day_after_today() {
     press(&mut app, KeyCode::Right);
     assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today));
 }
+
+/// The photo line: the card appears at once with 照片检测中…, the photo goes to the photo
+/// worker, and its answer fills the line (failed rules, passed, or not measured).
+#[test]
+fn the_photo_line_follows_the_measurement() {
+    use grad_intake::domain::photo::Check;
+    use grad_intake::tui::state::PhotoCheck;
+    let mut app = logged_in();
+    let jpeg = grad_intake::demo::photo::demo_photo(0).unwrap();
+    let effects = update(
+        &mut app,
+        AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg.clone()))),
+    );
+    let file = app.file.as_ref().unwrap();
+    let exam_no = file.loaded.candidate.exam_no.to_string();
+    let [Effect::Photo(job)] = &effects[..] else {
+        panic!("expected one photo job, got {effects:?}");
+    };
+    assert_eq!(job.exam_no, exam_no);
+    assert_eq!(job.site_code, file.loaded.candidate.site_code);
+    assert_eq!(&job.jpeg.0[..], &jpeg[..]);
+    assert_eq!(file.photo_check, Some(PhotoCheck::Measuring));
+    assert!(
+        file.loaded.photo.is_some(),
+        "the picture shows before the measurement"
+    );
+
+    let failed = PhotoCheck::Failed(vec![Check::BackgroundColour, Check::HairTopPx]);
+    let effects = update(
+        &mut app,
+        AppEvent::PhotoChecked {
+            exam_no: exam_no.clone(),
+            check: failed.clone(),
+        },
+    );
+    assert!(effects.is_empty(), "shown, never a blocker: {effects:?}");
+    let file = app.file.as_ref().unwrap();
+    assert_eq!(file.photo_check, Some(failed));
+    assert!(
+        !file
+            .loaded
+            .assessment
+            .blockers
+            .iter()
+            .any(|b| b.id == "photo_not_approved"),
+        "the portal's photo_status stays the authority for the blocker"
+    );
+
+    // Scanned again: measured again, and this time it passes.
+    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg))));
+    assert!(matches!(&effects[..], [Effect::Photo(_)]), "{effects:?}");
+    update(
+        &mut app,
+        AppEvent::PhotoChecked {
+            exam_no,
+            check: PhotoCheck::Passed,
+        },
+    );
+    assert_eq!(
+        app.file.as_ref().unwrap().photo_check,
+        Some(PhotoCheck::Passed)
+    );
+
+    // No photo on file: no measurement and no line.
+    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(1, None))));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(app.file.as_ref().unwrap().photo_check, None);
+}
+
+/// A measurement that arrives after the clerk moved on to the next candidate is dropped; the
+/// next candidate's own answer is shown.
+#[test]
+fn a_photo_result_for_a_candidate_no_longer_on_screen_is_dropped() {
+    use grad_intake::domain::photo::Check;
+    use grad_intake::tui::state::PhotoCheck;
+    let mut app = logged_in();
+    let jpeg = grad_intake::demo::photo::demo_photo(0).unwrap();
+    update(
+        &mut app,
+        AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg.clone()))),
+    );
+    let first = app
+        .file
+        .as_ref()
+        .unwrap()
+        .loaded
+        .candidate
+        .exam_no
+        .to_string();
+    update(&mut app, AppEvent::Loaded(Ok(loaded_with_jpeg(1, jpeg))));
+    let second = app
+        .file
+        .as_ref()
+        .unwrap()
+        .loaded
+        .candidate
+        .exam_no
+        .to_string();
+    assert_ne!(first, second);
+
+    let stale = AppEvent::PhotoChecked {
+        exam_no: first,
+        check: PhotoCheck::Failed(vec![Check::FaceCount]),
+    };
+    assert!(update(&mut app, stale).is_empty());
+    let file = app.file.as_ref().unwrap();
+    assert_eq!(file.loaded.candidate.exam_no.as_str(), second);
+    assert_eq!(file.photo_check, Some(PhotoCheck::Measuring));
+
+    update(
+        &mut app,
+        AppEvent::PhotoChecked {
+            exam_no: second,
+            check: PhotoCheck::NotMeasured(vec![Check::HairTopPx]),
+        },
+    );
+    assert_eq!(
+        app.file.as_ref().unwrap().photo_check,
+        Some(PhotoCheck::NotMeasured(vec![Check::HairTopPx]))
+    );
+}
+
+/// A photo worker that stopped leaves no card waiting for ever.
+#[test]
+fn a_dead_photo_worker_ends_the_wait() {
+    use grad_intake::tui::Worker;
+    use grad_intake::tui::state::PhotoCheck;
+    let mut app = logged_in();
+    let jpeg = grad_intake::demo::photo::demo_photo(0).unwrap();
+    update(&mut app, AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg))));
+    update(
+        &mut app,
+        AppEvent::WorkerDied {
+            worker: Worker::Photo,
+            panic: None,
+        },
+    );
+    assert!(matches!(
+        app.file.as_ref().unwrap().photo_check,
+        Some(PhotoCheck::Unavailable(_))
+    ));
+}

@@ -112,6 +112,16 @@ pub enum Error {
     ScannerList(#[source] serialport::Error),
     #[error("{}", strings::PRINT_NO_PRINTER)]
     NoPrinter,
+    #[error(transparent)]
+    PhotoStandards(#[from] crate::domain::photo::StandardsError),
+    #[error("{msg}{0}", msg = strings::PORTAL_UNKNOWN_CITY)]
+    UnknownCity(String),
+    #[error("{}{}", strings::PHOTO_REPORT_CSV_WRITE, path.display())]
+    WritePhotoCsv {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The OS account that runs the command: recorded as `os:<name>` where no clerk is logged in

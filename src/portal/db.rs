@@ -100,6 +100,19 @@ const STEPS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
      CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+    // Each candidate's photo as last measured on import, against the standard of the site's city
+    // (`standard` is '' when none applies): which photo (its SHA-256), the outcome, and the rules
+    // failed or not measured as JSON arrays of rule keys (data/photo_standards.toml `check`).
+    "CREATE TABLE photo_checks (
+        exam_no      TEXT PRIMARY KEY,
+        sha256       TEXT NOT NULL,
+        standard     TEXT NOT NULL,
+        passed       INTEGER NOT NULL,
+        outcome      TEXT NOT NULL,
+        failed_rules TEXT NOT NULL,
+        not_measured TEXT NOT NULL,
+        measured_at  TEXT NOT NULL
+     );",
 ];
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.

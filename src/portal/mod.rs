@@ -9,6 +9,7 @@ mod admin;
 mod db;
 mod http;
 mod ingest;
+mod photos;
 mod queries;
 mod routes;
 
@@ -17,9 +18,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use thiserror::Error;
 
-pub use admin::{PortalImport, new_token};
+pub use admin::{PortalImport, UnreadablePhoto, new_token};
 pub use http::{ServerHandle, serve};
 pub use ingest::Identity;
+pub use photos::{PhotoReportRow, PhotoState, PhotosMeasured};
 pub use queries::Photo;
 
 use crate::roster_file::ImportError;
@@ -48,11 +50,6 @@ pub enum PortalError {
     CounterMoved { counter: String, site: String },
     #[error(transparent)]
     Import(#[from] ImportError),
-    #[error("{}{path}（{source}）", strings::PORTAL_PHOTO_READ)]
-    Photo {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error("{}{}", strings::PORTAL_NOT_PORTAL, .0.display())]
     NotPortal(PathBuf),
     #[error("{}{addr}（{message}）", strings::PORTAL_LISTEN)]

@@ -1,9 +1,13 @@
 //! A candidate's JPEG reduced to half-block terminal cells, so the clerk can compare the face on
-//! file with the person at the desk. Runs in the worker (decoding takes a few milliseconds).
+//! file with the person at the desk, and measured against the standard of the candidate's site
+//! for the card's photo line. Both run in workers (decoding takes milliseconds, measuring tens).
 
 use image::imageops::FilterType;
 
-use super::state::PhotoCells;
+use super::state::{PhotoCells, PhotoCheck, PhotoJob};
+use crate::domain::photo::{Outcome, Standards, Verdict, verdict};
+use crate::domain::schedule::Schedule;
+use crate::photo::check::standard_for_site;
 
 /// 18 columns × 12 rows of half blocks = 18 × 24 pixels: the standard's 3:4.
 pub const PHOTO_COLS: u16 = 18;
@@ -28,6 +32,32 @@ pub fn to_cells(jpeg: &[u8]) -> Option<PhotoCells> {
         rows: PHOTO_ROWS,
         cells,
     })
+}
+
+/// Measures a job's photo against the standard of its site (chosen as `photo check --exam-no`
+/// chooses it: the site's own entry, else its city's).
+pub fn check(job: &PhotoJob, standards: &Standards, schedule: &Schedule) -> PhotoCheck {
+    match standard_for_site(standards, schedule, &job.site_code) {
+        Ok(standard) => line_of(&verdict(&crate::photo::measure(&job.jpeg.0), standard)),
+        Err(_) => PhotoCheck::NoStandard,
+    }
+}
+
+/// The photo line of a verdict: the failed rules first; else the rules not measured.
+fn line_of(verdict: &Verdict) -> PhotoCheck {
+    let with = |outcome| {
+        verdict
+            .rules
+            .iter()
+            .filter(|r| r.outcome == outcome)
+            .map(|r| r.check)
+            .collect()
+    };
+    match verdict.overall {
+        Outcome::Passed => PhotoCheck::Passed,
+        Outcome::Failed => PhotoCheck::Failed(with(Outcome::Failed)),
+        Outcome::NotMeasured => PhotoCheck::NotMeasured(with(Outcome::NotMeasured)),
+    }
 }
 
 #[cfg(test)]

@@ -70,6 +70,36 @@ pub struct Loaded {
     /// The stored file, or a new one (state `new`) with a fresh id.
     pub intake: Intake,
     pub photo: Option<PhotoCells>,
+    /// The photo file itself, measured against the site's standard in the photo worker.
+    pub jpeg: Option<PhotoBytes>,
+}
+
+/// A photo file's bytes, shared between the file on screen and the photo worker's job.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PhotoBytes(pub std::sync::Arc<[u8]>);
+
+impl std::fmt::Debug for PhotoBytes {
+    // The bytes themselves would fill a test's failure message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PhotoBytes({} bytes)", self.0.len())
+    }
+}
+
+/// The photo measured against the site's standard, for the card's photo line. The portal's
+/// `photo_status` stays the authority for the photo_not_approved blocker: this is only shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoCheck {
+    /// Sent to the photo worker; its answer has not arrived.
+    Measuring,
+    Passed,
+    /// The rules that failed, in the standard's order.
+    Failed(Vec<crate::domain::photo::Check>),
+    /// No rule failed, but these could not be measured.
+    NotMeasured(Vec<crate::domain::photo::Check>),
+    /// No standard applies to the candidate's site.
+    NoStandard,
+    /// No measurement: the standards data or the photo worker failed (why).
+    Unavailable(String),
 }
 
 /// The candidate's file being worked on.
@@ -84,6 +114,8 @@ pub struct OpenFile {
     /// A supervisor's approval of this candidate despite wrong_site / outside_window; kept after
     /// it runs out so that the screen can say so.
     pub approval: Option<Override>,
+    /// The photo line; `None` when there is no photo to measure.
+    pub photo_check: Option<PhotoCheck>,
 }
 
 impl OpenFile {
@@ -371,6 +403,12 @@ pub enum AppEvent {
     Done(Result<(crate::strings::ui::Tr, String), JobError>),
     /// The print worker finished a job (what it printed), or why it could not.
     Printed(Result<String, JobError>),
+    /// The photo worker measured a candidate's photo (dropped unless that candidate is on
+    /// screen).
+    PhotoChecked {
+        exam_no: String,
+        check: PhotoCheck,
+    },
     /// A worker thread stopped: it panicked (`panic` holds its message), or it was found gone
     /// when a job was sent to it (`panic` is `None`). Its jobs are not done any more.
     WorkerDied {
@@ -392,6 +430,8 @@ pub enum Worker {
     Input,
     /// Sends the one-second tick.
     Tick,
+    /// Measures photos against the site's standard.
+    Photo,
 }
 
 /// Why a worker could not do what the screen asked, by kind. The edges' own errors hold I/O and
@@ -506,8 +546,18 @@ pub enum Effect {
         request: PrintRequest,
         clerk_id: String,
     },
+    /// For the photo worker (measuring takes tens of milliseconds: never on the UI thread).
+    Photo(PhotoJob),
     /// Done by the UI thread itself.
     Ui(UiEffect),
+}
+
+/// A candidate's photo to measure against the standard of the candidate's site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoJob {
+    pub exam_no: String,
+    pub site_code: String,
+    pub jpeg: PhotoBytes,
 }
 
 /// The jobs of the database worker.

@@ -9,7 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::keymap::{Binding, bindings, help_bindings};
 use super::state::{
-    App, Field, Level, LoginForm, OpenFile, Overlay, PhotoCells, ReturnFocus, ReturnForm, Screen,
+    App, Field, Level, LoginForm, OpenFile, Overlay, PhotoCells, PhotoCheck, ReturnFocus,
+    ReturnForm, Screen,
 };
 use crate::domain::intake::IntakeState;
 use crate::domain::schedule::WindowStatus;
@@ -347,12 +348,22 @@ fn candidate_card(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
     let block = Block::bordered().title(format!(" {} ", tr(app, ui::CANDIDATE)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [text_area, photo_area] =
-        Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
+    let check_lines = file
+        .photo_check
+        .as_ref()
+        .map(|check| wrap_line(photo_check_line(app, check), inner.width, 2))
+        .unwrap_or_default();
+    let [text_area, check_area, photo_area] = Layout::vertical([
+        Constraint::Length(8),
+        Constraint::Length(check_lines.len() as u16),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
     frame.render_widget(
         Paragraph::new(card_lines(app, file)).wrap(Wrap { trim: true }),
         text_area,
     );
+    frame.render_widget(Paragraph::new(check_lines), check_area);
     match &file.loaded.photo {
         Some(photo) => frame.render_widget(photo_text(photo), photo_area),
         None => frame.render_widget(
@@ -360,6 +371,49 @@ fn candidate_card(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
             photo_area,
         ),
     }
+}
+
+/// The photo measured against the site's standard: while measuring, passed, the failed rules,
+/// or what could not be measured (shown only; the portal's review decides the blocker).
+fn photo_check_line(app: &App, check: &PhotoCheck) -> Line<'static> {
+    let rules = |checks: &[crate::domain::photo::Check]| {
+        checks
+            .iter()
+            .map(|c| match app.cfg.lang {
+                ui::Lang::Zh => c.label(),
+                ui::Lang::En => c.key(),
+            })
+            .collect::<Vec<_>>()
+            .join(tr(app, ui::LIST_SEPARATOR))
+    };
+    let (text, colour) = match check {
+        PhotoCheck::Measuring => (tr(app, ui::PHOTO_MEASURING).to_owned(), Color::DarkGray),
+        PhotoCheck::Passed => (
+            format!("✓ {}", tr(app, ui::PHOTO_MEETS_STANDARD)),
+            Color::Green,
+        ),
+        PhotoCheck::Failed(checks) => (
+            format!("✗ {}{}", tr(app, ui::PHOTO_FAILS), rules(checks)),
+            Color::Red,
+        ),
+        PhotoCheck::NotMeasured(checks) => (
+            format!("{}{}", tr(app, ui::PHOTO_NOT_MEASURED), rules(checks)),
+            Color::Yellow,
+        ),
+        PhotoCheck::NoStandard => (
+            format!(
+                "{}{}",
+                tr(app, ui::PHOTO_NOT_MEASURED),
+                tr(app, ui::PHOTO_NO_STANDARD)
+            ),
+            Color::Yellow,
+        ),
+        PhotoCheck::Unavailable(why) => (
+            format!("{}{why}", tr(app, ui::PHOTO_NOT_MEASURED)),
+            Color::Yellow,
+        ),
+    };
+    Line::from(text).fg(colour)
 }
 
 fn card_lines(app: &App, file: &OpenFile) -> Vec<Line<'static>> {

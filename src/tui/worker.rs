@@ -12,10 +12,15 @@ use std::thread::JoinHandle;
 use chrono::{DateTime, Utc};
 
 use super::photo;
-use super::state::{AppEvent, DbJob, JobError, Loaded, SearchRow, TodayRow, Worker};
+use super::state::{
+    AppEvent, DbJob, JobError, Loaded, PhotoBytes, PhotoCheck, PhotoJob, SearchRow, TodayRow,
+    Worker,
+};
 use crate::counter::Counter;
 use crate::domain::intake::Intake;
+use crate::domain::photo::Standards;
 use crate::domain::scan;
+use crate::domain::schedule::Schedule;
 use crate::store::Actor;
 use crate::strings::ui;
 
@@ -81,6 +86,28 @@ pub fn run(mut counter: Counter, jobs: Receiver<(DbJob, DateTime<Utc>)>, events:
         if let Some(event) = event
             && events.send(event).is_err()
         {
+            return;
+        }
+    }
+}
+
+/// Measures photos against the standard of each candidate's site (`schedule` says a site's
+/// city). Only the newest job waiting is measured: the ones before it are of candidates no
+/// longer on screen.
+pub fn run_photos(schedule: Schedule, jobs: Receiver<PhotoJob>, events: Sender<AppEvent>) {
+    let standards = Standards::builtin();
+    while let Ok(oldest) = jobs.recv() {
+        let job = jobs.try_iter().last().unwrap_or(oldest);
+        let check = match &standards {
+            Ok(standards) => photo::check(&job, standards, &schedule),
+            Err(e) => PhotoCheck::Unavailable(e.to_string()),
+        };
+        tracing::debug!(exam_no = %job.exam_no, ?check, "photo measured");
+        let checked = AppEvent::PhotoChecked {
+            exam_no: job.exam_no,
+            check,
+        };
+        if events.send(checked).is_err() {
             return;
         }
     }
@@ -183,17 +210,14 @@ fn lookup(counter: &Counter, payload: &str, now: DateTime<Utc>) -> Result<Box<Lo
         .intake
         .map(|r| r.intake)
         .unwrap_or_else(|| Intake::new(uuid::Uuid::now_v7().to_string(), exam_no.clone()));
-    let photo = counter
-        .store
-        .photo(&exam_no)
-        .ok()
-        .flatten()
-        .and_then(|jpeg| photo::to_cells(&jpeg));
+    let jpeg = counter.store.photo(&exam_no).ok().flatten();
+    let photo = jpeg.as_deref().and_then(photo::to_cells);
     Ok(Box::new(Loaded {
         assessment: checked.assessment,
         candidate: checked.candidate,
         intake,
         photo,
+        jpeg: jpeg.map(|bytes| PhotoBytes(bytes.into())),
     }))
 }
 

@@ -138,6 +138,7 @@ fn lookup(counter: &Counter, payload: &str) -> Box<Loaded> {
         candidate: checked.candidate,
         intake,
         photo,
+        jpeg: None,
     })
 }
 
