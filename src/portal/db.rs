@@ -100,6 +100,17 @@ const STEPS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
      CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+    // Enrolment and revocation: one-time enrolment codes (only their SHA-256 is kept; a code
+    // is used once, within its validity) and a revoked counter's date (its token is refused).
+    "CREATE TABLE enrolment_codes (
+        code_sha256 TEXT PRIMARY KEY,
+        counter_id  TEXT NOT NULL REFERENCES counters(counter_id),
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        used_at     TEXT
+     );
+     CREATE INDEX enrolment_codes_by_counter ON enrolment_codes(counter_id);
+     ALTER TABLE counters ADD COLUMN revoked_at TEXT;",
 ];
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.

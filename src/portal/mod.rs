@@ -7,10 +7,12 @@
 
 mod admin;
 mod db;
+mod enrol;
 mod http;
 mod ingest;
 mod queries;
 mod routes;
+mod tls;
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +20,9 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use admin::{PortalImport, new_token};
-pub use http::{ServerHandle, serve};
+pub use enrol::{CODE_VALIDITY, CounterInfo, EnrolRefusal, EnrolmentCode};
+pub use http::{ServerHandle, serve, serve_with};
+pub use tls::TlsFiles;
 pub use ingest::Identity;
 pub use queries::Photo;
 
@@ -59,6 +63,12 @@ pub enum PortalError {
     Listen { addr: String, message: String },
     #[error("{msg}{0}", msg = strings::PORTAL_SERVER_FAILED)]
     ServerFailed(String),
+    #[error("{msg}{0}", msg = strings::PORTAL_UNKNOWN_COUNTER)]
+    UnknownCounter(String),
+    #[error("{msg}{0}", msg = strings::PORTAL_COUNTER_IS_REVOKED)]
+    CounterRevoked(String),
+    #[error("{}{path}：{message}", strings::PORTAL_TLS_FILES)]
+    Tls { path: PathBuf, message: String },
 }
 
 /// One connection to the portal database. Each request being answered has one of its own.
