@@ -884,8 +884,7 @@ pub const PRINT_IPP_PRINTER_SAYS: &str = "打印机：";
 /// What the subcommands print (`src/commands/`): each function gives one line (without the line
 /// end) so that a report reads as a list of these.
 // ---- enrolment, revocation and TLS (issue 15, items 5 and 7) --------------------------------
-pub const PORTAL_UNKNOWN_COUNTER: &str =
-    "考试院没有登记这个柜台编号（请先用 portal add-counter 登记；portal list-counters 列出已登记的柜台）：";
+pub const PORTAL_UNKNOWN_COUNTER: &str = "考试院没有登记这个柜台编号（请先用 portal add-counter 登记；portal list-counters 列出已登记的柜台）：";
 pub const PORTAL_COUNTER_IS_REVOKED: &str =
     "该柜台已被停用；如需恢复，请重新运行 portal add-counter 登记它：";
 pub const PORTAL_TLS_FILES: &str =
@@ -896,7 +895,8 @@ pub const PORTAL_REVOKED_TOKEN: &str = "本柜台已被考试院停用，令牌�
 pub const PORTAL_ENROL_BAD_REQUEST: &str = "登记请求格式错误，应为 {\"code\": \"登记码\"}：";
 pub const PORTAL_ENROL_UNKNOWN: &str = "登记码不正确或已作废（已有更新的登记码，或该柜台已停用）：请核对输入，或向考试院管理员索取新的登记码";
 pub const PORTAL_ENROL_USED: &str = "该登记码已经用过（每个登记码只能用一次）：请向考试院管理员索取新的登记码（portal rotate-token）";
-pub const PORTAL_ENROL_EXPIRED: &str = "该登记码已过期（有效期 24 小时）：请向考试院管理员索取新的登记码（portal rotate-token）";
+pub const PORTAL_ENROL_EXPIRED: &str =
+    "该登记码已过期（有效期 24 小时）：请向考试院管理员索取新的登记码（portal rotate-token）";
 pub const PORTAL_CODE_HEADER: &str = "登记码（只能用一次）：";
 pub const PORTAL_TOKEN_MANUAL: &str = "或者手工配置：令牌只显示这一次，请填入该柜台 config.toml 的 portal_token（用登记码登记后此令牌即被更换）：";
 pub const PORTAL_NO_COUNTERS: &str = "考试院还没有登记任何柜台（portal add-counter）";
@@ -911,16 +911,24 @@ pub const ENROL_BAD_ANSWER: &str = "考试院对登记的应答无法识别，�
 /// What a failed certificate check says, naming the server and the problem.
 pub mod certificate {
     pub fn expired(host: &str, not_after: &str) -> String {
-        format!("服务器 {host} 的证书已过期（有效期至 {not_after}）：请考试院管理员更换证书；也请确认本机日期和时间正确")
+        format!(
+            "服务器 {host} 的证书已过期（有效期至 {not_after}）：请考试院管理员更换证书；也请确认本机日期和时间正确"
+        )
     }
     pub fn not_yet_valid(host: &str, not_before: &str) -> String {
-        format!("服务器 {host} 的证书尚未生效（自 {not_before} 起有效）：请确认本机日期和时间正确，或请考试院管理员检查证书")
+        format!(
+            "服务器 {host} 的证书尚未生效（自 {not_before} 起有效）：请确认本机日期和时间正确，或请考试院管理员检查证书"
+        )
     }
     pub fn wrong_host(host: &str, names: &str) -> String {
-        format!("服务器证书不属于 {host}（证书上的名称：{names}）：请核对 config.toml 中的 portal_url 是否为考试院给出的地址")
+        format!(
+            "服务器证书不属于 {host}（证书上的名称：{names}）：请核对 config.toml 中的 portal_url 是否为考试院给出的地址"
+        )
     }
     pub fn unknown_issuer(host: &str) -> String {
-        format!("服务器 {host} 的证书不是由本机信任的机构签发：如考试院使用自己的CA（如政务CA），请把该CA证书（PEM）的路径填入 config.toml 的 portal_ca_file，或登记时用 --ca-file 指定")
+        format!(
+            "服务器 {host} 的证书不是由本机信任的机构签发：如考试院使用自己的CA（如政务CA），请把该CA证书（PEM）的路径填入 config.toml 的 portal_ca_file，或登记时用 --ca-file 指定"
+        )
     }
     pub fn revoked(host: &str) -> String {
         format!("服务器 {host} 的证书已被吊销：请联系考试院管理员")
@@ -1089,13 +1097,17 @@ pub mod report {
         format!("已为柜台 {counter} 更换令牌：旧令牌从下一次请求起被拒绝。")
     }
     pub fn portal_counter_revoked(counter: &str) -> String {
-        format!("已停用柜台 {counter}：其令牌从下一次请求起被拒绝（HTTP 401），未用的登记码已作废。该柜台已上传的记录保留；如需恢复，运行 portal add-counter 重新登记。")
+        format!(
+            "已停用柜台 {counter}：其令牌从下一次请求起被拒绝（HTTP 401），未用的登记码已作废。该柜台已上传的记录保留；如需恢复，运行 portal add-counter 重新登记。"
+        )
     }
     pub fn portal_code_valid(until: &str) -> String {
         format!("有效至 {until}（北京时间）")
     }
     pub fn portal_code_howto(code: &str) -> String {
-        format!("在该柜台的电脑上运行：grad-intake enrol {code} --portal <考试院地址>（考试院使用自己的CA时加 --ca-file <CA证书.pem>），或在屏幕上扫描下面的二维码输入登记码：")
+        format!(
+            "在该柜台的电脑上运行：grad-intake enrol {code} --portal <考试院地址>（考试院使用自己的CA时加 --ca-file <CA证书.pem>），或在屏幕上扫描下面的二维码输入登记码："
+        )
     }
     pub fn portal_counter_line(
         counter: &str,
@@ -1115,16 +1127,17 @@ pub mod report {
     }
     pub const COUNTER_NO_CODE: &str = "无可用登记码";
     pub fn enrolled(site: &str, counter: &str, keys: usize, config: &str) -> String {
-        format!("本柜台已登记：办理点 {site}，柜台 {counter}。考试院地址、令牌和公钥（{keys} 个）已写入 {config}（仅本用户可读写）。下一步：grad-intake sync --once 下载名单")
+        format!(
+            "本柜台已登记：办理点 {site}，柜台 {counter}。考试院地址、令牌和公钥（{keys} 个）已写入 {config}（仅本用户可读写）。下一步：grad-intake sync --once 下载名单"
+        )
     }
     pub fn enrol_replaced(site: &str, counter: &str) -> String {
-        format!("注意：配置文件原属于办理点 {site} 的柜台 {counter}，现已改为登记码所属的柜台；本机数据库中原柜台尚未上传的记录将被考试院拒收，请告知考试院管理员")
+        format!(
+            "注意：配置文件原属于办理点 {site} 的柜台 {counter}，现已改为登记码所属的柜台；本机数据库中原柜台尚未上传的记录将被考试院拒收，请告知考试院管理员"
+        )
     }
     pub fn portal_started(url: &str, db: &str) -> String {
-        format!(
-            "{}{url}（{db}，Ctrl-C 停止）",
-            super::PORTAL_STARTED
-        )
+        format!("{}{url}（{db}，Ctrl-C 停止）", super::PORTAL_STARTED)
     }
     pub fn portal_imported(
         added: impl Display,

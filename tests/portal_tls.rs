@@ -88,8 +88,11 @@ fn a_counter_trusting_the_portal_ca_syncs_over_https_and_refuses_bad_certificate
     let other_host = ca.leaf(&["portal.other-province.example"], 2020, 2099);
     install(d, &good);
 
-    let portal = PortalSetup::new(d, 10);
-    let (t1, t2) = (portal.add_counter(SITE, "c1"), portal.add_counter(SITE, "c2"));
+    let portal = PortalSetup::new(d, 30);
+    let (t1, t2) = (
+        portal.add_counter(SITE, "c1"),
+        portal.add_counter(SITE, "c2"),
+    );
     let (cert, key) = (d.join("cert.pem"), d.join("key.pem"));
     let server = PortalProcess::start_with(
         &portal,
@@ -112,7 +115,11 @@ fn a_counter_trusting_the_portal_ca_syncs_over_https_and_refuses_bad_certificate
     std::fs::write(&c1, config).unwrap();
     let out = sync_once(d, &c1, "c1.db");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("名单更新 9 人"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("名单更新 29 人"),
+        "{}",
+        text(&out.stdout)
+    );
     let exam = portal.site_exam_nos();
     let mut store = grad_intake::store::Store::open(&d.join("c1.db")).unwrap();
     accept(&mut store, "c1", &exam[0], 1, now());
@@ -133,16 +140,28 @@ fn a_counter_trusting_the_portal_ca_syncs_over_https_and_refuses_bad_certificate
         stderr.contains("127.0.0.1") && stderr.contains("不是由本机信任的机构签发"),
         "{stderr}"
     );
-    assert!(stderr.contains("portal_ca_file") && stderr.contains("未发送任何数据"), "{stderr}");
+    assert!(
+        stderr.contains("portal_ca_file") && stderr.contains("未发送任何数据"),
+        "{stderr}"
+    );
     assert_eq!(portal.event_count("c2").0, 0);
 
     // The administrator installs an expired certificate: the portal takes it without a
-    // restart, and c1 refuses it, saying so, with its new decision still unsent.
-    accept(&mut store, "c1", &exam[2], 1, now());
+    // restart, and c1 refuses it, saying so; a new decision stays unsent.
     install(d, &expired);
     let out = sync_until(d, &c1, "c1.db", |o| !o.status.success());
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("证书已过期") && stderr.contains("2021-01-01"), "{stderr}");
+    assert!(
+        stderr.contains("证书已过期") && stderr.contains("2021-01-01"),
+        "{stderr}"
+    );
+    accept(&mut store, "c1", &exam[2], 1, now());
+    let out = sync_once(d, &c1, "c1.db");
+    assert!(
+        text(&out.stderr).contains("证书已过期"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(portal.event_count("c1").0, stored, "nothing sent");
 
     // Another host's certificate.
@@ -169,7 +188,7 @@ fn enrolment_over_https_with_a_ca_file_writes_it_into_the_configuration() {
     let ca = TestCa::new();
     std::fs::write(d.join("ca.pem"), &ca.pem).unwrap();
     install(d, &ca.leaf(&["localhost"], 2020, 2099));
-    let portal = PortalSetup::new(d, 5);
+    let portal = PortalSetup::new(d, 30);
     let (_, code) = portal.add_counter_at(SITE, "c3", chrono::Utc::now());
     let (cert, key) = (d.join("cert.pem"), d.join("key.pem"));
     let server = PortalProcess::start_with(
@@ -198,7 +217,11 @@ fn enrolment_over_https_with_a_ca_file_writes_it_into_the_configuration() {
     // Without the CA the code is not even sent (and so not used up).
     let refused = enrol(None);
     assert!(!refused.status.success());
-    assert!(text(&refused.stderr).contains("portal_ca_file"), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("portal_ca_file"),
+        "{}",
+        text(&refused.stderr)
+    );
     assert!(!config.exists());
     let out = enrol(Some(&d.join("ca.pem")));
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -251,7 +251,11 @@ fn issue_code(
     Ok(EnrolmentCode { code, expires_at })
 }
 
-fn set_new_token(tx: &Transaction, counter: &str, now: DateTime<Utc>) -> Result<String, PortalError> {
+fn set_new_token(
+    tx: &Transaction,
+    counter: &str,
+    now: DateTime<Utc>,
+) -> Result<String, PortalError> {
     let token = new_token();
     tx.execute(
         "UPDATE counters SET token_sha256 = ?1, created_at = ?2 WHERE counter_id = ?3",
@@ -286,17 +290,32 @@ mod tests {
         let old = portal.issue_enrolment_code("hz-03", at(0)).unwrap();
         let code = portal.issue_enrolment_code("hz-03", at(0)).unwrap();
         assert_eq!(code.expires_at, at(24));
-        assert_eq!(portal.enrol(&old.code, at(1)).unwrap(), Err(EnrolRefusal::Unknown));
+        assert_eq!(
+            portal.enrol(&old.code, at(1)).unwrap(),
+            Err(EnrolRefusal::Unknown)
+        );
         let typed = code.code.to_lowercase();
         let enrolled = portal.enrol(&typed, at(1)).unwrap().unwrap();
-        assert_eq!((enrolled.site_code.as_str(), enrolled.counter_id.as_str()), ("0104", "hz-03"));
+        assert_eq!(
+            (enrolled.site_code.as_str(), enrolled.counter_id.as_str()),
+            ("0104", "hz-03")
+        );
         assert_eq!(enrolled.public_keys.len(), 1);
         assert!(portal.authenticate(&first_token).unwrap().is_none());
         assert!(portal.authenticate(&enrolled.token).unwrap().is_some());
-        assert_eq!(portal.enrol(&code.code, at(2)).unwrap(), Err(EnrolRefusal::Used));
+        assert_eq!(
+            portal.enrol(&code.code, at(2)).unwrap(),
+            Err(EnrolRefusal::Used)
+        );
         let late = portal.issue_enrolment_code("hz-03", at(3)).unwrap();
-        assert_eq!(portal.enrol(&late.code, at(27)).unwrap(), Err(EnrolRefusal::Expired));
-        assert_eq!(portal.enrol("nonsense", at(3)).unwrap(), Err(EnrolRefusal::Unknown));
+        assert_eq!(
+            portal.enrol(&late.code, at(27)).unwrap(),
+            Err(EnrolRefusal::Expired)
+        );
+        assert_eq!(
+            portal.enrol("nonsense", at(3)).unwrap(),
+            Err(EnrolRefusal::Unknown)
+        );
     }
 
     #[test]
@@ -306,13 +325,22 @@ mod tests {
         portal.add_counter("0104", "hz-03", at(0)).unwrap();
         let code = portal.issue_enrolment_code("hz-03", at(0)).unwrap();
         portal.revoke_counter("hz-03", at(1)).unwrap();
-        assert_eq!(portal.enrol(&code.code, at(1)).unwrap(), Err(EnrolRefusal::Unknown));
+        assert_eq!(
+            portal.enrol(&code.code, at(1)).unwrap(),
+            Err(EnrolRefusal::Unknown)
+        );
         assert!(matches!(
             portal.issue_enrolment_code("hz-03", at(1)),
             Err(PortalError::CounterRevoked(_))
         ));
-        assert!(matches!(portal.rotate_token("hz-03", at(1)), Err(PortalError::CounterRevoked(_))));
-        assert!(matches!(portal.revoke_counter("nope", at(1)), Err(PortalError::UnknownCounter(_))));
+        assert!(matches!(
+            portal.rotate_token("hz-03", at(1)),
+            Err(PortalError::CounterRevoked(_))
+        ));
+        assert!(matches!(
+            portal.revoke_counter("nope", at(1)),
+            Err(PortalError::UnknownCounter(_))
+        ));
         let listed = portal.list_counters(at(1)).unwrap();
         assert!(listed[0].revoked_at.is_some() && listed[0].code_valid_until.is_none());
         let token = portal.add_counter("0104", "hz-03", at(2)).unwrap();

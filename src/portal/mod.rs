@@ -22,9 +22,9 @@ use thiserror::Error;
 pub use admin::{PortalImport, new_token};
 pub use enrol::{CODE_VALIDITY, CounterInfo, EnrolRefusal, EnrolmentCode};
 pub use http::{ServerHandle, serve, serve_with};
-pub use tls::TlsFiles;
 pub use ingest::Identity;
 pub use queries::Photo;
+pub use tls::TlsFiles;
 
 use crate::roster_file::ImportError;
 use crate::strings;

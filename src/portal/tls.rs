@@ -30,9 +30,8 @@ const CHECK_EVERY: Duration = Duration::from_secs(1);
 type Stamp = [(Option<SystemTime>, u64); 2];
 
 fn stamp(files: &TlsFiles) -> Stamp {
-    let of = |path: &Path| {
-        std::fs::metadata(path).map_or((None, 0), |m| (m.modified().ok(), m.len()))
-    };
+    let of =
+        |path: &Path| std::fs::metadata(path).map_or((None, 0), |m| (m.modified().ok(), m.len()));
     [of(&files.cert), of(&files.key)]
 }
 
@@ -52,7 +51,9 @@ pub(super) struct Reloading {
 
 impl std::fmt::Debug for Current {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Current").field("stamp", &self.stamp).finish()
+        f.debug_struct("Current")
+            .field("stamp", &self.stamp)
+            .finish()
     }
 }
 

@@ -39,7 +39,9 @@ pub fn new_code() -> String {
 }
 
 fn format_code(bytes: &[u8; 10]) -> String {
-    let bits = bytes.iter().fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
+    let bits = bytes
+        .iter()
+        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
     let chars: Vec<char> = (0..CODE_CHARS)
         .rev()
         .map(|i| char::from(ALPHABET[((bits >> (i * 5)) & 31) as usize]))
@@ -80,10 +82,19 @@ mod tests {
         assert_eq!(code.len(), 19, "{code}");
         let canonical = normalize_code(&code).unwrap();
         assert_eq!(canonical, code.replace('-', ""));
-        let typed = format!(" {} ", code.to_lowercase().replace('0', "o").replace('-', " "));
+        let typed = format!(
+            " {} ",
+            code.to_lowercase().replace('0', "o").replace('-', " ")
+        );
         assert_eq!(normalize_code(&typed).as_deref(), Some(canonical.as_str()));
         assert_ne!(new_code(), code, "random");
-        for bad in ["", "ABCD-EFGH", "ABCD-EFGH-JKMN-PQRSU", "ABCD-EFGH-JKMN-PQR!", "ÄBCD"] {
+        for bad in [
+            "",
+            "ABCD-EFGH",
+            "ABCD-EFGH-JKMN-PQRSU",
+            "ABCD-EFGH-JKMN-PQR!",
+            "ÄBCD",
+        ] {
             assert_eq!(normalize_code(bad), None, "{bad}");
         }
     }

@@ -101,7 +101,9 @@ fn describe(host: &str, problem: &rustls::CertificateError) -> String {
         C::NotValidYet => text::not_yet_valid(host, "?"),
         C::NotValidYetContext { not_before, .. } => text::not_yet_valid(host, &when(not_before)),
         C::NotValidForName => text::wrong_host(host, "?"),
-        C::NotValidForNameContext { presented, .. } => text::wrong_host(host, &presented.join("、")),
+        C::NotValidForNameContext { presented, .. } => {
+            text::wrong_host(host, &presented.join("、"))
+        }
         C::UnknownIssuer => text::unknown_issuer(host),
         C::Revoked => text::revoked(host),
         other => text::other(host, &format!("{other:?}")),
@@ -123,7 +125,10 @@ mod tests {
             ),
         };
         let text = describe("portal.example.cn", &expired);
-        assert!(text.contains("portal.example.cn") && text.contains("过期"), "{text}");
+        assert!(
+            text.contains("portal.example.cn") && text.contains("过期"),
+            "{text}"
+        );
         assert!(text.contains("2023-11-15"), "{text}");
         let wrong = rustls::CertificateError::NotValidForNameContext {
             expected: rustls::pki_types::ServerName::try_from("a.example").unwrap(),
@@ -138,7 +143,13 @@ mod tests {
         );
         let e = certificate_error("https://a.example:8443", &ureq::Error::Io(io)).unwrap();
         assert!(e.to_string().contains("a.example"), "{e}");
-        assert!(certificate_error("https://a.example", &ureq::Error::Timeout(ureq::Timeout::Global)).is_none());
+        assert!(
+            certificate_error(
+                "https://a.example",
+                &ureq::Error::Timeout(ureq::Timeout::Global)
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -138,9 +138,21 @@ impl PortalSetup {
             .output()
             .expect("binary runs");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-        let token = stdout.lines().last().expect("token printed").trim().to_owned();
-        (token, find_code(&stdout).expect("an enrolment code printed"))
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let token = stdout
+            .lines()
+            .last()
+            .expect("token printed")
+            .trim()
+            .to_owned();
+        (
+            token,
+            find_code(&stdout).expect("an enrolment code printed"),
+        )
     }
 
     /// Exam numbers of the roster at `SITE`.
@@ -196,7 +208,11 @@ pub fn find_code(text: &str) -> Option<String> {
     let is_code_char = |c: &char| c.is_ascii_digit() || c.is_ascii_uppercase();
     chars.windows(19).find_map(|w| {
         let ok = w.iter().enumerate().all(|(i, c)| {
-            if i % 5 == 4 { *c == '-' } else { is_code_char(c) }
+            if i % 5 == 4 {
+                *c == '-'
+            } else {
+                is_code_char(c)
+            }
         });
         ok.then(|| w.iter().collect())
     })
