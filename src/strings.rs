@@ -712,7 +712,6 @@ pub const PORTAL_STARTED: &str = "考试院参考服务已启动：";
 pub const PORTAL_KEY_NEW: &str =
     "已生成考试院签名密钥。请把下面的公钥填入各柜台 config.toml 的 portal_public_keys：";
 pub const PORTAL_KEY_EXISTING: &str = "签名密钥已存在（如需更换请加 --rotate）。公钥：";
-pub const PORTAL_COUNTER_ADDED: &str = "已登记柜台。令牌只显示这一次，请填入该柜台 config.toml 的 portal_token（考试院只保存其摘要）：";
 pub const SYNC_DONE: &str = "同步完成：";
 pub const SYNC_REJECTED_LIST: &str = "被考试院拒收的事件（不影响其他事件的上传，请主管核对）：";
 
@@ -929,6 +928,61 @@ pub const PRINT_IPP_PRINTER_SAYS: &str = "打印机：";
 // ---- command reports -----------------------------------------------------------------------
 /// What the subcommands print (`src/commands/`): each function gives one line (without the line
 /// end) so that a report reads as a list of these.
+// ---- enrolment, revocation and TLS (issue 15, items 5 and 7) --------------------------------
+pub const PORTAL_UNKNOWN_COUNTER: &str = "考试院没有登记这个柜台编号（请先用 portal add-counter 登记；portal list-counters 列出已登记的柜台）：";
+pub const PORTAL_COUNTER_IS_REVOKED: &str =
+    "该柜台已被停用；如需恢复，请重新运行 portal add-counter 登记它：";
+pub const PORTAL_TLS_FILES: &str =
+    "无法使用 TLS 证书或私钥文件，请检查该文件（PEM 格式；私钥须与证书配对）：";
+pub const PORTAL_TLS_NO_CERT: &str = "文件中没有 PEM 格式的证书（-----BEGIN CERTIFICATE-----）";
+pub const PORTAL_TLS_KEY_MISMATCH: &str = "私钥与证书不配对";
+pub const PORTAL_REVOKED_TOKEN: &str = "本柜台已被考试院停用，令牌不再有效：请联系考试院管理员；恢复后在本柜台运行 grad-intake enrol 重新登记";
+pub const PORTAL_ENROL_BAD_REQUEST: &str = "登记请求格式错误，应为 {\"code\": \"登记码\"}：";
+pub const PORTAL_ENROL_UNKNOWN: &str = "登记码不正确或已作废（已有更新的登记码，或该柜台已停用）：请核对输入，或向考试院管理员索取新的登记码";
+pub const PORTAL_ENROL_USED: &str = "该登记码已经用过（每个登记码只能用一次）：请向考试院管理员索取新的登记码（portal rotate-token）";
+pub const PORTAL_ENROL_EXPIRED: &str =
+    "该登记码已过期（有效期 24 小时）：请向考试院管理员索取新的登记码（portal rotate-token）";
+pub const PORTAL_CODE_HEADER: &str = "登记码（只能用一次）：";
+pub const PORTAL_TOKEN_MANUAL: &str = "或者手工配置：令牌只显示这一次，请填入该柜台 config.toml 的 portal_token（用登记码登记后此令牌即被更换）：";
+pub const PORTAL_NO_COUNTERS: &str = "考试院还没有登记任何柜台（portal add-counter）";
+pub const SYNC_CA_FILE: &str =
+    "无法使用 portal_ca_file 指定的CA证书文件（应为 PEM 格式的证书），请检查 config.toml：";
+pub const SYNC_CERTIFICATE: &str = "考试院服务器的证书未通过校验，连接已中断，未发送任何数据：";
+pub const ENROL_BAD_CODE: &str =
+    "登记码格式不对：应为16位字母和数字（如 ABCD-EFGH-JKMN-PQRS），请核对后重新输入";
+pub const ENROL_REFUSED: &str = "考试院拒绝了登记（HTTP ";
+pub const ENROL_BAD_ANSWER: &str = "考试院对登记的应答无法识别，请联系考试院管理员：";
+
+/// What a failed certificate check says, naming the server and the problem.
+pub mod certificate {
+    pub fn expired(host: &str, not_after: &str) -> String {
+        format!(
+            "服务器 {host} 的证书已过期（有效期至 {not_after}）：请考试院管理员更换证书；也请确认本机日期和时间正确"
+        )
+    }
+    pub fn not_yet_valid(host: &str, not_before: &str) -> String {
+        format!(
+            "服务器 {host} 的证书尚未生效（自 {not_before} 起有效）：请确认本机日期和时间正确，或请考试院管理员检查证书"
+        )
+    }
+    pub fn wrong_host(host: &str, names: &str) -> String {
+        format!(
+            "服务器证书不属于 {host}（证书上的名称：{names}）：请核对 config.toml 中的 portal_url 是否为考试院给出的地址"
+        )
+    }
+    pub fn unknown_issuer(host: &str) -> String {
+        format!(
+            "服务器 {host} 的证书不是由本机信任的机构签发：如考试院使用自己的CA（如政务CA），请把该CA证书（PEM）的路径填入 config.toml 的 portal_ca_file，或登记时用 --ca-file 指定"
+        )
+    }
+    pub fn revoked(host: &str) -> String {
+        format!("服务器 {host} 的证书已被吊销：请联系考试院管理员")
+    }
+    pub fn other(host: &str, detail: &str) -> String {
+        format!("服务器 {host} 的证书无效（{detail}）：请联系考试院管理员")
+    }
+}
+
 pub mod report {
     use std::fmt::Display;
 
@@ -1081,10 +1135,15 @@ pub mod report {
     }
 
     // portal
-    pub fn portal_started(addr: &str, db: &str) -> String {
+    pub fn portal_counter_added(counter: &str, site: &str) -> String {
+        format!("已登记柜台 {counter}（办理点 {site}）。")
+    }
+    pub fn portal_token_rotated(counter: &str) -> String {
+        format!("已为柜台 {counter} 更换令牌：旧令牌从下一次请求起被拒绝。")
+    }
+    pub fn portal_counter_revoked(counter: &str) -> String {
         format!(
-            "{}http://{addr}（{db}，Ctrl-C 停止）",
-            super::PORTAL_STARTED
+            "已停用柜台 {counter}：其令牌从下一次请求起被拒绝（HTTP 401），未用的登记码已作废。该柜台已上传的记录保留；如需恢复，运行 portal add-counter 重新登记。"
         )
     }
     pub fn portal_photos_measured(
@@ -1098,6 +1157,44 @@ pub mod report {
         )
     }
 
+    pub fn portal_code_valid(until: &str) -> String {
+        format!("有效至 {until}（北京时间）")
+    }
+    pub fn portal_code_howto(code: &str) -> String {
+        format!(
+            "在该柜台的电脑上运行：grad-intake enrol {code} --portal <考试院地址>（考试院使用自己的CA时加 --ca-file <CA证书.pem>），或在屏幕上扫描下面的二维码输入登记码："
+        )
+    }
+    pub fn portal_counter_line(
+        counter: &str,
+        site: &str,
+        state: &str,
+        issued: &str,
+        code: &str,
+    ) -> String {
+        format!("{counter}\t办理点 {site}\t{state}\t令牌签发于 {issued}\t{code}")
+    }
+    pub const COUNTER_ACTIVE: &str = "在用";
+    pub fn counter_revoked_at(at: &str) -> String {
+        format!("已停用（{at}）")
+    }
+    pub fn counter_code_until(until: &str) -> String {
+        format!("登记码有效至 {until}")
+    }
+    pub const COUNTER_NO_CODE: &str = "无可用登记码";
+    pub fn enrolled(site: &str, counter: &str, keys: usize, config: &str) -> String {
+        format!(
+            "本柜台已登记：办理点 {site}，柜台 {counter}。考试院地址、令牌和公钥（{keys} 个）已写入 {config}（仅本用户可读写）。下一步：grad-intake sync --once 下载名单"
+        )
+    }
+    pub fn enrol_replaced(site: &str, counter: &str) -> String {
+        format!(
+            "注意：配置文件原属于办理点 {site} 的柜台 {counter}，现已改为登记码所属的柜台；本机数据库中原柜台尚未上传的记录将被考试院拒收，请告知考试院管理员"
+        )
+    }
+    pub fn portal_started(url: &str, db: &str) -> String {
+        format!("{}{url}（{db}，Ctrl-C 停止）", super::PORTAL_STARTED)
+    }
     pub fn portal_imported(
         added: impl Display,
         updated: impl Display,

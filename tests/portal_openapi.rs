@@ -115,6 +115,9 @@ fn every_documented_route_and_status_matches_the_real_answers() {
     let dir = tempfile::tempdir().unwrap();
     let portal = PortalSetup::new(dir.path(), 30);
     let token = portal.add_counter(SITE, "k1");
+    // Enrolment codes are checked against the portal's real clock.
+    let (_, code) = portal.add_counter_at(SITE, "k9", chrono::Utc::now());
+    let enrol_body = json!({ "code": code }).to_string();
     let ours = portal.site_exam_nos()[0].clone();
     let theirs = portal.other_site_exam_no();
     let (jpeg, _) = portal.import_photos(&[&ours, &theirs]);
@@ -278,6 +281,32 @@ fn every_documented_route_and_status_matches_the_real_answers() {
             request("get", "/v1/openapi.json", None, "", ""),
             200,
         ),
+        c(
+            "/v1/enrol",
+            "post",
+            request("post", "/v1/enrol", None, "", &enrol_body),
+            200,
+        ),
+        // The same code again: used.
+        c(
+            "/v1/enrol",
+            "post",
+            request("post", "/v1/enrol", None, "", &enrol_body),
+            403,
+        ),
+        c(
+            "/v1/enrol",
+            "post",
+            request("post", "/v1/enrol", None, "", "{nope"),
+            400,
+        ),
+        c(
+            "/v1/enrol",
+            "post",
+            request("get", "/v1/enrol", None, "", ""),
+            405,
+        ),
+        c("/v1/enrol", "post", oversize("post", "/v1/enrol"), 413),
     ];
     // Every GET route also answers 405 to another method and 413 to an oversize body.
     for template in [

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod check;
 pub mod clerk;
 pub mod demo;
+pub mod enrol;
 pub mod portal;
 pub mod print;
 pub mod roster;
@@ -82,6 +83,8 @@ pub enum Error {
     Sync(#[from] crate::sync::SyncError),
     #[error(transparent)]
     Portal(#[from] crate::portal::PortalError),
+    #[error(transparent)]
+    Enrol(enrol::EnrolError),
     #[error(transparent)]
     Print(#[from] crate::print::PrintError),
     #[error(transparent)]

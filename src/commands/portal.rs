@@ -11,18 +11,24 @@ use crate::domain::candidate::is_site_code;
 use crate::domain::photo::{Check, Standards};
 use crate::domain::schedule::Schedule;
 use crate::portal::{
-    PhotoReportRow, PhotoState, PhotosMeasured, Portal, PortalError, PortalImport, ServerHandle,
+    CounterInfo, EnrolmentCode, PhotoReportRow, PhotoState, PhotosMeasured, Portal, PortalError,
+    PortalImport, ServerHandle, TlsFiles,
 };
 use crate::roster_file::{self, Format};
 use crate::strings::{self, report as s};
 
-/// Starts the server on `listen`; it runs until the process ends.
-pub fn serve(db: &Path, listen: &str, workers: usize) -> Result<ServerHandle, Error> {
-    Ok(crate::portal::serve(db, listen, workers)?)
+/// Starts the server on `listen` (HTTPS with `tls`); it runs until the process ends.
+pub fn serve(
+    db: &Path,
+    listen: &str,
+    workers: usize,
+    tls: Option<&TlsFiles>,
+) -> Result<ServerHandle, Error> {
+    Ok(crate::portal::serve_with(db, listen, workers, tls)?)
 }
 
 pub fn render_started(server: &ServerHandle, db: &Path) -> String {
-    s::portal_started(&server.addr().to_string(), &db.display().to_string())
+    s::portal_started(&server.url(), &db.display().to_string())
 }
 
 /// The signing key's public half, and whether it was made now.
@@ -252,16 +258,173 @@ pub fn write_photo_report_csv(report: &PhotoReport, path: &Path) -> Result<(), E
     })
 }
 
-/// Registers a counter and returns its new token (shown once; the portal keeps its digest).
+/// A counter's new credentials: the token (shown once) and a one-time enrolment code that
+/// carries it to the counter (`grad-intake enrol`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub counter: String,
+    pub site: String,
+    pub token: String,
+    pub code: EnrolmentCode,
+}
+
+/// Registers a counter (or gives it a new token, lifting a revocation) with an enrolment code.
 pub fn add_counter(
     db: &Path,
     site: &str,
     counter: &str,
     now: DateTime<Utc>,
-) -> Result<String, Error> {
-    Ok(Portal::open(db)?.add_counter(site, counter, now)?)
+) -> Result<Credentials, Error> {
+    let mut portal = Portal::open(db)?;
+    let token = portal.add_counter(site, counter, now)?;
+    let code = portal.issue_enrolment_code(counter, now)?;
+    Ok(Credentials {
+        counter: counter.to_owned(),
+        site: site.to_owned(),
+        token,
+        code,
+    })
 }
 
-pub fn render_counter_added(token: &str) -> String {
-    format!("{}\n{token}\n", strings::PORTAL_COUNTER_ADDED)
+/// A new token for a counter (the old one is refused from its next request), with a code.
+pub fn rotate_token(db: &Path, counter: &str, now: DateTime<Utc>) -> Result<Credentials, Error> {
+    let mut portal = Portal::open(db)?;
+    let (token, code) = portal.rotate_token(counter, now)?;
+    let site = portal
+        .list_counters(now)?
+        .into_iter()
+        .find(|c| c.counter_id == counter)
+        .map(|c| c.site_code)
+        .unwrap_or_default();
+    Ok(Credentials {
+        counter: counter.to_owned(),
+        site,
+        token,
+        code,
+    })
+}
+
+pub fn revoke_counter(db: &Path, counter: &str, now: DateTime<Utc>) -> Result<(), Error> {
+    Ok(Portal::open(db)?.revoke_counter(counter, now)?)
+}
+
+pub fn list_counters(db: &Path, now: DateTime<Utc>) -> Result<Vec<CounterInfo>, Error> {
+    Ok(Portal::open(db)?.list_counters(now)?)
+}
+
+/// The title, the code with how to use it and its QR for the screen, then the token as the
+/// last line (for a counter configured by hand).
+pub fn render_credentials(title: &str, c: &Credentials) -> String {
+    let until = crate::domain::office_time::date_hm(c.code.expires_at);
+    format!(
+        "{title}\n{}{}　{}\n{}\n{}\n{}\n{}\n",
+        strings::PORTAL_CODE_HEADER,
+        c.code.code,
+        s::portal_code_valid(&until),
+        s::portal_code_howto(&c.code.code),
+        code_qr(&c.code.code),
+        strings::PORTAL_TOKEN_MANUAL,
+        c.token
+    )
+}
+
+pub fn render_counter_added(c: &Credentials) -> String {
+    render_credentials(&s::portal_counter_added(&c.counter, &c.site), c)
+}
+
+pub fn render_token_rotated(c: &Credentials) -> String {
+    render_credentials(&s::portal_token_rotated(&c.counter), c)
+}
+
+pub fn render_revoked(counter: &str) -> String {
+    format!("{}\n", s::portal_counter_revoked(counter))
+}
+
+pub fn render_counters(counters: &[CounterInfo]) -> String {
+    if counters.is_empty() {
+        return format!("{}\n", strings::PORTAL_NO_COUNTERS);
+    }
+    let local = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t).map_or_else(
+            |_| t.to_owned(),
+            |t| crate::domain::office_time::date_hm(t.to_utc()),
+        )
+    };
+    counters
+        .iter()
+        .map(|c| {
+            let state = c.revoked_at.as_deref().map_or_else(
+                || s::COUNTER_ACTIVE.to_owned(),
+                |at| s::counter_revoked_at(&local(at)),
+            );
+            let code = c.code_valid_until.as_deref().map_or_else(
+                || s::COUNTER_NO_CODE.to_owned(),
+                |until| s::counter_code_until(&local(until)),
+            );
+            let issued = local(&c.token_issued_at);
+            format!(
+                "{}\n",
+                s::portal_counter_line(&c.counter_id, &c.site_code, &state, &issued, &code)
+            )
+        })
+        .collect()
+}
+
+/// The code as a QR of half-block characters (two modules a character, dark on light, with
+/// its quiet zone), for a barcode reader or phone held to the administrator's screen.
+pub fn code_qr(code: &str) -> String {
+    match qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M) {
+        Ok(qr) => qr
+            .render::<qrcode::render::unicode::Dense1x2>()
+            .dark_color(qrcode::render::unicode::Dense1x2::Light)
+            .light_color(qrcode::render::unicode::Dense1x2::Dark)
+            .build(),
+        // A 19-character code always fits; without a QR the code is still printed.
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The half-block picture back to modules: '█' both dark, '▀' top, '▄' bottom (colours
+    /// swapped above: a terminal shows light text on dark, so "light" characters are dark).
+    fn modules(text: &str) -> Vec<Vec<bool>> {
+        let mut rows = Vec::new();
+        for line in text.lines() {
+            let (mut top, mut bottom) = (Vec::new(), Vec::new());
+            for ch in line.chars() {
+                // Dense1x2 with Light as the dark colour draws light modules as ink.
+                let (t, b) = match ch {
+                    '█' => (false, false),
+                    '▀' => (false, true),
+                    '▄' => (true, false),
+                    _ => (true, true),
+                };
+                top.push(t);
+                bottom.push(b);
+            }
+            rows.push(top);
+            rows.push(bottom);
+        }
+        rows
+    }
+
+    #[test]
+    fn the_qr_on_screen_reads_back_as_the_code() {
+        let code = crate::sync::enrol::new_code();
+        let grid = modules(&code_qr(&code));
+        let (h, w) = (grid.len(), grid[0].len());
+        // Four pixels a module, so the detector finds the finder patterns comfortably.
+        let scale = 4;
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w * scale, h * scale, |x, y| {
+            let dark = grid[y / scale].get(x / scale).copied().unwrap_or(false);
+            if dark { 0 } else { 255 }
+        });
+        let grids = img.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, code);
+    }
 }

@@ -138,7 +138,7 @@ impl Portal {
         self.conn.execute(
             "INSERT INTO counters(counter_id, site_code, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(counter_id) DO UPDATE SET token_sha256 = excluded.token_sha256,
-               created_at = excluded.created_at",
+               created_at = excluded.created_at, revoked_at = NULL",
             params![counter, site, sha256_hex(token.as_bytes()), now.to_rfc3339()],
         )?;
         Ok(token)

@@ -113,6 +113,17 @@ const STEPS: &[&str] = &[
         not_measured TEXT NOT NULL,
         measured_at  TEXT NOT NULL
      );",
+    // Enrolment and revocation: one-time enrolment codes (only their SHA-256 is kept; a code
+    // is used once, within its validity) and a revoked counter's date (its token is refused).
+    "CREATE TABLE enrolment_codes (
+        code_sha256 TEXT PRIMARY KEY,
+        counter_id  TEXT NOT NULL REFERENCES counters(counter_id),
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        used_at     TEXT
+     );
+     CREATE INDEX enrolment_codes_by_counter ON enrolment_codes(counter_id);
+     ALTER TABLE counters ADD COLUMN revoked_at TEXT;",
 ];
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.

@@ -7,11 +7,13 @@
 
 mod admin;
 mod db;
+mod enrol;
 mod http;
 mod ingest;
 mod photos;
 mod queries;
 mod routes;
+mod tls;
 
 use std::path::{Path, PathBuf};
 
@@ -19,10 +21,12 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use admin::{PortalImport, UnreadablePhoto, new_token};
-pub use http::{ServerHandle, serve};
+pub use enrol::{CODE_VALIDITY, CounterInfo, EnrolRefusal, EnrolmentCode};
+pub use http::{ServerHandle, serve, serve_with};
 pub use ingest::Identity;
 pub use photos::{PhotoReportRow, PhotoState, PhotosMeasured};
 pub use queries::Photo;
+pub use tls::TlsFiles;
 
 use crate::roster_file::ImportError;
 use crate::strings;
@@ -56,6 +60,12 @@ pub enum PortalError {
     Listen { addr: String, message: String },
     #[error("{msg}{0}", msg = strings::PORTAL_SERVER_FAILED)]
     ServerFailed(String),
+    #[error("{msg}{0}", msg = strings::PORTAL_UNKNOWN_COUNTER)]
+    UnknownCounter(String),
+    #[error("{msg}{0}", msg = strings::PORTAL_COUNTER_IS_REVOKED)]
+    CounterRevoked(String),
+    #[error("{}{path}：{message}", strings::PORTAL_TLS_FILES)]
+    Tls { path: PathBuf, message: String },
 }
 
 /// One connection to the portal database. Each request being answered has one of its own.

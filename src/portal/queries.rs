@@ -18,12 +18,12 @@ pub struct Photo {
 }
 
 impl Portal {
-    /// The counter a bearer token belongs to; `None` for an unknown token.
+    /// The counter a bearer token belongs to; `None` for an unknown or revoked token.
     pub fn authenticate(&self, token: &str) -> Result<Option<Identity>, PortalError> {
         let digest = sha256_hex(token.as_bytes());
         Ok(self
             .conn
-            .prepare_cached("SELECT counter_id, site_code FROM counters WHERE token_sha256 = ?1")?
+            .prepare_cached("SELECT counter_id, site_code FROM counters WHERE token_sha256 = ?1 AND revoked_at IS NULL")?
             .query_row([digest], |r| {
                 Ok(Identity {
                     counter_id: r.get(0)?,

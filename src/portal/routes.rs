@@ -70,6 +70,11 @@ impl Call {
         self.is(&hyper::Method::GET, &["v1", "openapi.json"])
     }
 
+    /// `POST /v1/enrol`: answered without a token.
+    pub fn is_enrol(&self) -> bool {
+        self.is(&hyper::Method::POST, &["v1", "enrol"])
+    }
+
     /// The one method the path is served for, when the path is one of /v1's.
     pub fn allowed_method(&self) -> Option<hyper::Method> {
         use hyper::Method;
@@ -78,7 +83,7 @@ impl Call {
             ["v1", "health" | "openapi.json"]
             | ["v1", "sites", _, "roster" | "tally" | "conflicts"]
             | ["v1", "photos", _] => Some(Method::GET),
-            ["v1", "events"] => Some(Method::POST),
+            ["v1", "events" | "enrol"] => Some(Method::POST),
             _ => None,
         }
     }
@@ -171,8 +176,41 @@ impl Reply {
 pub(super) fn authenticate(portal: &Portal, token: &str) -> Result<Identity, Reply> {
     match portal.authenticate(token) {
         Ok(Some(who)) => Ok(who),
-        Ok(None) => Err(Reply::unauthorized(strings::PORTAL_BAD_TOKEN)),
+        Ok(None) => match portal.token_revoked(token) {
+            Ok(true) => Err(Reply::unauthorized(strings::PORTAL_REVOKED_TOKEN)),
+            Ok(false) => Err(Reply::unauthorized(strings::PORTAL_BAD_TOKEN)),
+            Err(e) => Err(Reply::internal(&e)),
+        },
         Err(e) => Err(Reply::internal(&e)),
+    }
+}
+
+/// `POST /v1/enrol`: no token (the code is the credential); a refused code is a 403 saying
+/// what to do.
+pub(super) fn enrol(portal: &mut Portal, body: &[u8]) -> Reply {
+    use super::EnrolRefusal;
+    use crate::sync::enrol::EnrolRequest;
+    let request: EnrolRequest = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(e) => {
+            let message = format!("{}{e}", strings::PORTAL_ENROL_BAD_REQUEST);
+            return Reply::error(400, "bad_request", message);
+        }
+    };
+    match portal.enrol(&request.code, Utc::now()) {
+        Ok(Ok(enrolment)) => Reply::json(200, &enrolment),
+        Ok(Err(refusal)) => {
+            let (kind, message) = match refusal {
+                EnrolRefusal::Unknown => ("code_unknown", strings::PORTAL_ENROL_UNKNOWN),
+                EnrolRefusal::Used => ("code_used", strings::PORTAL_ENROL_USED),
+                EnrolRefusal::Expired => ("code_expired", strings::PORTAL_ENROL_EXPIRED),
+            };
+            Reply::error(403, kind, message)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "portal enrolment failed");
+            Reply::internal(&e)
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 //! proxies are off for the same reason: the checked address is the one connected to.
 
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub struct Endpoint {
     pub counter_id: String,
     /// For one whole request (connect, send, answer).
     pub timeout: Duration,
+    /// A CA certificate (PEM) trusted besides the system's, for a portal with its own CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// A roster page with each record left as the portal sent it (see `RosterPage`): the answer's
@@ -151,15 +154,8 @@ impl Client {
         if endpoint.token.trim().is_empty() {
             return Err(SyncError::NotConfigured("portal_token"));
         }
-        let config = Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .proxy(None)
-            .timeout_global(Some(endpoint.timeout))
-            .user_agent(concat!("grad-intake/", env!("CARGO_PKG_VERSION")))
-            .build();
         Ok(Self {
-            agent: Agent::new_with_config(config),
+            agent: agent(endpoint.timeout, endpoint.ca_file.as_deref())?,
             base,
             auth: format!("Bearer {}", endpoint.token.trim()),
             endpoint: endpoint.clone(),
@@ -169,6 +165,11 @@ impl Client {
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// A transport failure as the clerk should read it: a refused certificate named.
+    fn failed(&self, e: ureq::Error) -> SyncError {
+        super::tls::certificate_error(&self.base, &e).unwrap_or_else(|| transport_error(e))
     }
 
     /// This counter's clock minus the portal's, as measured at the latest answer that carried
@@ -205,7 +206,7 @@ impl Client {
             .header("Authorization", &self.auth)
             .header("Content-Type", "application/json")
             .send(&body[..])
-            .map_err(transport_error)?;
+            .map_err(|e| self.failed(e))?;
         self.note_clock(sent, &response);
         let result: BatchResult = read_json(check_status(response)?)?;
         if result.results.len() != batch.events.len() {
@@ -291,14 +292,28 @@ impl Client {
             request = request.header("If-None-Match", etag);
         }
         let sent = Utc::now();
-        let response = request.call().map_err(transport_error)?;
+        let response = request.call().map_err(|e| self.failed(e))?;
         self.note_clock(sent, &response);
         check_status(response)
     }
 }
 
+/// The HTTP agent: no redirects, no proxy, one timeout for a whole request, and TLS trusting
+/// the system's certificates plus `ca_file` (see `sync::tls`).
+pub(crate) fn agent(timeout: Duration, ca_file: Option<&Path>) -> Result<Agent, SyncError> {
+    let config = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_global(Some(timeout))
+        .user_agent(concat!("grad-intake/", env!("CARGO_PKG_VERSION")))
+        .tls_config(super::tls::client_config(ca_file)?)
+        .build();
+    Ok(Agent::new_with_config(config))
+}
+
 /// Classes a transport failure: everything short of an HTTP answer is retryable.
-fn transport_error(e: ureq::Error) -> SyncError {
+pub(crate) fn transport_error(e: ureq::Error) -> SyncError {
     match e {
         ureq::Error::Timeout(_) => SyncError::Timeout,
         ureq::Error::Io(io)
@@ -332,7 +347,7 @@ fn check_status(response: Response<ureq::Body>) -> Result<Response<ureq::Body>, 
     })
 }
 
-fn error_message(response: Response<ureq::Body>) -> String {
+pub(crate) fn error_message(response: Response<ureq::Body>) -> String {
     read_bytes(response, MAX_ERROR_BODY)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<ErrorBody>(&bytes).ok())
@@ -356,7 +371,7 @@ fn header_text(response: &Response<ureq::Body>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn read_bytes(response: Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, SyncError> {
+pub(crate) fn read_bytes(response: Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, SyncError> {
     response
         .into_body()
         .into_with_config()
@@ -431,6 +446,7 @@ mod tests {
             site_code: "0104".into(),
             counter_id: "c1".into(),
             timeout: Duration::from_secs(1),
+            ca_file: None,
         };
         let err = Client::new(&endpoint).err().unwrap();
         assert!(matches!(err, SyncError::InsecureUrl(_)));

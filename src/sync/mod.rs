@@ -8,8 +8,10 @@
 
 pub mod client;
 pub mod clock;
+pub mod enrol;
 pub mod planner;
 pub mod protocol;
+pub mod tls;
 pub mod worker;
 
 use std::time::Duration;
@@ -58,6 +60,12 @@ pub enum SyncError {
     BadRecord(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `portal_ca_file` cannot be read or holds no certificate.
+    #[error("{}{path}（{message}）", strings::SYNC_CA_FILE)]
+    CaFile { path: String, message: String },
+    /// The portal's certificate was refused (the message names it and why); nothing was sent.
+    #[error("{msg}{0}", msg = strings::SYNC_CERTIFICATE)]
+    Certificate(String),
 }
 
 fn retry_after_text(retry_after: &Option<Duration>) -> String {
@@ -84,7 +92,9 @@ impl SyncError {
             | SyncError::InsecureUrl(_)
             | SyncError::Unauthorized(_)
             | SyncError::Forbidden(_)
-            | SyncError::NotFound(_) => Failure::Stop,
+            | SyncError::NotFound(_)
+            | SyncError::CaFile { .. }
+            | SyncError::Certificate(_) => Failure::Stop,
         }
     }
 

@@ -53,6 +53,7 @@ impl SyncSettings {
             site_code: need(&config.site_code, "site_code")?,
             counter_id: need(&config.counter_id, "counter_id")?,
             timeout: Duration::from_secs(30),
+            ca_file: config.portal_ca_file.clone(),
         };
         super::client::check_portal_url(&endpoint.url)?;
         Ok(Self {

@@ -86,6 +86,7 @@ fn settings(addr: std::net::SocketAddr, token: &str) -> SyncSettings {
             site_code: SITE.into(),
             counter_id: COUNTER.into(),
             timeout: Duration::from_secs(60),
+            ca_file: None,
         },
         batch_size: SyncSettings::DEFAULT_BATCH,
         roster_page: SyncSettings::DEFAULT_ROSTER_PAGE,
