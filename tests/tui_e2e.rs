@@ -4,7 +4,6 @@
 #![cfg(unix)] // real ptys, file modes, tmux or cupsd: Unix only
 
 mod common;
-#[allow(dead_code)]
 mod sync_support;
 
 use std::process::Command;

@@ -195,9 +195,11 @@ fn named_lines(app: &App, by: &std::collections::BTreeMap<String, Outcomes>) -> 
     let max = by.values().map(served).max().unwrap_or(0);
     by.iter()
         .map(|(name, o)| {
-            let voids = (o.voided > 0)
-                .then(|| format!("{}{}", tr(app, ui::VOIDS_ONLY), o.voided))
-                .unwrap_or_default();
+            let voids = if o.voided > 0 {
+                format!("{}{}", tr(app, ui::VOIDS_ONLY), o.voided)
+            } else {
+                String::new()
+            };
             if served(o) == 0 {
                 return Line::from(format!("{name:<10} {voids}"));
             }
