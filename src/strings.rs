@@ -572,6 +572,9 @@ pub mod ui {
         "上一份还在打印，请等它完成后再打印",
         "Still printing the last job; wait for it to finish",
     );
+    pub const LINK_ONLINE: Tr = tr(super::SYNC_ONLINE, "online");
+    pub const LINK_OFFLINE: Tr = tr(super::SYNC_OFFLINE, "offline");
+    pub const LINK_SYNCING: Tr = tr(super::SYNC_SYNCING, "syncing");
     pub const PENDING: Tr = tr("待发送 ", "pending ");
     pub const LAST_SYNC: Tr = tr("上次 ", "last ");
     /// The portal slot's warning around the offset in minutes (+: this counter is ahead).
@@ -580,6 +583,30 @@ pub mod ui {
     pub const OFFICE_WIDE: Tr = tr("全考点（考试院数据）", "Whole office (from the portal)");
     pub const NO_CONFLICTS: Tr = tr("无跨柜台冲突", "No cross-counter conflicts");
     pub const VOIDED: Tr = tr("已作废受理：", "Voided: ");
+    // Events the portal refused for good: the status bar's "拒收 3（Ctrl-R 查看）" and the list.
+    pub const REFUSED_SLOT: Tr = tr("拒收 ", "refused ");
+    pub const REFUSED_SLOT_KEY: Tr = tr("（Ctrl-R 查看）", " (Ctrl-R to see)");
+    pub const K_REFUSED: Tr = tr("考试院拒收的事件", "events the portal refused");
+    pub const REFUSED_TITLE: Tr = tr(
+        "考试院拒收的事件（请主管核对；不影响其他事件上传）",
+        "Events the portal refused (for the supervisor; the others were sent)",
+    );
+    pub const REFUSED_NONE: Tr = tr("没有被拒收的事件", "No refused events");
+    pub const REFUSED_BECAUSE: Tr = tr("原因：", "reason: ");
+    /// A refused event whose candidate is not on this counter's roster.
+    pub const REFUSED_NO_CANDIDATE: Tr = tr("（名单中无此考生）", "(not on the roster)");
+    // Voiding asks first, showing whom and why.
+    pub const VOID_CONFIRM_TITLE: Tr = tr("确认作废受理", "Confirm voiding");
+    pub const VOID_CONFIRM_WHO: Tr = tr("考生：", "Candidate: ");
+    pub const VOID_CONFIRM_HINT: Tr = tr(
+        "作废后不可撤销。Enter 确认作废，Esc 取消",
+        "This cannot be undone. Enter voids, Esc cancels",
+    );
+    /// A clerk's (or supervisor's) voids on the supervisor screen: "s01 已作废 1".
+    pub const VOIDS_ONLY: Tr = tr("已作废 ", "voided ");
+    // "已来办理 / 尚未来" of the chosen day and of the whole window.
+    pub const T_CAME_ON_DAY: Tr = tr("当日来办理", "came this day");
+    pub const T_WHOLE_WINDOW: Tr = tr("整个受理期：", "whole window: ");
     pub const UNLOCKED: Tr = tr("已解锁柜员：", "Unlocked: ");
 
     /// The window status as the status bar shows it.
@@ -620,6 +647,8 @@ pub const SYNC_BAD_RESPONSE: &str = "考试院服务器的应答无法识别，�
 pub const SYNC_BAD_RECORD: &str = "考试院发来的名单记录有误，本次未更新名单，请联系考试院：";
 pub const SYNC_RESULT_COUNT: &str = "应答中的结果条数与上传的事件条数不符";
 pub const SYNC_REJECTED_NO_REASON: &str = "考试院拒收（未说明原因）";
+/// After `SYNC_CONNECT`: the light health probe got no answer (between rounds or while waiting).
+pub const SYNC_NO_ANSWER: &str = "健康检查（GET /v1/health）无应答";
 pub const SYNC_ONLINE: &str = "在线";
 pub const SYNC_OFFLINE: &str = "离线";
 pub const SYNC_SYNCING: &str = "同步中";

@@ -226,6 +226,18 @@ impl Client {
             .map(|d| d.to_utc()))
     }
 
+    /// `GET /v1/health` within `timeout`: whether the portal answers at all (no token sent, nothing
+    /// read or changed). Any error, 5xx included, counts as unreachable.
+    pub fn health(&self, timeout: Duration) -> bool {
+        self.agent
+            .get(format!("{}{API_PREFIX}/health", self.base))
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .call()
+            .is_ok_and(|r| r.status().is_success())
+    }
+
     /// `GET /v1/sites/{site}/roster`: the changes after `cursor`, at most `limit`.
     pub fn roster_page(&self, cursor: i64, limit: usize) -> Result<RosterPage, SyncError> {
         read_json(self.get(&self.roster_url(cursor, limit), None)?)

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::SyncError;
 use super::client::{Client, Endpoint, PhotoFetch, RawRosterPage};
-use super::planner::{Backoff, Outcome, Planner, Stage, Step, Verdict};
+use super::planner::{Backoff, HealthProbe, Outcome, Planner, Reach, Stage, Step, Verdict};
 use super::protocol::{Event, EventBatch, EventStatus};
 use crate::config::Config;
 use crate::domain::candidate::{Candidate, CanonicalRecord};
@@ -33,6 +33,8 @@ pub struct SyncSettings {
     pub max_failures: u32,
     /// Background worker: the pause between rounds.
     pub interval: Duration,
+    /// Background worker: how often the portal's reachability is probed (`GET /v1/health`).
+    pub probe_every: Duration,
 }
 
 impl SyncSettings {
@@ -63,6 +65,7 @@ impl SyncSettings {
             backoff: Backoff::default(),
             max_failures: 5,
             interval: Duration::from_secs(60),
+            probe_every: HealthProbe::EVERY,
         })
     }
 }
@@ -148,7 +151,10 @@ enum Wake {
 /// How a round waits and reports: sleeping on the command line, listening for "sync now" and
 /// "stop" in the background.
 trait Pace {
+    /// Waits up to `duration`; may return early (`Elapsed`) so the round looks again.
     fn wait(&mut self, duration: Duration) -> Wake;
+    /// The pending count while the round waits (the clerks keep adding events offline).
+    fn waiting(&mut self, pending: usize);
     fn progress(&mut self, progress: &Progress);
     fn failed(&mut self, error: &SyncError, pending: usize);
 }
@@ -476,11 +482,14 @@ fn drive(
                 return Ok(Some(engine.report));
             }
             Step::GiveUp => return Err(last_error.unwrap_or(SyncError::Timeout)),
-            Step::Wait(d) => match pace.wait(d) {
-                Wake::Stop => return Ok(None),
-                Wake::Now => planner.hurry(),
-                Wake::Elapsed => {}
-            },
+            Step::Wait(d) => {
+                pace.waiting(pending);
+                match pace.wait(d) {
+                    Wake::Stop => return Ok(None),
+                    Wake::Now => planner.hurry(),
+                    Wake::Elapsed => {}
+                }
+            }
             _ => {
                 let outcome = match engine.run(step, pace) {
                     Ok(outcome) => outcome,
@@ -492,12 +501,18 @@ fn drive(
                         Outcome::Failed(failure)
                     }
                 };
-                if planner.record(outcome, Utc::now(), rand::random()) == Verdict::RejectSingle
+                let failed = matches!(outcome, Outcome::Failed(_));
+                let verdict = planner.record(outcome, Utc::now(), rand::random());
+                if verdict == Verdict::RejectSingle
                     && let Some(e) = &last_error
                 {
                     engine.reject_oldest(e)?;
                 }
-                pace.progress(&engine.progress(planner.stage()));
+                // After a failure the bar keeps saying 离线 while the round waits to retry
+                // (progress would turn it back to 同步中); an event marked refused is progress.
+                if !failed || verdict == Verdict::RejectSingle {
+                    pace.progress(&engine.progress(planner.stage()));
+                }
             }
         }
     }
@@ -513,6 +528,8 @@ impl Pace for Foreground<'_> {
         std::thread::sleep(duration);
         Wake::Elapsed
     }
+
+    fn waiting(&mut self, _pending: usize) {}
 
     fn progress(&mut self, progress: &Progress) {
         (self.progress)(progress);
@@ -623,6 +640,9 @@ pub fn spawn_worker(
         send: Box::new(send),
         status,
         counter_id: settings.endpoint.counter_id.clone(),
+        health: Client::new(&settings.endpoint)?,
+        probe: HealthProbe::new(settings.probe_every),
+        lost: false,
     };
     let thread = std::thread::Builder::new()
         .name("sync".into())
@@ -673,15 +693,22 @@ fn background(settings: &SyncSettings, client: &Client, db_path: &Path, mut repo
     }
 }
 
-/// While idle, how often the pending count is looked at (the clerks keep adding events).
+/// While idle or backing off, how often the pending count is looked at (the clerks keep adding
+/// events).
 const IDLE_POLL: Duration = Duration::from_secs(2);
 
-/// The worker's side of the screen: listens for commands, sends status.
+/// The worker's side of the screen: listens for commands, probes the portal, sends status.
 struct Reporter {
     inbox: Receiver<Command>,
     send: Box<dyn Fn(SyncStatus) + Send>,
     status: SyncStatus,
     counter_id: String,
+    /// For `GET /v1/health` only (its own timeout; no token sent).
+    health: Client,
+    probe: HealthProbe,
+    /// The portal is known not to answer (a probe or a request could not reach it); only then
+    /// does a probe's answer start a round at once (a portal that answers 401 is not hammered).
+    lost: bool,
 }
 
 impl Reporter {
@@ -689,11 +716,44 @@ impl Reporter {
         self.status.link = Link::Online;
         self.status.last_success = Some(Utc::now());
         self.status.last_error = None;
+        self.lost = false;
     }
 
     fn status_failed(&mut self, e: &SyncError) {
         self.status.link = Link::Offline;
         self.status.last_error = Some(e.to_string());
+        self.lost = matches!(e, SyncError::Connect(_) | SyncError::Timeout);
+    }
+
+    /// How long to listen for commands before looking again: at most `left`, `IDLE_POLL`, and
+    /// the time to the next health probe.
+    fn slice(&self, left: Duration) -> Duration {
+        left.min(IDLE_POLL).min(self.probe.wait(Utc::now()))
+    }
+
+    /// Probes the portal if a probe is due. `true`: it answers again after being lost, so a
+    /// round should start now.
+    fn probe_if_due(&mut self) -> bool {
+        if !self.probe.wait(Utc::now()).is_zero() {
+            return false;
+        }
+        let reachable = self.health.health(HealthProbe::TIMEOUT);
+        match self.probe.record(reachable, !self.lost, Utc::now()) {
+            Reach::Same => false,
+            Reach::Lost => {
+                let error = SyncError::Connect(strings::SYNC_NO_ANSWER.to_owned());
+                self.status_failed(&error);
+                (self.send)(self.status.clone());
+                false
+            }
+            Reach::Back => {
+                self.lost = false;
+                self.status.link = Link::Online;
+                self.status.last_error = None;
+                (self.send)(self.status.clone());
+                true
+            }
+        }
     }
 
     fn offline(&mut self, e: &SyncError, pending: usize) {
@@ -724,12 +784,15 @@ impl Reporter {
             if left.is_zero() {
                 return Wake::Elapsed;
             }
-            match self.inbox.recv_timeout(left.min(IDLE_POLL)) {
+            match self.inbox.recv_timeout(self.slice(left)) {
                 Ok(Command::SyncNow) => return Wake::Now,
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return Wake::Stop,
                 Err(RecvTimeoutError::Timeout) => {
                     if let Some(store) = store {
                         self.refresh(store, false);
+                    }
+                    if self.probe_if_due() {
+                        return Wake::Now;
                     }
                 }
             }
@@ -738,11 +801,20 @@ impl Reporter {
 }
 
 impl Pace for Reporter {
+    /// Listens for a slice of the wait; a portal that answers again cuts the backoff short.
     fn wait(&mut self, duration: Duration) -> Wake {
-        match self.inbox.recv_timeout(duration) {
+        match self.inbox.recv_timeout(self.slice(duration)) {
             Ok(Command::SyncNow) => Wake::Now,
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => Wake::Stop,
+            Err(RecvTimeoutError::Timeout) if self.probe_if_due() => Wake::Now,
             Err(RecvTimeoutError::Timeout) => Wake::Elapsed,
+        }
+    }
+
+    fn waiting(&mut self, pending: usize) {
+        if self.status.pending != pending {
+            self.status.pending = pending;
+            (self.send)(self.status.clone());
         }
     }
 

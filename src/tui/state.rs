@@ -212,6 +212,27 @@ pub struct SearchRow {
     pub major: String,
 }
 
+/// An event the portal refused for good, with its candidate, for the list (Ctrl-R).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRow {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub exam_no: String,
+    /// `None`: the candidate is not on this counter's roster.
+    pub name: Option<String>,
+    pub id_masked: Option<String>,
+    pub reason: String,
+}
+
+/// What a void would change, shown before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoidPreview {
+    pub exam_no: String,
+    pub name: String,
+    pub id_masked: String,
+    pub reason: String,
+}
+
 /// One file of this counter today.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TodayRow {
@@ -249,6 +270,13 @@ pub enum Overlay {
     },
     /// A supervisor voids a file: the exam number, then the reason.
     Void(VoidForm),
+    /// The file to void, looked up: stored only after the supervisor confirms it here.
+    ConfirmVoid(VoidPreview),
+    /// The events the portal refused for good (Ctrl-R), newest first.
+    Refused {
+        rows: Option<Vec<RefusedRow>>,
+        cursor: usize,
+    },
     /// A supervisor unlocks a clerk locked out by wrong PINs.
     Unlock {
         id: String,
@@ -313,6 +341,8 @@ pub struct Slots {
     /// never pushes the printer slot off the bar.
     pub portal_error: Option<String>,
     pub printer: Option<String>,
+    /// Events the portal refused for good (`拒收 N（Ctrl-R 查看）` when not 0).
+    pub refused: usize,
 }
 
 pub struct App {
@@ -395,6 +425,9 @@ pub enum AppEvent {
         result: Result<Vec<SearchRow>, JobError>,
     },
     Today(Result<Vec<TodayRow>, JobError>),
+    Refused(Result<Vec<RefusedRow>, JobError>),
+    /// The candidate of a void asked for, to be confirmed (or why it cannot be voided).
+    VoidLooked(Result<VoidPreview, JobError>),
     Counted(Result<Tally, JobError>),
     Office(Result<Box<Office>, JobError>),
     /// The sync worker's state, for the portal slot of the status bar.
@@ -590,6 +623,12 @@ pub enum DbJob {
         query: String,
     },
     LoadToday,
+    LoadRefused,
+    /// Look up the candidate of a void before asking the supervisor to confirm it.
+    PreviewVoid {
+        exam_no: String,
+        reason: String,
+    },
     Count {
         date: NaiveDate,
     },

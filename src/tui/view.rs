@@ -84,6 +84,14 @@ fn status_bar(app: &App) -> Paragraph<'static> {
         local.format("%Y-%m-%d %H:%M:%S").to_string(),
         window_text(app),
     ];
+    if app.slots.refused > 0 {
+        place.push(format!(
+            "{}{}{}",
+            tr(app, ui::REFUSED_SLOT),
+            app.slots.refused,
+            tr(app, ui::REFUSED_SLOT_KEY)
+        ));
+    }
     if let Some(error) = &app.slots.portal_error {
         place.push(format!("⚠ {}：{error}", tr(app, ui::SLOT_PORTAL)));
     }
@@ -710,6 +718,36 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
                 .collect();
             (tr(app, ui::VOID_TITLE).into(), lines, 4)
         }
+        Overlay::ConfirmVoid(p) => (
+            tr(app, ui::VOID_CONFIRM_TITLE).into(),
+            vec![
+                Line::from(format!(
+                    "{}{}  {}  {}",
+                    tr(app, ui::VOID_CONFIRM_WHO),
+                    p.name,
+                    p.id_masked,
+                    p.exam_no
+                ))
+                .bold(),
+                Line::from(format!("{}：{}", tr(app, ui::VOID_REASON), p.reason)),
+                Line::default(),
+                Line::from(tr(app, ui::VOID_CONFIRM_HINT)),
+            ],
+            6,
+        ),
+        Overlay::Refused { rows, cursor } => {
+            let items = rows
+                .as_ref()
+                .map(|r| r.iter().map(|row| refused_text(app, row)).collect());
+            // An entry with its reason takes about two rows of the box: half as many shown, so
+            // the highlighted one stays inside it.
+            let rows = (LIST_HEIGHT - 2) / 2;
+            (
+                tr(app, ui::REFUSED_TITLE).into(),
+                list_lines(app, items, *cursor, ui::REFUSED_NONE, rows),
+                LIST_HEIGHT,
+            )
+        }
         Overlay::Unlock { id } => (
             tr(app, ui::UNLOCK_TITLE).into(),
             vec![Line::from(format!("{id}▏"))],
@@ -744,6 +782,22 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             .block(Block::bordered().title(format!(" {title} "))),
         popup,
     );
+}
+
+/// One refused event on one line: local time, candidate (masked ID), what it was, why.
+fn refused_text(app: &App, row: &super::state::RefusedRow) -> String {
+    let who = match (&row.name, &row.id_masked) {
+        (Some(name), Some(id)) => format!("{name} {id}"),
+        _ => tr(app, ui::REFUSED_NO_CANDIDATE).to_owned(),
+    };
+    format!(
+        "{}  {}  {who}  {}  {}{}",
+        crate::domain::office_time::local(row.at).format("%m-%d %H:%M"),
+        row.exam_no,
+        row.kind,
+        tr(app, ui::REFUSED_BECAUSE),
+        row.reason
+    )
 }
 
 /// The return dialog: the reasons (the cursor shown only while the list has the keys), then

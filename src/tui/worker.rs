@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 
 use super::photo;
 use super::state::{
-    AppEvent, DbJob, JobError, Loaded, PhotoBytes, PhotoCheck, PhotoJob, SearchRow, TodayRow,
-    Worker,
+    AppEvent, DbJob, JobError, Loaded, PhotoBytes, PhotoCheck, PhotoJob, RefusedRow, SearchRow,
+    TodayRow, VoidPreview, Worker,
 };
 use crate::counter::Counter;
 use crate::domain::intake::Intake;
@@ -162,6 +162,10 @@ fn handle(counter: &mut Counter, job: DbJob, now: DateTime<Utc>) -> Option<AppEv
             query,
         },
         DbJob::LoadToday => AppEvent::Today(today(counter, now)),
+        DbJob::LoadRefused => AppEvent::Refused(refused(counter)),
+        DbJob::PreviewVoid { exam_no, reason } => {
+            AppEvent::VoidLooked(void_preview(counter, exam_no, reason, now))
+        }
         DbJob::Audit {
             actor,
             action,
@@ -256,4 +260,66 @@ fn today(counter: &Counter, now: DateTime<Utc>) -> Result<Vec<TodayRow>, JobErro
             at: r.updated_at,
         })
         .collect())
+}
+
+/// How many refused events the list shows (newest first); `sync --once` says how many in all.
+const REFUSED_SHOWN: usize = 200;
+
+/// The events the portal refused, each with its candidate as the roster has it (masked ID).
+fn refused(counter: &Counter) -> Result<Vec<RefusedRow>, JobError> {
+    let events = counter.store.rejected_events(REFUSED_SHOWN)?;
+    events
+        .into_iter()
+        .map(|e| {
+            let exam_no = e.exam_no.unwrap_or_default();
+            let candidate = match exam_no.as_str() {
+                "" => None,
+                no => counter.store.candidate(no)?,
+            };
+            let at = chrono::DateTime::parse_from_rfc3339(&e.at)
+                .map_err(|err| crate::store::StoreError::Corrupt(format!("{}: {err}", e.at)))?;
+            Ok(RefusedRow {
+                at: at.to_utc(),
+                kind: e.kind,
+                exam_no,
+                id_masked: candidate.as_ref().map(|c| c.id_masked()),
+                name: candidate.map(|c| c.name),
+                reason: e.error,
+            })
+        })
+        .collect()
+}
+
+/// The file a supervisor asked to void, checked as the void will check it (it exists, is not
+/// voided already, a reason is given), with whom it belongs to; nothing is written.
+fn void_preview(
+    counter: &Counter,
+    exam_no: String,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<VoidPreview, JobError> {
+    let refused = |e: crate::store::VoidError| JobError::from(e);
+    let mut record = counter
+        .store
+        .intake(&exam_no)?
+        .ok_or_else(|| refused(crate::store::VoidError::NoIntake(exam_no.clone())))?;
+    let decision = crate::domain::intake::Decision {
+        at: now,
+        clerk_id: String::new(),
+    };
+    record
+        .intake
+        .void(&reason, decision)
+        .map_err(|e| refused(e.into()))?;
+    let candidate = counter.store.candidate(&exam_no)?;
+    Ok(VoidPreview {
+        name: candidate
+            .as_ref()
+            .map_or_else(String::new, |c| c.name.clone()),
+        id_masked: candidate
+            .as_ref()
+            .map_or_else(String::new, |c| c.id_masked()),
+        exam_no,
+        reason,
+    })
 }

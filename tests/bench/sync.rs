@@ -93,6 +93,7 @@ fn settings(addr: std::net::SocketAddr, token: &str) -> SyncSettings {
         backoff: Backoff::default(),
         max_failures: 0,
         interval: Duration::from_secs(60),
+        probe_every: grad_intake::sync::planner::HealthProbe::EVERY,
     }
 }
 

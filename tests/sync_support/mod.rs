@@ -314,6 +314,7 @@ pub fn settings(url: &str, token: &str, site: &str, counter: &str) -> SyncSettin
         },
         max_failures: 3,
         interval: Duration::from_secs(60),
+        probe_every: grad_intake::sync::planner::HealthProbe::EVERY,
     }
 }
 

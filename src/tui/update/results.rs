@@ -25,6 +25,13 @@ pub(super) fn on_result(app: &mut App, event: AppEvent) -> Vec<Effect> {
         AppEvent::OverrideRecorded { grant, result } => on_override_recorded(app, &grant, result),
         AppEvent::Found { query, result } => on_found(app, &query, result),
         AppEvent::Today(result) => on_today(app, result),
+        AppEvent::Refused(result) => on_refused(app, result),
+        AppEvent::VoidLooked(Ok(preview)) => {
+            app.message = None;
+            app.overlay = Some(Overlay::ConfirmVoid(preview));
+            Vec::new()
+        }
+        AppEvent::VoidLooked(Err(e)) => refuse(app, e.to_string()),
         AppEvent::Office(result) => {
             if let Screen::Supervisor(day) = &mut app.screen {
                 day.office = Some(result);
@@ -375,4 +382,24 @@ pub(super) fn on_tick(app: &mut App) -> Vec<Effect> {
         return lock(app);
     }
     Vec::new()
+}
+
+/// The refused events arrive in the list opened for them (a list closed meanwhile stays closed).
+fn on_refused(
+    app: &mut App,
+    result: Result<Vec<super::super::state::RefusedRow>, JobError>,
+) -> Vec<Effect> {
+    match (result, &mut app.overlay) {
+        (Ok(found), Some(Overlay::Refused { rows, .. })) => {
+            *rows = Some(found);
+            Vec::new()
+        }
+        (Ok(_), _) => Vec::new(),
+        (Err(e), overlay) => {
+            if matches!(overlay, Some(Overlay::Refused { .. })) {
+                *overlay = None;
+            }
+            refuse(app, e.to_string())
+        }
+    }
 }
