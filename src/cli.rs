@@ -192,6 +192,8 @@ enum PortalCommand {
         #[arg(long)]
         counter: String,
     },
+    /// 设置时钟偏差上限（小时，默认 24）：按柜台时钟偏差校正后仍超出的事件被标记，不计入当日统计
+    SetClockLimit { hours: i64 },
 }
 
 #[derive(Subcommand)]
@@ -393,6 +395,9 @@ fn portal_command(setup: &Setup, db: &Path, command: PortalCommand) -> Result<i3
     use commands::portal;
     match command {
         PortalCommand::Serve { listen, workers } => {
+            if let Some(now) = setup.fixed_now {
+                grad_intake::portal::fix_clock(now);
+            }
             let server = portal::serve(db, &listen, workers)?;
             println!("{}", portal::render_started(&server, db));
             std::io::stdout().flush()?;
@@ -416,6 +421,10 @@ fn portal_command(setup: &Setup, db: &Path, command: PortalCommand) -> Result<i3
         PortalCommand::AddCounter { site, counter } => {
             let token = portal::add_counter(db, &site, &counter, setup.now)?;
             print!("{}", portal::render_counter_added(&token));
+        }
+        PortalCommand::SetClockLimit { hours } => {
+            portal::set_clock_limit(db, hours)?;
+            print!("{}", portal::render_clock_limit(hours));
         }
     }
     Ok(0)

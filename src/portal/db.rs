@@ -100,6 +100,27 @@ const STEPS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
      CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+    // 3: clocks and restored counters (issue 15). Each event keeps the offset it came with and
+    // a flag when its corrected time is implausible (then it is filed under no day); each
+    // counter its latest offset, its last contact and refused clones; each counter's database
+    // logs, the current one and those it replaced.
+    "ALTER TABLE events ADD COLUMN clock_offset_ms INTEGER;
+     ALTER TABLE events ADD COLUMN clock_flag TEXT;
+     CREATE TABLE counter_status (
+        counter_id        TEXT PRIMARY KEY,
+        clock_offset_ms   INTEGER,
+        clock_measured_at TEXT,
+        last_batch_at     TEXT,
+        clone_refused_at  TEXT
+     );
+     CREATE TABLE counter_logs (
+        log_id     TEXT PRIMARY KEY,
+        counter_id TEXT NOT NULL,
+        current    INTEGER NOT NULL,
+        since      TEXT NOT NULL
+     );
+     CREATE INDEX counter_logs_current ON counter_logs(counter_id) WHERE current = 1;
+     CREATE INDEX events_flagged ON events(site_code, counter_id) WHERE clock_flag IS NOT NULL;",
 ];
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.

@@ -6,6 +6,7 @@
 //! candidate's state across counters and reports cross-counter conflicts and the office tally.
 
 mod admin;
+mod clocks;
 mod db;
 mod http;
 mod ingest;
@@ -13,6 +14,9 @@ mod queries;
 mod routes;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
 
 use rusqlite::Connection;
 use thiserror::Error;
@@ -42,6 +46,8 @@ pub enum PortalError {
     NoKey,
     #[error("{msg}{0}", msg = strings::PORTAL_BAD_SITE)]
     BadSite(String),
+    #[error("{msg}（{0}）", msg = strings::PORTAL_BAD_CLOCK_LIMIT)]
+    BadClockLimit(i64),
     #[error("{msg}{0}", msg = strings::PORTAL_BAD_COUNTER)]
     BadCounter(String),
     #[error("{}{counter}：{site}", strings::PORTAL_COUNTER_MOVED)]
@@ -59,6 +65,20 @@ pub enum PortalError {
     Listen { addr: String, message: String },
     #[error("{msg}{0}", msg = strings::PORTAL_SERVER_FAILED)]
     ServerFailed(String),
+}
+
+/// `--now` given to `portal serve`: the portal's clock stands there (tests set counters'
+/// clocks off against it). Set once, before serving.
+static FIXED_NOW: OnceLock<DateTime<Utc>> = OnceLock::new();
+
+/// Fixes the portal's clock at `now` for the rest of the process (`--now`).
+pub fn fix_clock(now: DateTime<Utc>) {
+    let _ = FIXED_NOW.set(now);
+}
+
+/// The portal's clock: what every answer's `X-Portal-Time` says and events are judged by.
+pub fn now() -> DateTime<Utc> {
+    FIXED_NOW.get().copied().unwrap_or_else(Utc::now)
 }
 
 /// One connection to the portal database. Each request being answered has one of its own.

@@ -92,6 +92,7 @@ fn settings(addr: std::net::SocketAddr, token: &str) -> SyncSettings {
         backoff: Backoff::default(),
         max_failures: 0,
         interval: Duration::from_secs(60),
+        fixed_now: None,
     }
 }
 

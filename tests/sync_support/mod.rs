@@ -184,7 +184,13 @@ pub struct PortalProcess {
 impl PortalProcess {
     /// Starts on `port` (0: any free port) and waits for the address it prints.
     pub fn start(setup: &PortalSetup, port: u16) -> Self {
+        Self::start_at(setup, port, now())
+    }
+
+    /// The same with the portal's clock standing at `clock` (`--now`).
+    pub fn start_at(setup: &PortalSetup, port: u16, clock: DateTime<Utc>) -> Self {
         let mut child = cmd(&setup.dir)
+            .env("GRAD_INTAKE_NOW", clock.to_rfc3339())
             .args([
                 "portal",
                 "serve",
@@ -264,6 +270,8 @@ pub fn settings(url: &str, token: &str, site: &str, counter: &str) -> SyncSettin
         },
         max_failures: 3,
         interval: Duration::from_secs(60),
+        // The portal process's clock is `now()` too (GRAD_INTAKE_NOW): no offset between them.
+        fixed_now: Some(now()),
     }
 }
 
