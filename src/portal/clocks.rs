@@ -311,3 +311,110 @@ fn note_clone(tx: &Transaction, who: &Identity, now: DateTime<Utc>) -> Result<()
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn event(at_text: &str, offset: Option<i64>) -> Event {
+        Event {
+            event_id: "e".into(),
+            counter_id: "c1".into(),
+            seq: 1,
+            kind: "accepted".into(),
+            intake_id: None,
+            exam_no: None,
+            at: at(at_text),
+            clerk_id: "c01".into(),
+            body: RawValue::from_string("{}".into()).unwrap(),
+            clock_offset_ms: offset,
+        }
+    }
+
+    #[test]
+    fn an_event_is_placed_at_its_true_time_or_flagged_when_implausible() {
+        let judge = Judge {
+            fallback_offset_ms: Some(300_000),
+            earliest: at("2026-11-19T02:00:00Z"),
+            latest: at("2026-11-21T16:00:00Z"),
+        };
+        // Its own offset first, else the batch's.
+        let own = judge.place(&event("2026-11-20T15:55:00Z", Some(-300_000)));
+        assert_eq!(
+            (own.at, own.offset_ms, own.flag),
+            (at("2026-11-20T16:00:00Z"), Some(-300_000), None)
+        );
+        let batch = judge.place(&event("2026-11-20T16:05:00Z", None));
+        assert_eq!((batch.at, batch.flag), (at("2026-11-20T16:00:00Z"), None));
+        for (text, offset) in [
+            ("1970-01-01T00:00:00Z", Some(0)),
+            ("9999-12-31T00:00:00Z", Some(0)),
+            ("2026-11-20T16:00:00Z", Some(i64::MAX)),
+        ] {
+            let placed = judge.place(&event(text, offset));
+            assert_eq!(placed.flag, Some(FLAG_CLOCK), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_log_replaced_by_a_recovered_database_is_refused_and_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut portal = Portal::open(&dir.path().join("portal.db")).unwrap();
+        portal
+            .add_counter("9901", "c1", at("2026-11-20T02:00:00Z"))
+            .unwrap();
+        let who = Identity {
+            counter_id: "c1".into(),
+            site_code: "9901".into(),
+        };
+        let now = at("2026-11-20T03:00:00Z");
+        let mut admit = |log: &str, replaces: Option<&str>| {
+            portal.admit_log(&who, log, replaces, now).unwrap().is_ok()
+        };
+        assert!(admit("a", None), "the first log is taken");
+        assert!(admit("a", None));
+        assert!(!admit("x", None), "a stranger while a is current");
+        assert!(
+            !admit("x", Some("y")),
+            "replacing a log that is not current"
+        );
+        assert!(admit("b", Some("a")), "a recovered database takes over");
+        assert!(!admit("a", None), "the replaced one is refused");
+        assert!(!admit("a", Some("b")), "and cannot take over again");
+        assert!(admit("b", Some("a")));
+        let health = portal.site_counters("9901").unwrap();
+        assert_eq!(health.counters[0].clone_refused_at, Some(now));
+        let refused = portal.counter_log(&who, 0, 10, Some("a"), now).unwrap();
+        assert!(refused.is_err());
+        let page = portal
+            .counter_log(&who, 0, 10, Some("b"), now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (page.log_id.as_deref(), page.highest_seq, page.done),
+            (Some("b"), 0, true)
+        );
+    }
+
+    #[test]
+    fn the_clock_limit_is_kept_within_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = Portal::open(&dir.path().join("portal.db")).unwrap();
+        assert_eq!(
+            portal.clock_limit_hours().unwrap(),
+            DEFAULT_CLOCK_LIMIT_HOURS
+        );
+        portal.set_clock_limit(48).unwrap();
+        assert_eq!(portal.clock_limit_hours().unwrap(), 48);
+        for bad in [0, -1, MAX_CLOCK_LIMIT_HOURS + 1] {
+            assert!(matches!(
+                portal.set_clock_limit(bad),
+                Err(PortalError::BadClockLimit(_))
+            ));
+        }
+    }
+}

@@ -327,3 +327,51 @@ fn exam_no_of(event: &IntakeEvent) -> Option<String> {
         IntakeEvent::ItemTicked { .. } | IntakeEvent::ItemUnticked { .. } => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_event_never_sent_may_be_renumbered_and_the_offset_is_recorded_with_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("c.db")).unwrap();
+        let at: DateTime<Utc> = "2026-11-20T02:00:00Z".parse().unwrap();
+        store.record_clock_offset(-300_000, at).unwrap();
+        assert_eq!(store.clock_offset().unwrap(), Some((-300_000, at)));
+        let actor = super::super::Actor {
+            counter_id: "c1",
+            clerk_id: "c01",
+            at,
+        };
+        let mut intake = Intake::new("i1".into(), "990126200001".into());
+        let opened = intake.open().unwrap().into_iter().collect::<Vec<_>>();
+        store.save_intake(&intake, &opened, &actor).unwrap();
+        let conn = store.connection();
+        let offset: Option<i64> = conn
+            .query_row("SELECT clock_offset_ms FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(offset, Some(-300_000));
+        conn.execute("UPDATE events SET seq = 7", []).unwrap();
+        conn.execute("UPDATE events SET sync_state = 'sent'", [])
+            .unwrap();
+        assert!(conn.execute("UPDATE events SET seq = 8", []).is_err());
+        assert!(
+            conn.execute("UPDATE events SET clock_offset_ms = 1", [])
+                .is_err()
+        );
+        assert!(conn.execute("UPDATE events SET body = '{}'", []).is_err());
+    }
+
+    #[test]
+    fn a_log_identity_is_made_once_and_a_new_one_names_what_it_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.db")).unwrap();
+        let first = store.log_identity().unwrap();
+        assert_eq!(store.log_identity().unwrap(), first);
+        assert_eq!(first.replaces, None);
+        let next = store.new_log_identity(Some(&first.current)).unwrap();
+        assert_ne!(next.current, first.current);
+        assert_eq!(store.log_identity().unwrap().replaces, Some(first.current));
+    }
+}
