@@ -326,3 +326,31 @@ fn clocks_off_by_minutes_or_years_are_warned_recorded_and_filed_under_true_days(
         "{stdout}"
     );
 }
+
+#[test]
+fn the_clock_limit_is_set_from_the_command_line_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = PortalSetup::new(dir.path(), 30);
+    let db = portal.db.to_str().unwrap();
+    let out = run_ok(dir.path(), &["portal", "set-clock-limit", "48", "--db", db]);
+    assert!(out.contains("48"), "{out}");
+    let kept: String = portal
+        .conn()
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'clock_limit_hours'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, "48");
+    let refused = cmd(dir.path())
+        .args(["portal", "set-clock-limit", "0", "--db", db])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("整数小时"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
