@@ -234,6 +234,8 @@ enum PortalCommand {
     },
     /// 列出已登记的柜台：办理点、在用或已停用、令牌签发时间、可用的登记码
     ListCounters,
+    /// 设置时钟偏差上限（小时，默认 24）：按柜台时钟偏差校正后仍超出的事件被标记，不计入当日统计
+    SetClockLimit { hours: i64 },
 }
 
 #[derive(Subcommand)]
@@ -449,6 +451,9 @@ fn portal_command(setup: &Setup, db: &Path, command: PortalCommand) -> Result<i3
             tls_cert,
             tls_key,
         } => {
+            if let Some(now) = setup.fixed_now {
+                grad_intake::portal::fix_clock(now);
+            }
             let tls = tls_cert
                 .zip(tls_key)
                 .map(|(cert, key)| grad_intake::portal::TlsFiles { cert, key });
@@ -501,6 +506,10 @@ fn portal_command(setup: &Setup, db: &Path, command: PortalCommand) -> Result<i3
             }
             print!("{}", portal::render_photo_report(&report));
             return Ok(if report.rows.is_empty() { 0 } else { 1 });
+        }
+        PortalCommand::SetClockLimit { hours } => {
+            portal::set_clock_limit(db, hours)?;
+            print!("{}", portal::render_clock_limit(hours));
         }
     }
     Ok(0)

@@ -582,6 +582,16 @@ pub mod ui {
     pub const CLOCK_FIX: Tr = tr(" 分钟，请校准本机时间", " min, set this PC's clock");
     pub const OFFICE_WIDE: Tr = tr("全考点（考试院数据）", "Whole office (from the portal)");
     pub const NO_CONFLICTS: Tr = tr("无跨柜台冲突", "No cross-counter conflicts");
+    pub const COUNTER_WORD: Tr = tr("柜台 ", "Counter ");
+    pub const COUNTER_CLOCK: Tr = tr(" 时钟偏差（秒，正为快）：", " clock off by (s, + ahead): ");
+    pub const COUNTER_FLAGGED: Tr = tr(
+        " 日期不可信、未计入统计的事件：",
+        " events with an implausible date, not counted: ",
+    );
+    pub const COUNTER_CLONED: Tr = tr(
+        " 另一台电脑在用本柜台令牌（已拒收），最近：",
+        " token used by another PC (refused), last: ",
+    );
     pub const VOIDED: Tr = tr("已作废受理：", "Voided: ");
     // Events the portal refused for good: the status bar's "拒收 3（Ctrl-R 查看）" and the list.
     pub const REFUSED_SLOT: Tr = tr("拒收 ", "refused ");
@@ -642,6 +652,11 @@ pub const SYNC_UNAUTHORIZED: &str =
 pub const SYNC_FORBIDDEN: &str = "本柜台的令牌无权进行此操作（HTTP 403）：请核对 config.toml 中的 site_code、counter_id 与 portal_token 是否为考试院发给本柜台的：";
 pub const SYNC_NOT_FOUND: &str =
     "考试院服务器上没有这个接口或资源（HTTP 404），请核对 portal_url：";
+pub const SYNC_CLONED: &str = "考试院拒收：另一台电脑正在使用本柜台的令牌和数据库副本（柜台电脑可能被克隆，或恢复了旧备份）。请停用其中一台，并联系考试院管理员：";
+pub const PORTAL_CLONED: &str = "本柜台的令牌已被另一个柜台数据库接管（柜台电脑可能被克隆，或这是被替换的旧数据库），拒收。请停用这台电脑上的柜台程序，并联系考试院管理员核对";
+pub const PORTAL_BAD_CLOCK_LIMIT: &str = "时钟偏差上限须为 1 到 87600 之间的整数小时";
+pub const PORTAL_CLOCK_LIMIT_SET: &str =
+    "已设置：与考试院时钟相差超过此时长的事件将被标记、不计入当日统计（小时）：";
 pub const SYNC_REFUSED: &str = "考试院服务器拒绝了请求，请联系管理员（HTTP ";
 pub const SYNC_BAD_RESPONSE: &str = "考试院服务器的应答无法识别，稍后会自动重试：";
 pub const SYNC_BAD_RECORD: &str = "考试院发来的名单记录有误，本次未更新名单，请联系考试院：";
@@ -1110,7 +1125,18 @@ pub mod report {
             r.roster_received,
             r.photos_received,
             r.pending
-        ) + &r.clock_offset_ms.map(clock_offset).unwrap_or_default()
+        ) + &recovered(r)
+            + &r.clock_offset_ms.map(clock_offset).unwrap_or_default()
+    }
+    /// `；从考试院取回本柜台丢失的事件 3 条…`: a restored database took back its events.
+    fn recovered(r: &crate::sync::RoundReport) -> String {
+        if r.recovered == 0 {
+            return String::new();
+        }
+        format!(
+            "；从考试院取回本柜台数据库丢失的事件 {} 条（已记入审计日志），恢复后新办的 {} 条已顺延编号",
+            r.recovered, r.renumbered
+        )
     }
     /// `；本机时钟比考试院快 3 分 12 秒（…）`: the offset `sync --once` measured.
     pub fn clock_offset(ms: i64) -> String {

@@ -296,6 +296,17 @@ fn supervisor_screen() {
                 counters: vec![entry("demo-01", "c01"), entry("demo-02", "c02")],
             }],
         },
+        counters: wire::SiteCounters {
+            site_code: "9901".into(),
+            counters: vec![wire::CounterHealth {
+                counter_id: "demo-03".into(),
+                clock_offset_ms: Some(300_000),
+                clock_measured_at: Some(now()),
+                bad_clock: true,
+                flagged_events: 2,
+                clone_refused_at: None,
+            }],
+        },
     };
     app.screen = Screen::Supervisor(Day {
         date,

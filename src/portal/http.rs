@@ -351,7 +351,7 @@ fn into_response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
             headers.insert(name, value);
         }
     }
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let now = super::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     if let Ok(now) = hyper::header::HeaderValue::from_str(&now) {
         headers.insert(PORTAL_TIME_HEADER, now);
     }

@@ -6,6 +6,7 @@
 //! candidate's state across counters and reports cross-counter conflicts and the office tally.
 
 mod admin;
+mod clocks;
 mod db;
 mod enrol;
 mod http;
@@ -16,6 +17,9 @@ mod routes;
 mod tls;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
 
 use rusqlite::Connection;
 use thiserror::Error;
@@ -48,6 +52,8 @@ pub enum PortalError {
     NoKey,
     #[error("{msg}{0}", msg = strings::PORTAL_BAD_SITE)]
     BadSite(String),
+    #[error("{msg}（{0}）", msg = strings::PORTAL_BAD_CLOCK_LIMIT)]
+    BadClockLimit(i64),
     #[error("{msg}{0}", msg = strings::PORTAL_BAD_COUNTER)]
     BadCounter(String),
     #[error("{}{counter}：{site}", strings::PORTAL_COUNTER_MOVED)]
@@ -66,6 +72,20 @@ pub enum PortalError {
     CounterRevoked(String),
     #[error("{}{path}：{message}", strings::PORTAL_TLS_FILES)]
     Tls { path: PathBuf, message: String },
+}
+
+/// `--now` given to `portal serve`: the portal's clock stands there (tests set counters'
+/// clocks off against it). Set once, before serving.
+static FIXED_NOW: OnceLock<DateTime<Utc>> = OnceLock::new();
+
+/// Fixes the portal's clock at `now` for the rest of the process (`--now`).
+pub fn fix_clock(now: DateTime<Utc>) {
+    let _ = FIXED_NOW.set(now);
+}
+
+/// The portal's clock: what every answer's `X-Portal-Time` says and events are judged by.
+pub fn now() -> DateTime<Utc> {
+    FIXED_NOW.get().copied().unwrap_or_else(Utc::now)
 }
 
 /// One connection to the portal database. Each request being answered has one of its own.

@@ -95,7 +95,8 @@ impl Portal {
         };
         let mut stmt = self.conn.prepare_cached(
             "SELECT counter_id, clerk_id, local_hour, kind, body FROM events
-             WHERE site_code = ?1 AND local_date = ?2 AND kind IN ('intake_opened', 'accepted', 'returned', 'voided')",
+             WHERE site_code = ?1 AND local_date = ?2 AND kind IN ('intake_opened', 'accepted', 'returned', 'voided')
+               AND clock_flag IS NULL",
         )?;
         let mut rows = stmt.query(params![site, date.to_string()])?;
         while let Some(row) = rows.next()? {

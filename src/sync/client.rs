@@ -18,8 +18,8 @@ use ureq::http::{Response, Uri};
 use super::SyncError;
 use super::clock;
 use super::protocol::{
-    API_PREFIX, BatchResult, Conflicts, ErrorBody, EventBatch, PORTAL_TIME_HEADER, RosterPage,
-    Tally, photo_etag,
+    API_PREFIX, BatchResult, Conflicts, CounterLog, ErrorBody, EventBatch, PORTAL_TIME_HEADER,
+    RosterPage, SiteCounters, Tally, photo_etag,
 };
 use crate::strings;
 
@@ -120,6 +120,8 @@ pub struct Client {
     endpoint: Endpoint,
     /// The clock offset measured at the latest answer (see `sync::clock`).
     clock_offset: Mutex<Option<TimeDelta>>,
+    /// `--now`: this counter's clock is fixed there (tests set counters' clocks off).
+    fixed_now: Option<DateTime<Utc>>,
 }
 
 /// Checks a portal address and returns it without a trailing `/`. Pure: no lookup, no connection.
@@ -160,7 +162,19 @@ impl Client {
             auth: format!("Bearer {}", endpoint.token.trim()),
             endpoint: endpoint.clone(),
             clock_offset: Mutex::new(None),
+            fixed_now: None,
         })
+    }
+
+    /// Reads this counter's clock as `fixed_now` when given (`--now`) instead of the system's.
+    pub fn with_fixed_now(mut self, fixed_now: Option<DateTime<Utc>>) -> Self {
+        self.fixed_now = fixed_now;
+        self
+    }
+
+    /// This counter's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(Utc::now)
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -183,7 +197,7 @@ impl Client {
 
     /// Measures the clock offset from an answer to a request sent at `sent`.
     fn note_clock(&self, sent: DateTime<Utc>, response: &Response<ureq::Body>) {
-        let received = Utc::now();
+        let received = self.now();
         let Some(portal) = header_text(response, PORTAL_TIME_HEADER)
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
         else {
@@ -199,7 +213,7 @@ impl Client {
     /// `POST /v1/events`: one result per event, in order.
     pub fn push_events(&self, batch: &EventBatch) -> Result<BatchResult, SyncError> {
         let body = serde_json::to_vec(batch).map_err(|e| SyncError::BadResponse(e.to_string()))?;
-        let sent = Utc::now();
+        let sent = self.now();
         let response = self
             .agent
             .post(format!("{}{API_PREFIX}/events", self.base))
@@ -294,6 +308,30 @@ impl Client {
         read_json(self.get(&url, None)?)
     }
 
+    /// `GET /v1/sites/{site}/counters`: each counter's clock and problems.
+    pub fn site_counters(&self) -> Result<SiteCounters, SyncError> {
+        let url = format!(
+            "{}{API_PREFIX}/sites/{}/counters",
+            self.base, self.endpoint.site_code
+        );
+        read_json(self.get(&url, None)?)
+    }
+
+    /// `GET /v1/counters/self/events`: this counter's events the portal holds after `after`,
+    /// asked by the database whose log is `log_id`.
+    pub fn counter_events(
+        &self,
+        after: i64,
+        limit: usize,
+        log_id: &str,
+    ) -> Result<CounterLog, SyncError> {
+        let url = format!(
+            "{}{API_PREFIX}/counters/self/events?after={after}&limit={limit}&log={log_id}",
+            self.base
+        );
+        read_json(self.get(&url, None)?)
+    }
+
     fn get(
         &self,
         url: &str,
@@ -303,7 +341,7 @@ impl Client {
         if let Some(etag) = if_none_match {
             request = request.header("If-None-Match", etag);
         }
-        let sent = Utc::now();
+        let sent = self.now();
         let response = request.call().map_err(|e| self.failed(e))?;
         self.note_clock(sent, &response);
         check_status(response)
@@ -353,6 +391,7 @@ fn check_status(response: Response<ureq::Body>) -> Result<Response<ureq::Body>, 
         401 => SyncError::Unauthorized(message),
         403 => SyncError::Forbidden(message),
         404 | 405 => SyncError::NotFound(message),
+        409 => SyncError::Cloned(message),
         429 => SyncError::RateLimited { retry_after },
         500..=599 => SyncError::Server { status, message },
         _ => SyncError::Refused { status, message },

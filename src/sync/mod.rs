@@ -51,6 +51,9 @@ pub enum SyncError {
     Forbidden(String),
     #[error("{msg}{0}", msg = strings::SYNC_NOT_FOUND)]
     NotFound(String),
+    /// 409: another database uses this counter's token (a cloned PC, or an old copy).
+    #[error("{msg}{0}", msg = strings::SYNC_CLONED)]
+    Cloned(String),
     #[error("{}{status}）{message}", strings::SYNC_REFUSED)]
     Refused { status: u16, message: String },
     #[error("{msg}{0}", msg = strings::SYNC_BAD_RESPONSE)]
@@ -94,7 +97,8 @@ impl SyncError {
             | SyncError::Forbidden(_)
             | SyncError::NotFound(_)
             | SyncError::CaFile { .. }
-            | SyncError::Certificate(_) => Failure::Stop,
+            | SyncError::Certificate(_)
+            | SyncError::Cloned(_) => Failure::Stop,
         }
     }
 

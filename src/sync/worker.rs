@@ -14,10 +14,10 @@ use chrono::{DateTime, Utc};
 use super::SyncError;
 use super::client::{Client, Endpoint, PhotoFetch, RawRosterPage};
 use super::planner::{Backoff, HealthProbe, Outcome, Planner, Reach, Stage, Step, Verdict};
-use super::protocol::{Event, EventBatch, EventStatus};
+use super::protocol::{Event, EventBatch, EventStatus, MAX_BATCH_EVENTS};
 use crate::config::Config;
 use crate::domain::candidate::{Candidate, CanonicalRecord};
-use crate::store::{EventFate, OutgoingEvent, RosterRow, Store, sha256_hex};
+use crate::store::{EventFate, OutgoingEvent, RecoveredEvent, RosterRow, Store, sha256_hex};
 use crate::strings;
 
 /// How sync runs; `from_config` gives the defaults, tests shorten the waits.
@@ -35,6 +35,8 @@ pub struct SyncSettings {
     pub interval: Duration,
     /// Background worker: how often the portal's reachability is probed (`GET /v1/health`).
     pub probe_every: Duration,
+    /// `--now`: this counter's clock, fixed (tests); `None` reads the system's.
+    pub fixed_now: Option<DateTime<Utc>>,
 }
 
 impl SyncSettings {
@@ -66,6 +68,7 @@ impl SyncSettings {
             max_failures: 5,
             interval: Duration::from_secs(60),
             probe_every: HealthProbe::EVERY,
+            fixed_now: None,
         })
     }
 }
@@ -94,6 +97,10 @@ pub struct RoundReport {
     pub pending: usize,
     /// This counter's clock minus the portal's, in milliseconds, as last measured in the round.
     pub clock_offset_ms: Option<i64>,
+    /// Events the portal held that this database had lost (restored from a backup), taken back.
+    pub recovered: usize,
+    /// Events made since such a restore, numbered again after the recovered ones.
+    pub renumbered: usize,
 }
 
 /// The portal slot of the status bar.
@@ -209,7 +216,14 @@ impl Engine<'_> {
             .into_iter()
             .map(to_wire)
             .collect::<Result<Vec<_>, _>>()?;
-        let result = self.client.push_events(&EventBatch { events })?;
+        let log = self.store.log_identity()?;
+        let batch = EventBatch {
+            clock_offset_ms: self.client.clock_offset().map(|d| d.num_milliseconds()),
+            log_id: Some(log.current),
+            replaces_log: log.replaces,
+            ..EventBatch::new(events)
+        };
+        let result = self.client.push_events(&batch)?;
         let mut fates = Vec::with_capacity(result.results.len());
         for r in result.results {
             let fate = match r.status {
@@ -232,6 +246,59 @@ impl Engine<'_> {
             fates.push((r.event_id, fate));
         }
         self.store.record_event_fates(&fates)?;
+        Ok(())
+    }
+
+    /// Asks the portal for this counter's events after the last one the database knows as sent.
+    /// Normally there are none; after a restore from a backup they are the ones the database
+    /// lost: taken back, with the events made since moved after them, and the database takes a
+    /// new log identity replacing the portal's (a second live copy is then refused). A portal
+    /// without the route (older) is left alone.
+    fn recover(&mut self) -> Result<(), SyncError> {
+        let counter = self.settings.endpoint.counter_id.clone();
+        let log = self.store.log_identity()?;
+        let mut after = self.store.highest_sent_seq(&counter)?;
+        let mut held = Vec::new();
+        let portal_log = loop {
+            let page = match self
+                .client
+                .counter_events(after, MAX_BATCH_EVENTS, &log.current)
+            {
+                Err(SyncError::NotFound(_)) => return Ok(()),
+                other => other?,
+            };
+            held.extend(page.events.into_iter().map(from_wire));
+            if page.done || page.next_after <= after {
+                break page.log_id;
+            }
+            after = page.next_after;
+        };
+        self.note_clock()?;
+        if held.is_empty() {
+            return Ok(());
+        }
+        let done = self
+            .store
+            .recover_events(&counter, &held, self.client.now())?;
+        if done.recovered > 0 {
+            self.store.new_log_identity(portal_log.as_deref())?;
+            tracing::warn!(
+                recovered = done.recovered,
+                renumbered = done.renumbered,
+                "events lost by this database taken back from the portal"
+            );
+        }
+        self.report.recovered += done.recovered;
+        self.report.renumbered += done.renumbered;
+        Ok(())
+    }
+
+    /// Keeps the latest measured clock offset: the events made from now on carry it.
+    fn note_clock(&self) -> Result<(), SyncError> {
+        if let Some(offset) = self.client.clock_offset() {
+            self.store
+                .record_clock_offset(offset.num_milliseconds(), self.client.now())?;
+        }
         Ok(())
     }
 
@@ -462,7 +529,47 @@ fn to_wire(e: OutgoingEvent) -> Result<Event, SyncError> {
         intake_id: e.intake_id,
         exam_no: e.exam_no,
         clerk_id: e.clerk_id,
+        clock_offset_ms: e.clock_offset_ms,
     })
+}
+
+/// One of this counter's events as the portal sent it back.
+fn from_wire(e: Event) -> RecoveredEvent {
+    RecoveredEvent {
+        seq: e.seq,
+        event_id: e.event_id,
+        kind: e.kind,
+        intake_id: e.intake_id,
+        at: e.at,
+        clerk_id: e.clerk_id,
+        body: e.body.get().to_owned(),
+        clock_offset_ms: e.clock_offset_ms,
+    }
+}
+
+/// Recovery before anything is pushed: retried like any step (a push before it would have
+/// new events refused for numbers the portal already holds). `Ok(false)`: stopped from outside.
+fn recover_first(engine: &mut Engine, pace: &mut dyn Pace) -> Result<bool, SyncError> {
+    let mut failures = 0u32;
+    loop {
+        let e = match engine.recover() {
+            Ok(()) => return Ok(true),
+            Err(e) => e,
+        };
+        failures += 1;
+        if !e.is_retryable() || failures >= engine.settings.max_failures.max(1) {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "recovery check failed");
+        pace.failed(&e, engine.pending()?);
+        let wait = engine
+            .settings
+            .backoff
+            .delay(failures - 1, rand::random(), None);
+        if let Wake::Stop = pace.wait(wait) {
+            return Ok(false);
+        }
+    }
 }
 
 /// Drives one round to its end. `Ok(None)`: stopped from outside.
@@ -472,6 +579,9 @@ fn drive(
     pace: &mut dyn Pace,
 ) -> Result<Option<RoundReport>, SyncError> {
     let mut last_error: Option<SyncError> = None;
+    if !recover_first(engine, pace)? {
+        return Ok(None);
+    }
     engine.to_push = engine.pending()?;
     loop {
         let pending = engine.pending()?;
@@ -479,6 +589,7 @@ fn drive(
         match step {
             Step::Done => {
                 engine.report.pending = pending;
+                engine.note_clock()?;
                 return Ok(Some(engine.report));
             }
             Step::GiveUp => return Err(last_error.unwrap_or(SyncError::Timeout)),
@@ -545,7 +656,7 @@ pub fn run_round(
     db: &Path,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<RoundReport, SyncError> {
-    let client = Client::new(&settings.endpoint)?;
+    let client = Client::new(&settings.endpoint)?.with_fixed_now(settings.fixed_now);
     let mut store = open_store(db)?;
     let mut planner = Planner::new(
         settings.batch_size,
@@ -625,7 +736,7 @@ pub fn spawn_worker(
     db_path: PathBuf,
     send: impl Fn(SyncStatus) + Send + 'static,
 ) -> Result<WorkerHandle, SyncError> {
-    let client = Client::new(&settings.endpoint)?;
+    let client = Client::new(&settings.endpoint)?.with_fixed_now(settings.fixed_now);
     let (commands, inbox) = mpsc::channel();
     let status = SyncStatus {
         link: Link::Syncing,

@@ -267,6 +267,11 @@ fn spawn_office_fetch(endpoint: Endpoint, date: NaiveDate, events: mpsc::Sender<
             Ok(state::Office {
                 tally: client.tally(Some(date))?,
                 conflicts: client.conflicts()?,
+                // An older portal has no such route: no counters' problems to show.
+                counters: match client.site_counters() {
+                    Err(crate::sync::SyncError::NotFound(_)) => Default::default(),
+                    other => other?,
+                },
             })
         });
         let _ = events.send(AppEvent::Office(

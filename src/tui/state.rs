@@ -201,6 +201,8 @@ pub struct Day {
 pub struct Office {
     pub tally: crate::sync::protocol::Tally,
     pub conflicts: crate::sync::protocol::Conflicts,
+    /// The site's counters with their clocks and problems (empty from an older portal).
+    pub counters: crate::sync::protocol::SiteCounters,
 }
 
 /// One candidate in the search results.

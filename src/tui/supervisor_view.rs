@@ -116,6 +116,43 @@ fn office_lines(app: &App, day: &Day) -> Vec<Line<'static>> {
             .fg(Color::Red),
         );
     }
+    lines.extend(counter_problem_lines(app, &office.counters));
+    lines
+}
+
+/// One red line per counter with a bad clock, events filed under no day, or a refused clone.
+fn counter_problem_lines(
+    app: &App,
+    counters: &crate::sync::protocol::SiteCounters,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![];
+    for c in &counters.counters {
+        let mut text = String::new();
+        if let Some(ms) = c.clock_offset_ms.filter(|_| c.bad_clock) {
+            text.push_str(&format!("{}{:+}", tr(app, ui::COUNTER_CLOCK), ms / 1_000));
+        }
+        if c.flagged_events > 0 {
+            text.push_str(&format!(
+                "{}{}",
+                tr(app, ui::COUNTER_FLAGGED),
+                c.flagged_events
+            ));
+        }
+        if let Some(at) = c.clone_refused_at {
+            let local = crate::domain::office_time::local(at).format("%m-%d %H:%M");
+            text.push_str(&format!("{}{local}", tr(app, ui::COUNTER_CLONED)));
+        }
+        if !text.is_empty() {
+            lines.push(
+                Line::from(format!(
+                    "⚠ {}{}{text}",
+                    tr(app, ui::COUNTER_WORD),
+                    c.counter_id
+                ))
+                .fg(Color::Red),
+            );
+        }
+    }
     lines
 }
 

@@ -94,6 +94,7 @@ fn settings(addr: std::net::SocketAddr, token: &str) -> SyncSettings {
         max_failures: 0,
         interval: Duration::from_secs(60),
         probe_every: grad_intake::sync::planner::HealthProbe::EVERY,
+        fixed_now: None,
     }
 }
 

@@ -227,12 +227,22 @@ pub struct PortalProcess {
 impl PortalProcess {
     /// Starts on `port` (0: any free port) and waits for the address it prints.
     pub fn start(setup: &PortalSetup, port: u16) -> Self {
-        Self::start_with(setup, port, &[])
+        Self::start_full(setup, port, now(), &[])
     }
 
     /// As `start`, with more arguments of `portal serve` (e.g. `--tls-cert`).
     pub fn start_with(setup: &PortalSetup, port: u16, extra: &[&str]) -> Self {
+        Self::start_full(setup, port, now(), extra)
+    }
+
+    /// The same with the portal's clock standing at `clock` (`--now`).
+    pub fn start_at(setup: &PortalSetup, port: u16, clock: DateTime<Utc>) -> Self {
+        Self::start_full(setup, port, clock, &[])
+    }
+
+    fn start_full(setup: &PortalSetup, port: u16, clock: DateTime<Utc>, extra: &[&str]) -> Self {
         let mut child = cmd(&setup.dir)
+            .env("GRAD_INTAKE_NOW", clock.to_rfc3339())
             .args([
                 "portal",
                 "serve",
@@ -315,6 +325,8 @@ pub fn settings(url: &str, token: &str, site: &str, counter: &str) -> SyncSettin
         max_failures: 3,
         interval: Duration::from_secs(60),
         probe_every: grad_intake::sync::planner::HealthProbe::EVERY,
+        // The portal process's clock is `now()` too (GRAD_INTAKE_NOW): no offset between them.
+        fixed_now: Some(now()),
     }
 }
 
