@@ -74,6 +74,18 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// 用考试院管理员给的一次性登记码登记本柜台：令牌、办理点、柜台编号和考试院公钥写入配置文件
+    /// (enrol this counter with the portal's one-time code)
+    Enrol {
+        /// 登记码，如 ABCD-EFGH-JKMN-PQRS
+        code: String,
+        /// 考试院地址，如 https://portal.example.cn（http 只能用于本机）
+        #[arg(long = "portal", value_name = "URL")]
+        portal: String,
+        /// 考试院使用自己的CA（如政务CA）时，该CA证书的PEM文件；写入配置的 portal_ca_file
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
+    },
     /// 考试院参考服务，供测试、演示和小规模部署 (the reference portal; --db is its own database)
     #[command(subcommand)]
     Portal(PortalCommand),
@@ -169,6 +181,12 @@ enum PortalCommand {
         /// 工作线程数
         #[arg(long, default_value_t = 4)]
         workers: usize,
+        /// 以 HTTPS 服务：证书（PEM，服务器证书在前，可含中间证书）；文件更新后自动重新读取，无需重启
+        #[arg(long, value_name = "PEM", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// 证书的私钥（PEM）
+        #[arg(long, value_name = "PEM", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// 生成签名密钥（已有则显示其公钥），公钥填入各柜台的 portal_public_keys
     Keygen {
@@ -181,17 +199,43 @@ enum PortalCommand {
         file: PathBuf,
         #[arg(long, value_enum)]
         format: Option<Format>,
-        /// 照片目录，内含 <准考证号>.jpg
+        /// 照片目录，内含 <准考证号>.jpg（导入后按考生办理地点所在城市的标准检测每张照片）
         #[arg(long)]
         photos: Option<PathBuf>,
     },
-    /// 登记柜台并生成其令牌（再次运行则更换令牌，旧令牌作废）
+    /// 照片复核名单：照片不合标准、未能测量或无照片的考生（供市考办审核；全部合格时退出码为0）
+    PhotoReport {
+        /// 办理地点代码（4位数字）
+        #[arg(long, required_unless_present = "city", conflicts_with = "city")]
+        site: Option<String>,
+        /// 城市（与 data/districts.toml 中一致，如 广州市）：该市所有办理地点
+        #[arg(long)]
+        city: Option<String>,
+        /// 另存为CSV文件（UTF-8带BOM，Excel可直接打开；文件须尚不存在）
+        #[arg(long, value_name = "OUT.csv")]
+        csv: Option<PathBuf>,
+    },
+    /// 登记柜台，生成其令牌和一次性登记码（24小时内有效，附二维码）；再次运行则更换令牌，旧令牌作废，已停用的柜台恢复
     AddCounter {
         #[arg(long)]
         site: String,
         #[arg(long)]
         counter: String,
     },
+    /// 停用柜台：其令牌从下一次请求起被拒绝，未用的登记码作废；已上传的记录保留
+    RevokeCounter {
+        #[arg(long)]
+        counter: String,
+    },
+    /// 更换柜台的令牌：旧令牌从下一次请求起被拒绝；显示新令牌和新的登记码
+    RotateToken {
+        #[arg(long)]
+        counter: String,
+    },
+    /// 列出已登记的柜台：办理点、在用或已停用、令牌签发时间、可用的登记码
+    ListCounters,
+    /// 设置时钟偏差上限（小时，默认 24）：按柜台时钟偏差校正后仍超出的事件被标记，不计入当日统计
+    SetClockLimit { hours: i64 },
 }
 
 #[derive(Subcommand)]
@@ -266,6 +310,15 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Some(Command::Demo { candidates, seed }) => demo_command(&setup, candidates, seed),
         Some(Command::Sync { once }) => sync_command(&setup, once),
+        Some(Command::Enrol {
+            code,
+            portal,
+            ca_file,
+        }) => {
+            let enrolled = commands::enrol::enrol(&setup, &code, &portal, ca_file.as_deref())?;
+            print!("{}", commands::enrol::render(&enrolled));
+            Ok(0)
+        }
         Some(Command::Print(command)) => print_command(&setup, command),
         Some(Command::Scanner(command)) => scanner_command(&setup, command),
         Some(Command::Clerk(command)) => clerk_command(&setup, command),
@@ -392,8 +445,19 @@ fn sync_command(setup: &Setup, once: bool) -> Result<i32> {
 fn portal_command(setup: &Setup, db: &Path, command: PortalCommand) -> Result<i32> {
     use commands::portal;
     match command {
-        PortalCommand::Serve { listen, workers } => {
-            let server = portal::serve(db, &listen, workers)?;
+        PortalCommand::Serve {
+            listen,
+            workers,
+            tls_cert,
+            tls_key,
+        } => {
+            if let Some(now) = setup.fixed_now {
+                grad_intake::portal::fix_clock(now);
+            }
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| grad_intake::portal::TlsFiles { cert, key });
+            let server = portal::serve(db, &listen, workers, tls.as_ref())?;
             println!("{}", portal::render_started(&server, db));
             std::io::stdout().flush()?;
             // Returns only if the server failed: exit with a failure status, never 0.
@@ -414,8 +478,38 @@ fn portal_command(setup: &Setup, db: &Path, command: PortalCommand) -> Result<i3
             println!("{}", portal::render_import(&report));
         }
         PortalCommand::AddCounter { site, counter } => {
-            let token = portal::add_counter(db, &site, &counter, setup.now)?;
-            print!("{}", portal::render_counter_added(&token));
+            let added = portal::add_counter(db, &site, &counter, setup.now)?;
+            print!("{}", portal::render_counter_added(&added));
+        }
+        PortalCommand::RevokeCounter { counter } => {
+            portal::revoke_counter(db, &counter, setup.now)?;
+            print!("{}", portal::render_revoked(&counter));
+        }
+        PortalCommand::RotateToken { counter } => {
+            let rotated = portal::rotate_token(db, &counter, setup.now)?;
+            print!("{}", portal::render_token_rotated(&rotated));
+        }
+        PortalCommand::ListCounters => {
+            print!(
+                "{}",
+                portal::render_counters(&portal::list_counters(db, setup.now)?)
+            );
+        }
+        PortalCommand::PhotoReport { site, city, csv } => {
+            let scope = match (site, city) {
+                (Some(site), _) => portal::PhotoScope::Site(site),
+                (None, city) => portal::PhotoScope::City(city.unwrap_or_default()),
+            };
+            let report = portal::photo_report(db, &scope)?;
+            if let Some(path) = &csv {
+                portal::write_photo_report_csv(&report, path)?;
+            }
+            print!("{}", portal::render_photo_report(&report));
+            return Ok(if report.rows.is_empty() { 0 } else { 1 });
+        }
+        PortalCommand::SetClockLimit { hours } => {
+            portal::set_clock_limit(db, hours)?;
+            print!("{}", portal::render_clock_limit(hours));
         }
     }
     Ok(0)

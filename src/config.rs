@@ -30,6 +30,10 @@ pub struct Config {
     /// Base64 Ed25519 public keys; more than one while the portal rotates its key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub portal_public_keys: Vec<String>,
+    /// A CA certificate (PEM) the counter trusts for the portal besides the system's store,
+    /// e.g. a provincial government CA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_ca_file: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scanner: Option<ScannerConfig>,
     /// IPP URI of the printer.

@@ -268,6 +268,7 @@ fn check_portal(
         site_code: config.site_code.clone().unwrap_or_default(),
         counter_id: config.counter_id.clone().unwrap_or_default(),
         timeout: std::time::Duration::from_secs(10),
+        ca_file: config.portal_ca_file.clone(),
     };
     let probe = crate::sync::client::Client::new(&endpoint).and_then(|client| client.probe());
     match probe {

@@ -365,6 +365,22 @@ pub mod ui {
     pub const PREDICTION_NO: Tr = tr("毕业预测未通过", "prediction not passed");
     pub const PHOTO_OK: Tr = tr("照片已审核", "photo approved");
     pub const PHOTO_NO: Tr = tr("照片未审核通过", "photo not approved");
+    /// The card's photo line: the photo measured against the site's standard.
+    /// Between the rules of a list.
+    pub const LIST_SEPARATOR: Tr = tr("、", ", ");
+    pub const PHOTO_MEASURING: Tr = tr("照片检测中…", "checking the photo…");
+    pub const PHOTO_MEETS_STANDARD: Tr = tr("照片符合标准", "photo meets the standard");
+    /// Followed by the failed rules.
+    pub const PHOTO_FAILS: Tr = tr("照片不合标准：", "photo fails: ");
+    /// Followed by the rules not measured, or why nothing was measured.
+    pub const PHOTO_NOT_MEASURED: Tr = tr(
+        "照片未能测量（请人工核对）：",
+        "photo could not be measured (check by eye): ",
+    );
+    pub const PHOTO_NO_STANDARD: Tr = tr(
+        "本考点没有对应的照片标准",
+        "no photo standard for this site",
+    );
     pub const UNSIGNED: Tr = tr(
         "手工输入（未验证二维码），请核对登记表",
         "typed, not a verified code: check the form",
@@ -553,6 +569,7 @@ pub mod ui {
     pub const WORKER_PORTAL: Tr = tr("考试院数据查询", "portal queries");
     pub const WORKER_INPUT: Tr = tr("键盘输入", "keyboard input");
     pub const WORKER_TICK: Tr = tr("计时（自动锁屏）", "timer (idle lock)");
+    pub const WORKER_PHOTO: Tr = tr("照片检测", "photo check");
     pub const WORKER_DIED_WHAT_TO_DO: Tr = tr(
         "。尚未显示“已保存”的操作可能没有保存：请按 Ctrl+C 退出，重新启动本程序后再扫码核对当前考生",
         ". Actions not shown as saved may be lost: quit with Ctrl+C, start the program again and rescan the current candidate",
@@ -561,6 +578,9 @@ pub mod ui {
         "上一份还在打印，请等它完成后再打印",
         "Still printing the last job; wait for it to finish",
     );
+    pub const LINK_ONLINE: Tr = tr(super::SYNC_ONLINE, "online");
+    pub const LINK_OFFLINE: Tr = tr(super::SYNC_OFFLINE, "offline");
+    pub const LINK_SYNCING: Tr = tr(super::SYNC_SYNCING, "syncing");
     pub const PENDING: Tr = tr("待发送 ", "pending ");
     pub const LAST_SYNC: Tr = tr("上次 ", "last ");
     /// The portal slot's warning around the offset in minutes (+: this counter is ahead).
@@ -568,7 +588,41 @@ pub mod ui {
     pub const CLOCK_FIX: Tr = tr(" 分钟，请校准本机时间", " min, set this PC's clock");
     pub const OFFICE_WIDE: Tr = tr("全考点（考试院数据）", "Whole office (from the portal)");
     pub const NO_CONFLICTS: Tr = tr("无跨柜台冲突", "No cross-counter conflicts");
+    pub const COUNTER_WORD: Tr = tr("柜台 ", "Counter ");
+    pub const COUNTER_CLOCK: Tr = tr(" 时钟偏差（秒，正为快）：", " clock off by (s, + ahead): ");
+    pub const COUNTER_FLAGGED: Tr = tr(
+        " 日期不可信、未计入统计的事件：",
+        " events with an implausible date, not counted: ",
+    );
+    pub const COUNTER_CLONED: Tr = tr(
+        " 另一台电脑在用本柜台令牌（已拒收），最近：",
+        " token used by another PC (refused), last: ",
+    );
     pub const VOIDED: Tr = tr("已作废受理：", "Voided: ");
+    // Events the portal refused for good: the status bar's "拒收 3（Ctrl-R 查看）" and the list.
+    pub const REFUSED_SLOT: Tr = tr("拒收 ", "refused ");
+    pub const REFUSED_SLOT_KEY: Tr = tr("（Ctrl-R 查看）", " (Ctrl-R to see)");
+    pub const K_REFUSED: Tr = tr("考试院拒收的事件", "events the portal refused");
+    pub const REFUSED_TITLE: Tr = tr(
+        "考试院拒收的事件（请主管核对；不影响其他事件上传）",
+        "Events the portal refused (for the supervisor; the others were sent)",
+    );
+    pub const REFUSED_NONE: Tr = tr("没有被拒收的事件", "No refused events");
+    pub const REFUSED_BECAUSE: Tr = tr("原因：", "reason: ");
+    /// A refused event whose candidate is not on this counter's roster.
+    pub const REFUSED_NO_CANDIDATE: Tr = tr("（名单中无此考生）", "(not on the roster)");
+    // Voiding asks first, showing whom and why.
+    pub const VOID_CONFIRM_TITLE: Tr = tr("确认作废受理", "Confirm voiding");
+    pub const VOID_CONFIRM_WHO: Tr = tr("考生：", "Candidate: ");
+    pub const VOID_CONFIRM_HINT: Tr = tr(
+        "作废后不可撤销。Enter 确认作废，Esc 取消",
+        "This cannot be undone. Enter voids, Esc cancels",
+    );
+    /// A clerk's (or supervisor's) voids on the supervisor screen: "s01 已作废 1".
+    pub const VOIDS_ONLY: Tr = tr("已作废 ", "voided ");
+    // "已来办理 / 尚未来" of the chosen day and of the whole window.
+    pub const T_CAME_ON_DAY: Tr = tr("当日来办理", "came this day");
+    pub const T_WHOLE_WINDOW: Tr = tr("整个受理期：", "whole window: ");
     pub const UNLOCKED: Tr = tr("已解锁柜员：", "Unlocked: ");
 
     /// The window status as the status bar shows it.
@@ -604,11 +658,18 @@ pub const SYNC_UNAUTHORIZED: &str =
 pub const SYNC_FORBIDDEN: &str = "本柜台的令牌无权进行此操作（HTTP 403）：请核对 config.toml 中的 site_code、counter_id 与 portal_token 是否为考试院发给本柜台的：";
 pub const SYNC_NOT_FOUND: &str =
     "考试院服务器上没有这个接口或资源（HTTP 404），请核对 portal_url：";
+pub const SYNC_CLONED: &str = "考试院拒收：另一台电脑正在使用本柜台的令牌和数据库副本（柜台电脑可能被克隆，或恢复了旧备份）。请停用其中一台，并联系考试院管理员：";
+pub const PORTAL_CLONED: &str = "本柜台的令牌已被另一个柜台数据库接管（柜台电脑可能被克隆，或这是被替换的旧数据库），拒收。请停用这台电脑上的柜台程序，并联系考试院管理员核对";
+pub const PORTAL_BAD_CLOCK_LIMIT: &str = "时钟偏差上限须为 1 到 87600 之间的整数小时";
+pub const PORTAL_CLOCK_LIMIT_SET: &str =
+    "已设置：与考试院时钟相差超过此时长的事件将被标记、不计入当日统计（小时）：";
 pub const SYNC_REFUSED: &str = "考试院服务器拒绝了请求，请联系管理员（HTTP ";
 pub const SYNC_BAD_RESPONSE: &str = "考试院服务器的应答无法识别，稍后会自动重试：";
 pub const SYNC_BAD_RECORD: &str = "考试院发来的名单记录有误，本次未更新名单，请联系考试院：";
 pub const SYNC_RESULT_COUNT: &str = "应答中的结果条数与上传的事件条数不符";
 pub const SYNC_REJECTED_NO_REASON: &str = "考试院拒收（未说明原因）";
+/// After `SYNC_CONNECT`: the light health probe got no answer (between rounds or while waiting).
+pub const SYNC_NO_ANSWER: &str = "健康检查（GET /v1/health）无应答";
 pub const SYNC_ONLINE: &str = "在线";
 pub const SYNC_OFFLINE: &str = "离线";
 pub const SYNC_SYNCING: &str = "同步中";
@@ -625,6 +686,34 @@ pub const PORTAL_BAD_COUNTER: &str = "柜台编号只能包含字母、数字、
 pub const PORTAL_COUNTER_MOVED: &str =
     "该柜台已登记在另一个办理点，不能改到别的办理点；请为新办理点的柜台另取编号。柜台及其办理点：";
 pub const PORTAL_PHOTO_READ: &str = "无法读取照片文件：";
+pub const PORTAL_PHOTO_SKIPPED: &str = "；该考生的照片未导入（原有照片保留），请检查文件后重新导入";
+pub const PORTAL_UNKNOWN_CITY: &str =
+    "data/districts.toml 中没有这个城市的办理地点（城市名须与文件中一致，如 广州市）：";
+
+// `portal import-roster` measuring photos, and `portal photo-report`.
+pub const PHOTO_REPORT_TITLE: &str = "照片复核名单（照片不合标准、未能测量或无照片）：";
+pub const PHOTO_REPORT_SITE: &str = "办理地点 ";
+pub const PHOTO_REPORT_CITY: &str = "城市 ";
+pub const PHOTO_REPORT_NONE: &str = "没有需要复核的照片：全部符合标准。";
+pub const PHOTO_REPORT_COUNT: &str = "需复核：";
+pub const PHOTO_REPORT_NO_PHOTO: &str = "无照片";
+pub const PHOTO_REPORT_UNMEASURED: &str = "照片未检测（请重新导入该考生的照片）";
+pub const PHOTO_REPORT_NO_STANDARD: &str =
+    "该办理地点没有对应的照片标准（见 data/photo_standards.toml），请人工审核";
+pub const PHOTO_REPORT_FAILED: &str = "不合格：";
+pub const PHOTO_REPORT_NOT_MEASURED: &str = "未能测量，请人工审核：";
+pub const PHOTO_REPORT_HEADER: [&str; 8] = [
+    "准考证号",
+    "姓名",
+    "证件号（遮盖）",
+    "办理地点",
+    "照片标准",
+    "结果",
+    "不合格项目",
+    "未能测量项目",
+];
+pub const PHOTO_REPORT_CSV_WRITE: &str =
+    "无法写入CSV文件（文件须尚不存在，目录须可写；不会覆盖已有文件）：";
 pub const PORTAL_LISTEN: &str =
     "无法在该地址上提供服务（地址格式应为 127.0.0.1:8080，或端口已被占用）：";
 pub const PORTAL_INTERNAL: &str = "考试院服务器内部错误，请稍后重试：";
@@ -673,7 +762,6 @@ pub const PORTAL_STARTED: &str = "考试院参考服务已启动：";
 pub const PORTAL_KEY_NEW: &str =
     "已生成考试院签名密钥。请把下面的公钥填入各柜台 config.toml 的 portal_public_keys：";
 pub const PORTAL_KEY_EXISTING: &str = "签名密钥已存在（如需更换请加 --rotate）。公钥：";
-pub const PORTAL_COUNTER_ADDED: &str = "已登记柜台。令牌只显示这一次，请填入该柜台 config.toml 的 portal_token（考试院只保存其摘要）：";
 pub const SYNC_DONE: &str = "同步完成：";
 pub const SYNC_REJECTED_LIST: &str = "被考试院拒收的事件（不影响其他事件的上传，请主管核对）：";
 
@@ -890,6 +978,61 @@ pub const PRINT_IPP_PRINTER_SAYS: &str = "打印机：";
 // ---- command reports -----------------------------------------------------------------------
 /// What the subcommands print (`src/commands/`): each function gives one line (without the line
 /// end) so that a report reads as a list of these.
+// ---- enrolment, revocation and TLS (issue 15, items 5 and 7) --------------------------------
+pub const PORTAL_UNKNOWN_COUNTER: &str = "考试院没有登记这个柜台编号（请先用 portal add-counter 登记；portal list-counters 列出已登记的柜台）：";
+pub const PORTAL_COUNTER_IS_REVOKED: &str =
+    "该柜台已被停用；如需恢复，请重新运行 portal add-counter 登记它：";
+pub const PORTAL_TLS_FILES: &str =
+    "无法使用 TLS 证书或私钥文件，请检查该文件（PEM 格式；私钥须与证书配对）：";
+pub const PORTAL_TLS_NO_CERT: &str = "文件中没有 PEM 格式的证书（-----BEGIN CERTIFICATE-----）";
+pub const PORTAL_TLS_KEY_MISMATCH: &str = "私钥与证书不配对";
+pub const PORTAL_REVOKED_TOKEN: &str = "本柜台已被考试院停用，令牌不再有效：请联系考试院管理员；恢复后在本柜台运行 grad-intake enrol 重新登记";
+pub const PORTAL_ENROL_BAD_REQUEST: &str = "登记请求格式错误，应为 {\"code\": \"登记码\"}：";
+pub const PORTAL_ENROL_UNKNOWN: &str = "登记码不正确或已作废（已有更新的登记码，或该柜台已停用）：请核对输入，或向考试院管理员索取新的登记码";
+pub const PORTAL_ENROL_USED: &str = "该登记码已经用过（每个登记码只能用一次）：请向考试院管理员索取新的登记码（portal rotate-token）";
+pub const PORTAL_ENROL_EXPIRED: &str =
+    "该登记码已过期（有效期 24 小时）：请向考试院管理员索取新的登记码（portal rotate-token）";
+pub const PORTAL_CODE_HEADER: &str = "登记码（只能用一次）：";
+pub const PORTAL_TOKEN_MANUAL: &str = "或者手工配置：令牌只显示这一次，请填入该柜台 config.toml 的 portal_token（用登记码登记后此令牌即被更换）：";
+pub const PORTAL_NO_COUNTERS: &str = "考试院还没有登记任何柜台（portal add-counter）";
+pub const SYNC_CA_FILE: &str =
+    "无法使用 portal_ca_file 指定的CA证书文件（应为 PEM 格式的证书），请检查 config.toml：";
+pub const SYNC_CERTIFICATE: &str = "考试院服务器的证书未通过校验，连接已中断，未发送任何数据：";
+pub const ENROL_BAD_CODE: &str =
+    "登记码格式不对：应为16位字母和数字（如 ABCD-EFGH-JKMN-PQRS），请核对后重新输入";
+pub const ENROL_REFUSED: &str = "考试院拒绝了登记（HTTP ";
+pub const ENROL_BAD_ANSWER: &str = "考试院对登记的应答无法识别，请联系考试院管理员：";
+
+/// What a failed certificate check says, naming the server and the problem.
+pub mod certificate {
+    pub fn expired(host: &str, not_after: &str) -> String {
+        format!(
+            "服务器 {host} 的证书已过期（有效期至 {not_after}）：请考试院管理员更换证书；也请确认本机日期和时间正确"
+        )
+    }
+    pub fn not_yet_valid(host: &str, not_before: &str) -> String {
+        format!(
+            "服务器 {host} 的证书尚未生效（自 {not_before} 起有效）：请确认本机日期和时间正确，或请考试院管理员检查证书"
+        )
+    }
+    pub fn wrong_host(host: &str, names: &str) -> String {
+        format!(
+            "服务器证书不属于 {host}（证书上的名称：{names}）：请核对 config.toml 中的 portal_url 是否为考试院给出的地址"
+        )
+    }
+    pub fn unknown_issuer(host: &str) -> String {
+        format!(
+            "服务器 {host} 的证书不是由本机信任的机构签发：如考试院使用自己的CA（如政务CA），请把该CA证书（PEM）的路径填入 config.toml 的 portal_ca_file，或登记时用 --ca-file 指定"
+        )
+    }
+    pub fn revoked(host: &str) -> String {
+        format!("服务器 {host} 的证书已被吊销：请联系考试院管理员")
+    }
+    pub fn other(host: &str, detail: &str) -> String {
+        format!("服务器 {host} 的证书无效（{detail}）：请联系考试院管理员")
+    }
+}
+
 pub mod report {
     use std::fmt::Display;
 
@@ -988,7 +1131,18 @@ pub mod report {
             r.roster_received,
             r.photos_received,
             r.pending
-        ) + &r.clock_offset_ms.map(clock_offset).unwrap_or_default()
+        ) + &recovered(r)
+            + &r.clock_offset_ms.map(clock_offset).unwrap_or_default()
+    }
+    /// `；从考试院取回本柜台丢失的事件 3 条…`: a restored database took back its events.
+    fn recovered(r: &crate::sync::RoundReport) -> String {
+        if r.recovered == 0 {
+            return String::new();
+        }
+        format!(
+            "；从考试院取回本柜台数据库丢失的事件 {} 条（已记入审计日志），恢复后新办的 {} 条已顺延编号",
+            r.recovered, r.renumbered
+        )
     }
     /// `；本机时钟比考试院快 3 分 12 秒（…）`: the offset `sync --once` measured.
     pub fn clock_offset(ms: i64) -> String {
@@ -1042,11 +1196,65 @@ pub mod report {
     }
 
     // portal
-    pub fn portal_started(addr: &str, db: &str) -> String {
+    pub fn portal_counter_added(counter: &str, site: &str) -> String {
+        format!("已登记柜台 {counter}（办理点 {site}）。")
+    }
+    pub fn portal_token_rotated(counter: &str) -> String {
+        format!("已为柜台 {counter} 更换令牌：旧令牌从下一次请求起被拒绝。")
+    }
+    pub fn portal_counter_revoked(counter: &str) -> String {
         format!(
-            "{}http://{addr}（{db}，Ctrl-C 停止）",
-            super::PORTAL_STARTED
+            "已停用柜台 {counter}：其令牌从下一次请求起被拒绝（HTTP 401），未用的登记码已作废。该柜台已上传的记录保留；如需恢复，运行 portal add-counter 重新登记。"
         )
+    }
+    pub fn portal_photos_measured(
+        measured: impl Display,
+        passed: impl Display,
+        failed: impl Display,
+        not_measured: impl Display,
+    ) -> String {
+        format!(
+            "照片检测：{measured} 张，符合标准 {passed}，不合格 {failed}，未能测量 {not_measured}（复核名单：grad-intake portal photo-report）"
+        )
+    }
+
+    pub fn portal_code_valid(until: &str) -> String {
+        format!("有效至 {until}（北京时间）")
+    }
+    pub fn portal_code_howto(code: &str) -> String {
+        format!(
+            "在该柜台的电脑上运行：grad-intake enrol {code} --portal <考试院地址>（考试院使用自己的CA时加 --ca-file <CA证书.pem>），或在屏幕上扫描下面的二维码输入登记码："
+        )
+    }
+    pub fn portal_counter_line(
+        counter: &str,
+        site: &str,
+        state: &str,
+        issued: &str,
+        code: &str,
+    ) -> String {
+        format!("{counter}\t办理点 {site}\t{state}\t令牌签发于 {issued}\t{code}")
+    }
+    pub const COUNTER_ACTIVE: &str = "在用";
+    pub fn counter_revoked_at(at: &str) -> String {
+        format!("已停用（{at}）")
+    }
+    pub fn counter_code_until(until: &str) -> String {
+        format!("登记码有效至 {until}")
+    }
+    pub const COUNTER_NO_CODE: &str = "无可用登记码";
+    pub fn enrolled(site: &str, counter: &str, keys: usize, config: &str) -> String {
+        format!(
+            "本柜台已登记：办理点 {site}，柜台 {counter}。考试院地址、令牌和公钥（{keys} 个）已写入 {config}（仅本用户可读写）。下一步：grad-intake sync --once 下载名单"
+        )
+    }
+    pub fn enrol_replaced(site: &str, counter: &str) -> String {
+        format!(
+            "注意：配置文件原属于办理点 {site} 的柜台 {counter}，现已改为登记码所属的柜台；本机数据库中原柜台尚未上传的记录将被考试院拒收，请告知考试院管理员"
+        )
+    }
+    pub fn portal_started(url: &str, db: &str) -> String {
+        format!("{}{url}（{db}，Ctrl-C 停止）", super::PORTAL_STARTED)
     }
     pub fn portal_imported(
         added: impl Display,

@@ -115,6 +115,9 @@ fn every_documented_route_and_status_matches_the_real_answers() {
     let dir = tempfile::tempdir().unwrap();
     let portal = PortalSetup::new(dir.path(), 30);
     let token = portal.add_counter(SITE, "k1");
+    // Enrolment codes are checked against the portal's real clock.
+    let (_, code) = portal.add_counter_at(SITE, "k9", chrono::Utc::now());
+    let enrol_body = json!({ "code": code }).to_string();
     let ours = portal.site_exam_nos()[0].clone();
     let theirs = portal.other_site_exam_no();
     let (jpeg, _) = portal.import_photos(&[&ours, &theirs]);
@@ -126,6 +129,11 @@ fn every_documented_route_and_status_matches_the_real_answers() {
     let roster = format!("/v1/sites/{SITE}/roster");
     let tally = format!("/v1/sites/{SITE}/tally");
     let conflicts = format!("/v1/sites/{SITE}/conflicts");
+    let counters = format!("/v1/sites/{SITE}/counters");
+    let own = "/v1/counters/self/events";
+    // A database log taken over by another (a restore recovered elsewhere) is then refused.
+    let first_log = json!({"events": [], "log_id": "log-a"}).to_string();
+    let takeover = json!({"events": [], "log_id": "log-b", "replaces_log": "log-a"}).to_string();
     let photo = format!("/v1/photos/{ours}");
     let c = |template, method, request: String, status| Case {
         template,
@@ -169,6 +177,72 @@ fn every_documented_route_and_status_matches_the_real_answers() {
             "post",
             oversize("post", "/v1/events").replace("999999999", "99999999"),
             413,
+        ),
+        c(
+            "/v1/events",
+            "post",
+            request("post", "/v1/events", t, "", &first_log),
+            200,
+        ),
+        c(
+            "/v1/events",
+            "post",
+            request("post", "/v1/events", t, "", &takeover),
+            200,
+        ),
+        c(
+            "/v1/events",
+            "post",
+            request("post", "/v1/events", t, "", &first_log),
+            409,
+        ),
+        c(
+            "/v1/counters/self/events",
+            "get",
+            request(
+                "get",
+                &format!("{own}?after=0&limit=10&log=log-b"),
+                t,
+                "",
+                "",
+            ),
+            200,
+        ),
+        c(
+            "/v1/counters/self/events",
+            "get",
+            request("get", &format!("{own}?after=-3"), t, "", ""),
+            400,
+        ),
+        c(
+            "/v1/counters/self/events",
+            "get",
+            request("get", own, None, "", ""),
+            401,
+        ),
+        c(
+            "/v1/counters/self/events",
+            "get",
+            request("get", &format!("{own}?log=log-a"), t, "", ""),
+            409,
+        ),
+        c(
+            "/v1/sites/{site}/counters",
+            "get",
+            request("get", &counters, t, "", ""),
+            200,
+        ),
+        c(
+            "/v1/sites/{site}/counters",
+            "get",
+            request("get", &counters, None, "", ""),
+            401,
+        ),
+        c(
+            "/v1/sites/{site}/counters",
+            "get",
+            request("get", "/v1/sites/0201/counters", t, "", ""),
+            403,
         ),
         c(
             "/v1/sites/{site}/roster",
@@ -278,6 +352,32 @@ fn every_documented_route_and_status_matches_the_real_answers() {
             request("get", "/v1/openapi.json", None, "", ""),
             200,
         ),
+        c(
+            "/v1/enrol",
+            "post",
+            request("post", "/v1/enrol", None, "", &enrol_body),
+            200,
+        ),
+        // The same code again: used.
+        c(
+            "/v1/enrol",
+            "post",
+            request("post", "/v1/enrol", None, "", &enrol_body),
+            403,
+        ),
+        c(
+            "/v1/enrol",
+            "post",
+            request("post", "/v1/enrol", None, "", "{nope"),
+            400,
+        ),
+        c(
+            "/v1/enrol",
+            "post",
+            request("get", "/v1/enrol", None, "", ""),
+            405,
+        ),
+        c("/v1/enrol", "post", oversize("post", "/v1/enrol"), 413),
     ];
     // Every GET route also answers 405 to another method and 413 to an oversize body.
     for template in [
@@ -286,6 +386,8 @@ fn every_documented_route_and_status_matches_the_real_answers() {
         "/v1/sites/{site}/roster",
         "/v1/sites/{site}/tally",
         "/v1/sites/{site}/conflicts",
+        "/v1/sites/{site}/counters",
+        "/v1/counters/self/events",
         "/v1/photos/{exam_no}",
     ] {
         let path = template.replace("{site}", SITE).replace("{exam_no}", &ours);

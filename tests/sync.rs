@@ -676,3 +676,57 @@ fn sync_once_prints_the_clock_offset_measured_against_the_portal() {
     let ms = report.clock_offset_ms.expect("offset measured");
     assert!(ms.abs() < 2_000, "{ms} ms");
 }
+
+/// Waits (bounded by `within`) for a status that satisfies `want`; the time it took.
+fn seen_within(
+    rx: &mpsc::Receiver<SyncStatus>,
+    within: Duration,
+    want: impl Fn(&SyncStatus) -> bool,
+) -> Duration {
+    let start = Instant::now();
+    loop {
+        let left = within.saturating_sub(start.elapsed());
+        match rx.recv_timeout(left) {
+            Ok(status) if want(&status) => return start.elapsed(),
+            Ok(_) => {}
+            Err(e) => panic!("no such status within {within:?}: {e}"),
+        }
+    }
+}
+
+/// Between rounds nobody asks the portal anything, yet the slot follows it: the health probe
+/// says 离线 within 10 s of the portal going away, counts what is made meanwhile, and on its
+/// return says 在线 and sends everything within 10 s, without "sync now" and without waiting
+/// for the next round (60 s away).
+#[test]
+fn the_health_probe_follows_the_portal_between_rounds() {
+    let (dir, portal, token, server) = portal_with_c1(30);
+    let exam = portal.site_exam_nos();
+    let db = dir.path().join("c1.db");
+    let mut store = Store::open(&db).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let addr = server.addr;
+    let worker = sync::spawn_worker(
+        settings(&server.url(), &token, SITE, "c1"),
+        db.clone(),
+        move |s| {
+            let _ = tx.send(s);
+        },
+    )
+    .unwrap();
+    wait_for(&rx, |s| s.link == Link::Online);
+    server.kill();
+    let lost = seen_within(&rx, Duration::from_secs(10), |s| s.link == Link::Offline);
+    eprintln!("offline after {lost:?}");
+    accept(&mut store, "c1", &exam[0], 1, now());
+    seen_within(&rx, Duration::from_secs(10), |s| {
+        s.link == Link::Offline && s.pending == 3
+    });
+    let _restarted = PortalProcess::start(&portal, addr.port());
+    let back = seen_within(&rx, Duration::from_secs(10), |s| {
+        s.link == Link::Online && s.pending == 0
+    });
+    eprintln!("online with nothing pending after {back:?}");
+    assert_eq!(portal.event_count("c1").0, 3);
+    worker.stop();
+}

@@ -4,6 +4,7 @@
 #![cfg(unix)] // real ptys, file modes, tmux or cupsd: Unix only
 
 mod common;
+mod sync_support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -105,6 +106,23 @@ fn clerk_scans_ticks_accepts_and_quits() {
         event_kinds(&office),
         ["intake_opened", "item_ticked", "accepted"]
     );
+}
+
+/// The card's photo line in the real program: the photo worker measures the demo photos against
+/// the demo site's standard (Guangzhou's); the last demo candidate's background is light blue.
+#[test]
+fn the_card_shows_the_photo_measured_against_the_standard() {
+    let office = Office::demo();
+    let (exam_no, _) = first_candidate(&office);
+    let screen = Screen::start(&office, "gi-photo-line");
+    screen.wait_for("柜员登录");
+    screen.type_line("c01");
+    screen.type_line("1111");
+    screen.wait_for("柜员 c01 演示柜员甲");
+    screen.type_line(&exam_no);
+    screen.wait_for("✓ 照片符合标准");
+    screen.type_line("990126200030");
+    screen.wait_for("✗ 照片不合标准：背景颜色");
 }
 
 /// A new user's first `grad-intake`: the demo office is set up and the login box says so,
@@ -320,4 +338,87 @@ fn a_return_whose_note_has_spaces_keeps_the_chosen_reasons() {
     let second = grad_intake::tui::builtin_reasons().unwrap()[1].text.clone();
     assert_eq!(reasons, [second.as_str(), note]);
     assert_eq!(event_kinds(&office), ["intake_opened", "returned"]);
+}
+
+/// Polls the screen for `needle` until `deadline`; the time it took.
+fn seen_within(screen: &Tmux, needle: &str, deadline: Duration) -> Duration {
+    let start = Instant::now();
+    while start.elapsed() < deadline {
+        if screen.text().contains(needle) {
+            return start.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "screen did not show {needle:?} within {deadline:?}:\n{}",
+        screen.text()
+    );
+}
+
+/// Sync you can see (#13 item 4), against the real portal on loopback: the portal stopped, the
+/// bar says 离线 within 10 s; a decision made offline is counted as pending at once; the portal
+/// restarted on the same address, the bar says 在线 with nothing pending within 10 s, and the
+/// portal has the events.
+#[test]
+fn the_portal_slot_follows_the_portal_going_away_and_coming_back() {
+    use sync_support::{PortalProcess, PortalSetup, SITE};
+    let office = Office::demo();
+    let (exam_no, qr) = first_candidate(&office);
+    let portal_dir = tempfile::tempdir().unwrap();
+    let portal = PortalSetup::new(portal_dir.path(), 30);
+    // The portal's roster is the office's own, so the roster pull changes no candidate.
+    let candidates: Vec<grad_intake::domain::candidate::Candidate> = {
+        let conn = rusqlite::Connection::open(office.db()).unwrap();
+        let mut stmt = conn.prepare("SELECT record FROM candidates").unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|r| serde_json::from_str(&r.unwrap()).unwrap())
+            .collect()
+    };
+    portal.import(&candidates, None);
+    let counter = grad_intake::demo::DEMO_COUNTER;
+    let token = portal.add_counter(SITE, counter);
+    let server = PortalProcess::start(&portal, 0);
+    let addr = server.addr;
+    let config = office.path("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    for (key, value) in [("site_code", SITE), ("counter_id", counter)] {
+        if !text.lines().any(|l| l.trim_start().starts_with(key)) {
+            text.push_str(&format!("{key} = \"{value}\"\n"));
+        }
+    }
+    text.push_str(&format!(
+        "portal_url = \"{}\"\nportal_token = \"{token}\"\n",
+        server.url()
+    ));
+    std::fs::write(&config, text).unwrap();
+
+    let screen = Screen::start(&office, "gi-portal-slot");
+    log_in(&screen);
+    seen_within(&screen, "考试院 在线", Duration::from_secs(30));
+
+    server.kill();
+    let lost = seen_within(&screen, "考试院 离线", Duration::from_secs(10));
+    eprintln!("离线 shown {lost:?} after the portal was killed");
+
+    // A decision made offline: three events, counted on the bar while the portal is away.
+    screen.type_line(&qr);
+    screen.wait_for("二维码已验证");
+    screen.keys(&["Space"]);
+    screen.wait_for("[✓]");
+    screen.keys(&["F2"]);
+    screen.wait_for("确认受理");
+    screen.keys(&["Enter"]);
+    screen.wait_for("已受理，已保存");
+    seen_within(&screen, "离线 · 待发送 3", Duration::from_secs(10));
+
+    let _restarted = PortalProcess::start(&portal, addr.port());
+    let back = seen_within(&screen, "在线 · 待发送 0", Duration::from_secs(10));
+    eprintln!("在线 · 待发送 0 shown {back:?} after the portal was restarted");
+    assert_eq!(
+        portal.event_count(counter),
+        (3, 3),
+        "the portal has the events"
+    );
+    assert_eq!(state_of(&office, &exam_no), "accepted");
 }

@@ -296,6 +296,17 @@ fn supervisor_screen() {
                 counters: vec![entry("demo-01", "c01"), entry("demo-02", "c02")],
             }],
         },
+        counters: wire::SiteCounters {
+            site_code: "9901".into(),
+            counters: vec![wire::CounterHealth {
+                counter_id: "demo-03".into(),
+                clock_offset_ms: Some(300_000),
+                clock_measured_at: Some(now()),
+                bad_clock: true,
+                flagged_events: 2,
+                clone_refused_at: None,
+            }],
+        },
     };
     app.screen = Screen::Supervisor(Day {
         date,
@@ -303,4 +314,119 @@ fn supervisor_screen() {
         office: Some(Ok(Box::new(office))),
     });
     insta::assert_snapshot!(draw(&app, 120, 40));
+}
+
+/// The card's photo line when the photo fails the site's standard: ✗ and the failed rules,
+/// wrapped inside the card rather than cut; the picture stays below it.
+#[test]
+fn candidate_with_a_failed_photo_line() {
+    use grad_intake::demo::photo::{Flaw, flawed_photo};
+    use grad_intake::domain::photo::Check;
+    use grad_intake::tui::state::PhotoCheck;
+    let mut app = logged_in();
+    let jpeg = flawed_photo(0, Flaw::BlueBackground).unwrap();
+    tui::update(
+        &mut app,
+        AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg))),
+        now(),
+    );
+    let exam_no = app
+        .file
+        .as_ref()
+        .unwrap()
+        .loaded
+        .candidate
+        .exam_no
+        .to_string();
+    assert!(draw(&app, 120, 40).contains("照片检测中…"));
+    let failed = vec![
+        Check::BackgroundColour,
+        Check::HairTopPx,
+        Check::FaceWidthPx,
+        Check::CentreOffsetPx,
+        Check::DensityDpi,
+    ];
+    tui::update(
+        &mut app,
+        AppEvent::PhotoChecked {
+            exam_no,
+            check: PhotoCheck::Failed(failed),
+        },
+        now(),
+    );
+    let screen = draw(&app, 120, 40);
+    assert!(screen.contains("✗ 照片不合标准：背景颜色"), "{screen}");
+    // The last rule is on the wrapped row, not cut off at the card's edge.
+    assert!(screen.contains("分辨率"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// The events the portal refused (Ctrl-R): local time, exam number, candidate with a masked ID
+/// (or that the roster does not have them), the event and the portal's reason. The bar counts
+/// them.
+#[test]
+fn refused_events_list() {
+    use grad_intake::tui::state::RefusedRow;
+    let mut app = logged_in();
+    app.cfg.portal = true;
+    let status = grad_intake::sync::SyncStatus {
+        link: grad_intake::sync::Link::Online,
+        pending: 0,
+        rejected: 2,
+        last_success: Some(now()),
+        last_error: None,
+        clock_offset_ms: None,
+    };
+    tui::update(&mut app, AppEvent::Sync(status), now());
+    let candidate = &roster()[0];
+    let rows = vec![
+        RefusedRow {
+            at: now() - chrono::Duration::minutes(30),
+            kind: "accepted".into(),
+            exam_no: candidate.exam_no.to_string(),
+            name: Some(candidate.name.clone()),
+            id_masked: Some(candidate.id_masked()),
+            reason: "该考生不属于本办理点".into(),
+        },
+        RefusedRow {
+            at: now() - chrono::Duration::hours(2),
+            kind: "item_ticked".into(),
+            exam_no: "990126209999".into(),
+            name: None,
+            id_masked: None,
+            reason: "考试院拒收（未说明原因）".into(),
+        },
+    ];
+    let key = ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Char('r'),
+        ratatui::crossterm::event::KeyModifiers::CONTROL,
+    );
+    let input = AppEvent::Input(ratatui::crossterm::event::Event::Key(key));
+    tui::update(&mut app, input, now());
+    tui::update(&mut app, AppEvent::Refused(Ok(rows)), now());
+    let screen = draw(&app, 100, 30);
+    assert!(!screen.contains(&candidate.id_no), "the ID is masked");
+    insta::assert_snapshot!(screen);
+}
+
+/// Voiding asks first, with the candidate (name, masked ID) and the reason on screen.
+#[test]
+fn void_confirmation() {
+    use grad_intake::tui::state::{Day, Screen, VoidPreview};
+    let mut app = logged_in();
+    app.clerk = Some(clerk("s01", grad_intake::store::Role::Supervisor));
+    let candidate = &roster()[0];
+    app.screen = Screen::Supervisor(Day {
+        date: grad_intake::domain::office_time::local_date(now()),
+        tally: None,
+        office: None,
+    });
+    let preview = VoidPreview {
+        exam_no: candidate.exam_no.to_string(),
+        name: candidate.name.clone(),
+        id_masked: candidate.id_masked(),
+        reason: "重复受理，已在 demo-02 办理".into(),
+    };
+    tui::update(&mut app, AppEvent::VoidLooked(Ok(preview)), now());
+    insta::assert_snapshot!(draw(&app, 100, 30));
 }

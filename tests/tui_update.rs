@@ -715,10 +715,46 @@ fn supervisor_counts_days_voids_and_unlocks() {
         AppEvent::Counted(Err(JobError::Store("数据库操作失败".into()))),
     );
     assert!(matches!(&app.screen, Screen::Supervisor(day) if day.tally.is_some()));
-    // Void: exam number, Enter, reason, Enter.
+    // Void: exam number, Enter, reason, Enter; then the candidate is looked up and shown, and
+    // only Enter on that confirmation stores the void.
     press(&mut app, KeyCode::F(3));
     type_line(&mut app, "990126200001");
     let effects = type_line(&mut app, "误受理");
+    assert_eq!(
+        effects,
+        [Effect::Db(DbJob::PreviewVoid {
+            exam_no: "990126200001".into(),
+            reason: "误受理".into(),
+        })]
+    );
+    let preview = grad_intake::tui::state::VoidPreview {
+        exam_no: "990126200001".into(),
+        name: "王丽".into(),
+        id_masked: "1101**********0021".into(),
+        reason: "误受理".into(),
+    };
+    update(&mut app, AppEvent::VoidLooked(Ok(preview.clone())));
+    assert_eq!(app.overlay, Some(Overlay::ConfirmVoid(preview.clone())));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|f| tui::view(f, &app)).unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(
+        screen.contains("王丽")
+            && screen.contains("1101**********0021")
+            && screen.contains("误受理"),
+        "{screen}"
+    );
+    assert!(
+        press(&mut app, KeyCode::Esc).is_empty(),
+        "Esc stores nothing"
+    );
+    assert_eq!(app.overlay, None);
+    update(&mut app, AppEvent::VoidLooked(Ok(preview)));
+    assert!(
+        press(&mut app, KeyCode::Char('x')).is_empty(),
+        "other keys wait"
+    );
+    let effects = press(&mut app, KeyCode::Enter);
     assert_eq!(
         effects,
         [Effect::Db(DbJob::Void {
@@ -1220,4 +1256,269 @@ fn the_supervisor_cannot_pick_a_day_after_today() {
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Right);
     assert!(matches!(&app.screen, Screen::Supervisor(day) if day.date == today));
+}
+
+/// The photo line: the card appears at once with 照片检测中…, the photo goes to the photo
+/// worker, and its answer fills the line (failed rules, passed, or not measured).
+#[test]
+fn the_photo_line_follows_the_measurement() {
+    use grad_intake::domain::photo::Check;
+    use grad_intake::tui::state::PhotoCheck;
+    let mut app = logged_in();
+    let jpeg = grad_intake::demo::photo::demo_photo(0).unwrap();
+    let effects = update(
+        &mut app,
+        AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg.clone()))),
+    );
+    let file = app.file.as_ref().unwrap();
+    let exam_no = file.loaded.candidate.exam_no.to_string();
+    let [Effect::Photo(job)] = &effects[..] else {
+        panic!("expected one photo job, got {effects:?}");
+    };
+    assert_eq!(job.exam_no, exam_no);
+    assert_eq!(job.site_code, file.loaded.candidate.site_code);
+    assert_eq!(&job.jpeg.0[..], &jpeg[..]);
+    assert_eq!(file.photo_check, Some(PhotoCheck::Measuring));
+    assert!(
+        file.loaded.photo.is_some(),
+        "the picture shows before the measurement"
+    );
+
+    let failed = PhotoCheck::Failed(vec![Check::BackgroundColour, Check::HairTopPx]);
+    let effects = update(
+        &mut app,
+        AppEvent::PhotoChecked {
+            exam_no: exam_no.clone(),
+            check: failed.clone(),
+        },
+    );
+    assert!(effects.is_empty(), "shown, never a blocker: {effects:?}");
+    let file = app.file.as_ref().unwrap();
+    assert_eq!(file.photo_check, Some(failed));
+    assert!(
+        !file
+            .loaded
+            .assessment
+            .blockers
+            .iter()
+            .any(|b| b.id == "photo_not_approved"),
+        "the portal's photo_status stays the authority for the blocker"
+    );
+
+    // Scanned again: measured again, and this time it passes.
+    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg))));
+    assert!(matches!(&effects[..], [Effect::Photo(_)]), "{effects:?}");
+    update(
+        &mut app,
+        AppEvent::PhotoChecked {
+            exam_no,
+            check: PhotoCheck::Passed,
+        },
+    );
+    assert_eq!(
+        app.file.as_ref().unwrap().photo_check,
+        Some(PhotoCheck::Passed)
+    );
+
+    // No photo on file: no measurement and no line.
+    let effects = update(&mut app, AppEvent::Loaded(Ok(loaded(1, None))));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(app.file.as_ref().unwrap().photo_check, None);
+}
+
+/// A measurement that arrives after the clerk moved on to the next candidate is dropped; the
+/// next candidate's own answer is shown.
+#[test]
+fn a_photo_result_for_a_candidate_no_longer_on_screen_is_dropped() {
+    use grad_intake::domain::photo::Check;
+    use grad_intake::tui::state::PhotoCheck;
+    let mut app = logged_in();
+    let jpeg = grad_intake::demo::photo::demo_photo(0).unwrap();
+    update(
+        &mut app,
+        AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg.clone()))),
+    );
+    let first = app
+        .file
+        .as_ref()
+        .unwrap()
+        .loaded
+        .candidate
+        .exam_no
+        .to_string();
+    update(&mut app, AppEvent::Loaded(Ok(loaded_with_jpeg(1, jpeg))));
+    let second = app
+        .file
+        .as_ref()
+        .unwrap()
+        .loaded
+        .candidate
+        .exam_no
+        .to_string();
+    assert_ne!(first, second);
+
+    let stale = AppEvent::PhotoChecked {
+        exam_no: first,
+        check: PhotoCheck::Failed(vec![Check::FaceCount]),
+    };
+    assert!(update(&mut app, stale).is_empty());
+    let file = app.file.as_ref().unwrap();
+    assert_eq!(file.loaded.candidate.exam_no.as_str(), second);
+    assert_eq!(file.photo_check, Some(PhotoCheck::Measuring));
+
+    update(
+        &mut app,
+        AppEvent::PhotoChecked {
+            exam_no: second,
+            check: PhotoCheck::NotMeasured(vec![Check::HairTopPx]),
+        },
+    );
+    assert_eq!(
+        app.file.as_ref().unwrap().photo_check,
+        Some(PhotoCheck::NotMeasured(vec![Check::HairTopPx]))
+    );
+}
+
+/// A photo worker that stopped leaves no card waiting for ever.
+#[test]
+fn a_dead_photo_worker_ends_the_wait() {
+    use grad_intake::tui::Worker;
+    use grad_intake::tui::state::PhotoCheck;
+    let mut app = logged_in();
+    let jpeg = grad_intake::demo::photo::demo_photo(0).unwrap();
+    update(&mut app, AppEvent::Loaded(Ok(loaded_with_jpeg(0, jpeg))));
+    update(
+        &mut app,
+        AppEvent::WorkerDied {
+            worker: Worker::Photo,
+            panic: None,
+        },
+    );
+    assert!(matches!(
+        app.file.as_ref().unwrap().photo_check,
+        Some(PhotoCheck::Unavailable(_))
+    ));
+}
+
+#[test]
+fn a_void_that_cannot_be_done_is_refused_before_any_confirmation() {
+    let mut app = logged_in();
+    app.clerk = Some(clerk("s01", Role::Supervisor));
+    press(&mut app, KeyCode::F(8));
+    press(&mut app, KeyCode::F(3));
+    type_line(&mut app, "990126200009");
+    type_line(&mut app, "误受理");
+    let effects = update(
+        &mut app,
+        AppEvent::VoidLooked(Err(JobError::Refused("该考生没有受理记录".into()))),
+    );
+    assert_eq!(effects, [Effect::Ui(UiEffect::Bell)]);
+    assert_eq!(app.overlay, None);
+    assert_eq!(app.message.as_ref().unwrap().text, "该考生没有受理记录");
+}
+
+fn refused_rows() -> Vec<grad_intake::tui::state::RefusedRow> {
+    vec![
+        grad_intake::tui::state::RefusedRow {
+            at: now() - Duration::minutes(30),
+            kind: "accepted".into(),
+            exam_no: "990126200001".into(),
+            name: Some("王丽".into()),
+            id_masked: Some("1101**********0021".into()),
+            reason: "该考生不属于本办理点".into(),
+        },
+        grad_intake::tui::state::RefusedRow {
+            at: now() - Duration::hours(2),
+            kind: "item_ticked".into(),
+            exam_no: "990126209999".into(),
+            name: None,
+            id_masked: None,
+            reason: "考试院拒收（未说明原因）".into(),
+        },
+    ]
+}
+
+#[test]
+fn refused_events_are_counted_on_the_bar_and_listed_with_ctrl_r() {
+    use grad_intake::sync::{Link, SyncStatus};
+    let mut app = logged_in();
+    app.cfg.portal = true;
+    let status = SyncStatus {
+        link: Link::Online,
+        pending: 0,
+        rejected: 2,
+        last_success: Some(now()),
+        last_error: None,
+        clock_offset_ms: None,
+    };
+    update(&mut app, AppEvent::Sync(status));
+    assert_eq!(app.slots.refused, 2);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|f| tui::view(f, &app)).unwrap();
+    let screen = terminal.backend().to_string();
+    let bar: Vec<&str> = screen.lines().take(2).collect();
+    assert!(bar[0].contains("拒收 2（Ctrl-R 查看）"), "{}", bar[0]);
+    assert!(bar[1].contains("打印机"), "{}", bar[1]);
+    // Ctrl-R asks the database; the list fills when it answers; Esc closes it.
+    assert_eq!(chord(&mut app, 'r'), [Effect::Db(DbJob::LoadRefused)]);
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Refused { rows: None, .. })
+    ));
+    update(&mut app, AppEvent::Refused(Ok(refused_rows())));
+    press(&mut app, KeyCode::Down);
+    assert!(matches!(
+        &app.overlay,
+        Some(Overlay::Refused { rows: Some(r), cursor: 1 }) if r.len() == 2
+    ));
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "nothing to open"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, None);
+    assert_eq!(app.scan_line, "", "Ctrl-R typed nothing");
+    // On the supervisor screen too; the help of both screens lists the key.
+    app.clerk = Some(clerk("s01", Role::Supervisor));
+    press(&mut app, KeyCode::F(8));
+    assert_eq!(chord(&mut app, 'r'), [Effect::Db(DbJob::LoadRefused)]);
+    update(
+        &mut app,
+        AppEvent::Refused(Err(JobError::Store("数据库操作失败".into()))),
+    );
+    assert_eq!(
+        app.overlay, None,
+        "a failed read closes the list and says why"
+    );
+    assert_eq!(app.message.as_ref().unwrap().level, Level::Error);
+    press(&mut app, KeyCode::F(1));
+    terminal.draw(|f| tui::view(f, &app)).unwrap();
+    assert!(terminal.backend().to_string().contains("Ctrl-R"));
+}
+
+#[test]
+fn the_pending_count_follows_the_sync_worker_while_offline() {
+    use grad_intake::sync::{Link, SyncStatus};
+    let mut app = logged_in();
+    app.cfg.portal = true;
+    let offline = |pending| SyncStatus {
+        link: Link::Offline,
+        pending,
+        rejected: 0,
+        last_success: None,
+        last_error: Some("无法连接考试院服务器".into()),
+        clock_offset_ms: None,
+    };
+    update(&mut app, AppEvent::Sync(offline(1)));
+    assert_eq!(app.slots.portal.as_deref(), Some("离线 · 待发送 1"));
+    update(&mut app, AppEvent::Sync(offline(4)));
+    assert_eq!(app.slots.portal.as_deref(), Some("离线 · 待发送 4"));
+    let back = SyncStatus {
+        link: Link::Online,
+        last_error: None,
+        ..offline(0)
+    };
+    update(&mut app, AppEvent::Sync(back));
+    assert_eq!(app.slots.portal.as_deref(), Some("在线 · 待发送 0"));
+    assert_eq!(app.slots.portal_error, None);
 }

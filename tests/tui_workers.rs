@@ -312,3 +312,45 @@ fn a_refused_accept_stays_on_screen_and_the_card_shows_the_database() {
         "{screen}"
     );
 }
+
+/// The photo worker measures a real demo photo that breaks one rule against the demo site's
+/// standard (Guangzhou's) and answers with exactly that rule; a site without a standard is
+/// said so, not passed.
+#[test]
+fn the_photo_worker_finds_the_rule_a_flawed_demo_photo_breaks() {
+    use grad_intake::demo::photo::{Flaw, flawed_photo};
+    use grad_intake::domain::photo::Check;
+    use grad_intake::tui::state::{PhotoBytes, PhotoCheck, PhotoJob};
+    let (jobs_tx, jobs) = mpsc::channel();
+    let (events_tx, events) = mpsc::channel();
+    let handle = worker::spawn(Worker::Photo, events_tx, move |events| {
+        worker::run_photos(schedule(), jobs, events)
+    });
+    let jpeg = PhotoBytes(flawed_photo(5, Flaw::BlueBackground).unwrap().into());
+    let job = |exam_no: &str, site_code: &str| PhotoJob {
+        exam_no: exam_no.into(),
+        site_code: site_code.into(),
+        jpeg: jpeg.clone(),
+    };
+    jobs_tx
+        .send(job("990126200001", grad_intake::demo::DEMO_SITE))
+        .unwrap();
+    let answer = events.recv_timeout(DEADLINE).unwrap();
+    let AppEvent::PhotoChecked { exam_no, check } = answer else {
+        panic!("expected PhotoChecked, got {answer:?}");
+    };
+    assert_eq!(exam_no, "990126200001");
+    assert_eq!(check, PhotoCheck::Failed(vec![Check::BackgroundColour]));
+
+    jobs_tx.send(job("990126200002", "0000")).unwrap();
+    let answer = events.recv_timeout(DEADLINE).unwrap();
+    assert!(
+        matches!(
+            &answer,
+            AppEvent::PhotoChecked { exam_no, check: PhotoCheck::NoStandard } if exam_no == "990126200002"
+        ),
+        "{answer:?}"
+    );
+    drop(jobs_tx);
+    handle.join().unwrap();
+}

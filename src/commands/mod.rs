@@ -7,6 +7,7 @@ pub mod audit;
 pub mod check;
 pub mod clerk;
 pub mod demo;
+pub mod enrol;
 pub mod portal;
 pub mod print;
 pub mod roster;
@@ -83,6 +84,8 @@ pub enum Error {
     #[error(transparent)]
     Portal(#[from] crate::portal::PortalError),
     #[error(transparent)]
+    Enrol(enrol::EnrolError),
+    #[error(transparent)]
     Print(#[from] crate::print::PrintError),
     #[error(transparent)]
     Form(#[from] crate::print::layout::FormError),
@@ -112,6 +115,16 @@ pub enum Error {
     ScannerList(#[source] serialport::Error),
     #[error("{}", strings::PRINT_NO_PRINTER)]
     NoPrinter,
+    #[error(transparent)]
+    PhotoStandards(#[from] crate::domain::photo::StandardsError),
+    #[error("{msg}{0}", msg = strings::PORTAL_UNKNOWN_CITY)]
+    UnknownCity(String),
+    #[error("{}{}", strings::PHOTO_REPORT_CSV_WRITE, path.display())]
+    WritePhotoCsv {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The OS account that runs the command: recorded as `os:<name>` where no clerk is logged in

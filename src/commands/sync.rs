@@ -22,9 +22,13 @@ pub enum RoundOutcome {
     Failed(SyncError),
 }
 
-/// The portal settings of the configuration (refused when sync is not set up).
+/// The portal settings of the configuration (refused when sync is not set up), on this run's
+/// clock (`--now` fixes it).
 pub fn settings(setup: &Setup) -> Result<SyncSettings, Error> {
-    Ok(SyncSettings::from_config(&setup.config)?)
+    Ok(SyncSettings {
+        fixed_now: setup.fixed_now,
+        ..SyncSettings::from_config(&setup.config)?
+    })
 }
 
 /// One complete round; `progress` hears of every step.

@@ -343,6 +343,43 @@ impl Intake {
         })
     }
 
+    /// Applies an event the log already holds (a restored counter taking back its lost
+    /// events): the move happened, so nothing is checked; `decision` is who and when.
+    pub fn apply_recorded(&mut self, event: &IntakeEvent, decision: Decision) {
+        match event {
+            IntakeEvent::IntakeOpened { visit, .. } => {
+                if self.state == IntakeState::Voided {
+                    self.ticks.clear();
+                    self.void_reason = None;
+                }
+                self.state = IntakeState::InProgress;
+                self.decision = None;
+                self.visits = *visit;
+            }
+            IntakeEvent::ItemTicked { item, tick, .. } => {
+                self.ticks.insert(item.clone(), tick.clone());
+            }
+            IntakeEvent::ItemUnticked { item, .. } => {
+                self.ticks.remove(item);
+            }
+            IntakeEvent::Accepted { .. } => {
+                self.state = IntakeState::Accepted;
+                self.decision = Some(decision);
+                self.return_reasons.clear();
+            }
+            IntakeEvent::Returned { reasons, .. } => {
+                self.state = IntakeState::Returned;
+                self.decision = Some(decision);
+                self.return_reasons = reasons.clone();
+            }
+            IntakeEvent::Voided { reason, .. } => {
+                self.state = IntakeState::Voided;
+                self.decision = Some(decision);
+                self.void_reason = Some(reason.clone());
+            }
+        }
+    }
+
     fn require_in_progress(&self) -> Result<(), IntakeError> {
         match self.state {
             IntakeState::InProgress => Ok(()),

@@ -87,6 +87,10 @@ pub struct Tally {
     pub seen: u64,
     /// `roster - seen`.
     pub not_yet_come: u64,
+    /// Candidates who came on this day: the day's files at this counter, voided ones left out
+    /// (one file per candidate; a file counts on the day of its last change).
+    #[serde(default)]
+    pub came_on_day: u64,
 }
 
 impl Tally {
@@ -134,6 +138,7 @@ pub fn tally(date: NaiveDate, rows: &[TallyRow], roster: RosterCount) -> Tally {
         roster: roster.roster,
         seen: roster.seen,
         not_yet_come: roster.roster.saturating_sub(roster.seen),
+        came_on_day: 0,
     };
     let mut reasons: BTreeMap<&str, u64> = BTreeMap::new();
     for row in rows {
@@ -161,6 +166,7 @@ pub fn tally(date: NaiveDate, rows: &[TallyRow], roster: RosterCount) -> Tally {
             }
         }
     }
+    t.came_on_day = t.totals.total() - t.totals.voided;
     t.return_reasons = reasons
         .into_iter()
         .map(|(reason, count)| ReasonCount {
@@ -295,6 +301,7 @@ mod tests {
         assert_eq!(t.top_reasons(1).len(), 1);
         assert_eq!(t.top_reasons(9).len(), 2);
         assert_eq!(t.not_yet_come, 4);
+        assert_eq!(t.came_on_day, 5, "the day's files but the voided one");
         let hours: Vec<u32> = t.hourly(9, 17).iter().map(|(h, _)| *h).collect();
         assert_eq!(hours, (9..=17).collect::<Vec<_>>());
         assert_eq!(

@@ -14,6 +14,7 @@ use crate::counter::{OpenError, load_schedule};
 use crate::domain::photo::{
     Check, Measurements, Outcome, Standard, Standards, StandardsError, Verdict, verdict,
 };
+use crate::domain::schedule::Schedule;
 use crate::store::{Store, StoreError};
 use crate::strings::photo as s;
 
@@ -120,6 +121,19 @@ pub fn choose_standard<'a>(
     standards
         .named(name)
         .ok_or_else(|| CheckError::UnknownStandard(name.to_string()))
+}
+
+/// The standard a site uses: its own entry in data/photo_standards.toml, else the one of its
+/// city (data/districts.toml, as `schedule` has it).
+pub fn standard_for_site<'a>(
+    standards: &'a Standards,
+    schedule: &Schedule,
+    site_code: &str,
+) -> Result<&'a Standard, CheckError> {
+    let city = schedule.site(site_code).map(|s| s.city.as_str());
+    standards
+        .for_site(site_code, city)
+        .ok_or_else(|| CheckError::NoStandardForSite(site_code.to_string()))
 }
 
 /// The standard used when none is named (data/photo_standards.toml).
@@ -230,13 +244,7 @@ pub fn check_on_file(
         .ok_or_else(|| CheckError::UnknownCandidate(exam_no.to_string()))?;
     let standard = match standard_name {
         Some(name) => choose_standard(standards, Some(name))?,
-        None => {
-            let schedule = load_schedule(&store)?;
-            let city = schedule.site(&candidate.site_code).map(|s| s.city.as_str());
-            standards
-                .for_site(&candidate.site_code, city)
-                .ok_or_else(|| CheckError::NoStandardForSite(candidate.site_code.clone()))?
-        }
+        None => standard_for_site(standards, &load_schedule(&store)?, &candidate.site_code)?,
     };
     let bytes = store
         .photo(exam_no)?

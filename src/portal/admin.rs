@@ -17,12 +17,22 @@ use crate::domain::scan::{FormCode, encode_public_key, signed_payload};
 use crate::store::sha256_hex;
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PortalImport {
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
     pub photos: usize,
+    /// Photo files that exist but could not be read: the candidate is imported without them
+    /// (keeping a photo imported before).
+    pub unreadable: Vec<UnreadablePhoto>,
+}
+
+/// A photo file that could not be read, and why (the system's words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadablePhoto {
+    pub path: std::path::PathBuf,
+    pub problem: String,
 }
 
 /// A counter token: 32 random bytes, base64url. Only its SHA-256 is kept.
@@ -128,7 +138,7 @@ impl Portal {
         self.conn.execute(
             "INSERT INTO counters(counter_id, site_code, token_sha256, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(counter_id) DO UPDATE SET token_sha256 = excluded.token_sha256,
-               created_at = excluded.created_at",
+               created_at = excluded.created_at, revoked_at = NULL",
             params![counter, site, sha256_hex(token.as_bytes()), now.to_rfc3339()],
         )?;
         Ok(token)
@@ -154,7 +164,14 @@ impl Portal {
         for candidate in candidates {
             let mut c = candidate.clone();
             c.qr = None;
-            if let Some(sha) = import_photo(&tx, c.exam_no.as_str(), photos)? {
+            let imported = match import_photo(&tx, c.exam_no.as_str(), photos)? {
+                Ok(imported) => imported,
+                Err(unreadable) => {
+                    report.unreadable.push(unreadable);
+                    None
+                }
+            };
+            if let Some(sha) = imported {
                 c.photo_sha256 = Some(sha);
                 report.photos += 1;
             } else if c.photo_sha256.is_none() {
@@ -213,18 +230,22 @@ fn stored_photo_sha(tx: &Transaction, exam_no: &str) -> Result<Option<String>, P
         .optional()?)
 }
 
-/// Stores `<dir>/<exam_no>.jpg` when there is one; returns its SHA-256.
+/// Stores `<dir>/<exam_no>.jpg` when there is one; returns its SHA-256. A file that exists but
+/// cannot be read is the inner error: reported, and the import goes on.
 fn import_photo(
     tx: &Transaction,
     exam_no: &str,
     dir: Option<&Path>,
-) -> Result<Option<String>, PortalError> {
-    let Some(dir) = dir else { return Ok(None) };
+) -> Result<Result<Option<String>, UnreadablePhoto>, PortalError> {
+    let Some(dir) = dir else { return Ok(Ok(None)) };
     let path = dir.join(format!("{exam_no}.jpg"));
     let jpeg = match std::fs::read(&path) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(PortalError::Photo { path, source }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ok(None)),
+        Err(e) => {
+            let problem = e.to_string();
+            return Ok(Err(UnreadablePhoto { path, problem }));
+        }
     };
     let sha = sha256_hex(&jpeg);
     tx.prepare_cached(
@@ -232,7 +253,7 @@ fn import_photo(
          ON CONFLICT(exam_no) DO UPDATE SET sha256 = excluded.sha256, jpeg = excluded.jpeg",
     )?
     .execute(params![exam_no, sha, jpeg])?;
-    Ok(Some(sha))
+    Ok(Ok(Some(sha)))
 }
 
 fn store_candidate(

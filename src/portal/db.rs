@@ -100,6 +100,51 @@ const STEPS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
      CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;",
+    // 3: each candidate's photo as last measured on import, against the standard of the site's city
+    // (`standard` is '' when none applies): which photo (its SHA-256), the outcome, and the rules
+    // failed or not measured as JSON arrays of rule keys (data/photo_standards.toml `check`).
+    "CREATE TABLE photo_checks (
+        exam_no      TEXT PRIMARY KEY,
+        sha256       TEXT NOT NULL,
+        standard     TEXT NOT NULL,
+        passed       INTEGER NOT NULL,
+        outcome      TEXT NOT NULL,
+        failed_rules TEXT NOT NULL,
+        not_measured TEXT NOT NULL,
+        measured_at  TEXT NOT NULL
+     );",
+    // 4: enrolment and revocation: one-time enrolment codes (only their SHA-256 is kept; a code
+    // is used once, within its validity) and a revoked counter's date (its token is refused).
+    "CREATE TABLE enrolment_codes (
+        code_sha256 TEXT PRIMARY KEY,
+        counter_id  TEXT NOT NULL REFERENCES counters(counter_id),
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        used_at     TEXT
+     );
+     CREATE INDEX enrolment_codes_by_counter ON enrolment_codes(counter_id);
+     ALTER TABLE counters ADD COLUMN revoked_at TEXT;",
+    // 5: clocks and restored counters (issue 15). Each event keeps the offset it came with and
+    // a flag when its corrected time is implausible (then it is filed under no day); each
+    // counter its latest offset, its last contact and refused clones; each counter's database
+    // logs, the current one and those it replaced.
+    "ALTER TABLE events ADD COLUMN clock_offset_ms INTEGER;
+     ALTER TABLE events ADD COLUMN clock_flag TEXT;
+     CREATE TABLE counter_status (
+        counter_id        TEXT PRIMARY KEY,
+        clock_offset_ms   INTEGER,
+        clock_measured_at TEXT,
+        last_batch_at     TEXT,
+        clone_refused_at  TEXT
+     );
+     CREATE TABLE counter_logs (
+        log_id     TEXT PRIMARY KEY,
+        counter_id TEXT NOT NULL,
+        current    INTEGER NOT NULL,
+        since      TEXT NOT NULL
+     );
+     CREATE INDEX counter_logs_current ON counter_logs(counter_id) WHERE current = 1;
+     CREATE INDEX events_flagged ON events(site_code, counter_id) WHERE clock_flag IS NOT NULL;",
 ];
 
 /// Opens (creating if needed) and migrates the portal database; owner-only on Unix.
@@ -183,7 +228,7 @@ mod tests {
         assert_eq!(kept, ("accepted".into(), Some("990126200001".into())));
         conn.execute(
             "INSERT INTO events VALUES ('e2', 'c1', 2, '9901', 'clerk_unlocked', NULL, NULL,
-                '2026-11-20T02:00:00+00:00', '2026-11-20', 10, 's01', '{}', '2026-11-20T02:01:00+00:00')",
+                '2026-11-20T02:00:00+00:00', '2026-11-20', 10, 's01', '{}', '2026-11-20T02:01:00+00:00', NULL, NULL)",
             [],
         )
         .unwrap();
@@ -193,7 +238,7 @@ mod tests {
         assert!(
             conn.execute(
                 "INSERT INTO events VALUES ('e3', 'c1', 2, '9901', 'accepted', NULL, NULL,
-                    '2026-11-20T02:00:00+00:00', '2026-11-20', 10, 's01', '{}', '2026-11-20T02:01:00+00:00')",
+                    '2026-11-20T02:00:00+00:00', '2026-11-20', 10, 's01', '{}', '2026-11-20T02:01:00+00:00', NULL, NULL)",
                 [],
             )
             .is_err()

@@ -29,7 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 use super::routes::{self, Call, Reply};
-use super::{Portal, PortalError};
+use super::{Portal, PortalError, TlsFiles};
 use crate::strings;
 use crate::sync::protocol::PORTAL_TIME_HEADER;
 
@@ -53,6 +53,7 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 /// A running server. Dropping it does not stop it; call [`ServerHandle::stop`].
 pub struct ServerHandle {
     addr: SocketAddr,
+    tls: bool,
     stop: watch::Sender<bool>,
     thread: JoinHandle<()>,
 }
@@ -61,6 +62,12 @@ impl ServerHandle {
     /// The address actually bound (useful with port 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `http://addr` or, serving TLS, `https://addr`.
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Serves until the process ends; an error only if the server itself failed (the caller
@@ -81,15 +88,27 @@ impl ServerHandle {
     }
 }
 
-/// Opens the database (migrating it) and starts serving on `listen`, with at most `workers`
-/// requests using the database at once.
+/// Opens the database (migrating it) and starts serving plain HTTP on `listen`, with at most
+/// `workers` requests using the database at once.
 pub fn serve(db: &Path, listen: &str, workers: usize) -> Result<ServerHandle, PortalError> {
+    serve_with(db, listen, workers, None)
+}
+
+/// As [`serve`], and HTTPS only when `tls` names the certificate and key files (read again
+/// when they change, see `tls`).
+pub fn serve_with(
+    db: &Path,
+    listen: &str,
+    workers: usize,
+    tls: Option<&TlsFiles>,
+) -> Result<ServerHandle, PortalError> {
     let listen_error = |e: &dyn std::fmt::Display| PortalError::Listen {
         addr: listen.to_owned(),
         message: e.to_string(),
     };
     // Open once here so that a bad file is reported before the port is taken.
     let portal = Portal::open(db)?;
+    let acceptor = tls.map(super::tls::acceptor).transpose()?;
     let workers = workers.max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -110,19 +129,27 @@ pub fn serve(db: &Path, listen: &str, workers: usize) -> Result<ServerHandle, Po
     let state = Arc::new(State {
         portal_id: portal.portal_id().to_owned(),
         pool: Arc::new(Pool::new(db, portal, workers)),
+        tls: acceptor,
     });
     let (stop, stopped) = watch::channel(false);
     let thread = std::thread::Builder::new()
         .name("portal-accept".into())
         .spawn(move || runtime.block_on(accept_loop(listener, state, stopped)))
         .map_err(|e| listen_error(&e))?;
-    Ok(ServerHandle { addr, stop, thread })
+    Ok(ServerHandle {
+        addr,
+        tls: tls.is_some(),
+        stop,
+        thread,
+    })
 }
 
 /// What every request shares.
 struct State {
     portal_id: String,
     pool: Arc<Pool>,
+    /// Serving HTTPS: each connection's handshake first.
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: watch::Receiver<bool>) {
@@ -148,7 +175,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: watc
         };
         let (state, stopped) = (Arc::clone(&state), stopped.clone());
         tokio::spawn(async move {
-            serve_connection(stream, state, stopped).await;
+            accept_connection(stream, state, stopped).await;
             drop(permit);
         });
     }
@@ -157,17 +184,30 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: watc
     let _ = tokio::time::timeout(STOP_GRACE, connections.acquire_many(all)).await;
 }
 
-/// One connection: HTTP/1.1 with keep-alive, closed when the server stops or it is too old.
-async fn serve_connection(
-    stream: TcpStream,
-    state: Arc<State>,
-    mut stopped: watch::Receiver<bool>,
-) {
+/// A new connection: the TLS handshake (within [`HEADER_TIMEOUT`]) when serving HTTPS, then
+/// HTTP.
+async fn accept_connection(stream: TcpStream, state: Arc<State>, stopped: watch::Receiver<bool>) {
     // No Nagle: an answer whose body is written after its head would otherwise wait for the
     // client's delayed ACK (40 ms on Linux).
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!(error = %e, "portal: TCP_NODELAY not set");
     }
+    let Some(acceptor) = state.tls.clone() else {
+        return serve_connection(stream, state, stopped).await;
+    };
+    match tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => serve_connection(tls, state, stopped).await,
+        // A client that does not trust the certificate ends here: its business.
+        Ok(Err(e)) => tracing::debug!(error = %e, "portal: TLS handshake failed"),
+        Err(_) => tracing::debug!("portal: TLS handshake timed out"),
+    }
+}
+
+/// One connection: HTTP/1.1 with keep-alive, closed when the server stops or it is too old.
+async fn serve_connection<I>(io: I, state: Arc<State>, mut stopped: watch::Receiver<bool>)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let served = Arc::new(AtomicUsize::new(0));
     let service = hyper::service::service_fn(move |request| {
         let nth = served.fetch_add(1, Ordering::Relaxed) + 1;
@@ -179,7 +219,7 @@ async fn serve_connection(
         .header_read_timeout(HEADER_TIMEOUT)
         .max_buf_size(MAX_HEAD.max(8 << 10))
         .max_header_size(MAX_HEAD);
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
     let finished = tokio::select! {
         result = connection.as_mut() => Some(result),
@@ -249,6 +289,9 @@ async fn answer(state: Arc<State>, call: Call, announced: Option<u64>, body: Inc
         Some(allowed) if allowed != call.method => return Reply::wrong_method(&allowed),
         Some(_) => {}
     }
+    if call.is_enrol() {
+        return enrol(&state, body, limit).await;
+    }
     let Some(token) = call.token().map(str::to_owned) else {
         return Reply::unauthorized(strings::PORTAL_NO_TOKEN);
     };
@@ -267,6 +310,19 @@ async fn answer(state: Arc<State>, call: Call, announced: Option<u64>, body: Inc
     state
         .pool
         .run(move |portal| routes::answer(portal, &who, &call, &body))
+        .await
+        .unwrap_or_else(|reply| reply)
+}
+
+/// `POST /v1/enrol`, which needs no token: the code in its (small) body is the credential.
+async fn enrol(state: &Arc<State>, body: Incoming, limit: usize) -> Reply {
+    let body = match read_body(body, limit).await {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    state
+        .pool
+        .run(move |portal| routes::enrol(portal, &body))
         .await
         .unwrap_or_else(|reply| reply)
 }
@@ -295,7 +351,7 @@ fn into_response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
             headers.insert(name, value);
         }
     }
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let now = super::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     if let Ok(now) = hyper::header::HeaderValue::from_str(&now) {
         headers.insert(PORTAL_TIME_HEADER, now);
     }

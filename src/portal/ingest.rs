@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use super::clocks::Judge;
 use super::{Portal, PortalError};
 use crate::domain::intake::IntakeEvent;
 use crate::domain::supervision::SupervisorEvent;
@@ -205,19 +206,22 @@ fn body_facts(body: &IntakeEvent) -> (&str, Option<&str>, Option<&'static str>) 
 impl Portal {
     /// Takes a batch of one counter's events in one transaction; one answer per entry, in order.
     /// Entries of another counter must have been refused (403) before this is called.
+    /// `clock_offset_ms` is the counter's offset the batch reports (see `clocks::Judge`).
     pub fn ingest(
         &mut self,
         who: &Identity,
         entries: Vec<Parsed>,
+        clock_offset_ms: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<Vec<EventResult>, PortalError> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let judge = Judge::for_batch(&tx, who, clock_offset_ms, now)?;
         let mut results = Vec::with_capacity(entries.len());
         for entry in entries {
             results.push(match entry {
-                Ok(event) => ingest_one(&tx, who, &event, now)?,
+                Ok(event) => ingest_one(&tx, who, &event, &judge, now)?,
                 Err((id, reason)) => reject(&id, reason),
             });
         }
@@ -230,6 +234,7 @@ fn ingest_one(
     tx: &Transaction,
     who: &Identity,
     event: &Event,
+    judge: &Judge,
     now: DateTime<Utc>,
 ) -> Result<EventResult, PortalError> {
     let known: Option<i64> = tx
@@ -249,7 +254,13 @@ fn ingest_one(
     };
     match resolve(tx, event, &checked)? {
         Ok(exam_no) => {
-            insert_event(tx, who, event, &checked, exam_no.as_deref(), now)?;
+            let stored = Stored {
+                checked: &checked,
+                exam_no: exam_no.as_deref(),
+                judge,
+                now,
+            };
+            insert_event(tx, who, event, &stored)?;
             Ok(EventResult {
                 event_id: event.event_id.clone(),
                 status: EventStatus::Stored,
@@ -315,19 +326,34 @@ fn resolve(
     Ok(Ok(Some(exam_no)))
 }
 
+/// What is stored with a checked event.
+struct Stored<'a> {
+    checked: &'a Checked,
+    exam_no: Option<&'a str>,
+    judge: &'a Judge,
+    now: DateTime<Utc>,
+}
+
+/// Stores the event filed under its true local day and hour (its counter's clock offset taken
+/// off); one dated implausibly is stored flagged, and the tally leaves it out.
 fn insert_event(
     tx: &Transaction,
     who: &Identity,
     event: &Event,
-    checked: &Checked,
-    exam_no: Option<&str>,
-    now: DateTime<Utc>,
+    stored: &Stored,
 ) -> Result<(), PortalError> {
-    let local = crate::domain::office_time::local(event.at);
+    let Stored {
+        checked,
+        exam_no,
+        judge,
+        now,
+    } = *stored;
+    let placed = judge.place(event);
+    let local = crate::domain::office_time::local(placed.at);
     tx.prepare_cached(
         "INSERT INTO events(event_id, counter_id, seq, site_code, kind, intake_id, exam_no, at,
-            local_date, local_hour, clerk_id, body, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            local_date, local_hour, clerk_id, body, received_at, clock_offset_ms, clock_flag)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         event.event_id,
@@ -342,7 +368,9 @@ fn insert_event(
         local.hour(),
         event.clerk_id,
         event.body.get(),
-        now.to_rfc3339()
+        now.to_rfc3339(),
+        placed.offset_ms,
+        placed.flag
     ])?;
     let Some(exam_no) = exam_no else {
         // About staff: nothing about any candidate to derive.
@@ -381,6 +409,7 @@ mod tests {
             at: "2026-11-20T02:00:00Z".parse().unwrap(),
             clerk_id: clerk_id.into(),
             body: RawValue::from_string(body.to_string()).unwrap(),
+            clock_offset_ms: None,
         }
     }
 

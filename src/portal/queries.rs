@@ -18,12 +18,12 @@ pub struct Photo {
 }
 
 impl Portal {
-    /// The counter a bearer token belongs to; `None` for an unknown token.
+    /// The counter a bearer token belongs to; `None` for an unknown or revoked token.
     pub fn authenticate(&self, token: &str) -> Result<Option<Identity>, PortalError> {
         let digest = sha256_hex(token.as_bytes());
         Ok(self
             .conn
-            .prepare_cached("SELECT counter_id, site_code FROM counters WHERE token_sha256 = ?1")?
+            .prepare_cached("SELECT counter_id, site_code FROM counters WHERE token_sha256 = ?1 AND revoked_at IS NULL")?
             .query_row([digest], |r| {
                 Ok(Identity {
                     counter_id: r.get(0)?,
@@ -95,7 +95,8 @@ impl Portal {
         };
         let mut stmt = self.conn.prepare_cached(
             "SELECT counter_id, clerk_id, local_hour, kind, body FROM events
-             WHERE site_code = ?1 AND local_date = ?2 AND kind IN ('intake_opened', 'accepted', 'returned', 'voided')",
+             WHERE site_code = ?1 AND local_date = ?2 AND kind IN ('intake_opened', 'accepted', 'returned', 'voided')
+               AND clock_flag IS NULL",
         )?;
         let mut rows = stmt.query(params![site, date.to_string()])?;
         while let Some(row) = rows.next()? {

@@ -2,7 +2,7 @@
 //! request already checked against the limits of `http`, a [`Reply`] the answer before it is
 //! written. Everything here runs on a blocking thread with its own database connection.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -70,15 +70,26 @@ impl Call {
         self.is(&hyper::Method::GET, &["v1", "openapi.json"])
     }
 
+    /// `POST /v1/enrol`: answered without a token.
+    pub fn is_enrol(&self) -> bool {
+        self.is(&hyper::Method::POST, &["v1", "enrol"])
+    }
+
     /// The one method the path is served for, when the path is one of /v1's.
     pub fn allowed_method(&self) -> Option<hyper::Method> {
         use hyper::Method;
         let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
         match segments.as_slice() {
             ["v1", "health" | "openapi.json"]
-            | ["v1", "sites", _, "roster" | "tally" | "conflicts"]
+            | [
+                "v1",
+                "sites",
+                _,
+                "roster" | "tally" | "conflicts" | "counters",
+            ]
+            | ["v1", "counters", "self", "events"]
             | ["v1", "photos", _] => Some(Method::GET),
-            ["v1", "events"] => Some(Method::POST),
+            ["v1", "events" | "enrol"] => Some(Method::POST),
             _ => None,
         }
     }
@@ -171,8 +182,41 @@ impl Reply {
 pub(super) fn authenticate(portal: &Portal, token: &str) -> Result<Identity, Reply> {
     match portal.authenticate(token) {
         Ok(Some(who)) => Ok(who),
-        Ok(None) => Err(Reply::unauthorized(strings::PORTAL_BAD_TOKEN)),
+        Ok(None) => match portal.token_revoked(token) {
+            Ok(true) => Err(Reply::unauthorized(strings::PORTAL_REVOKED_TOKEN)),
+            Ok(false) => Err(Reply::unauthorized(strings::PORTAL_BAD_TOKEN)),
+            Err(e) => Err(Reply::internal(&e)),
+        },
         Err(e) => Err(Reply::internal(&e)),
+    }
+}
+
+/// `POST /v1/enrol`: no token (the code is the credential); a refused code is a 403 saying
+/// what to do.
+pub(super) fn enrol(portal: &mut Portal, body: &[u8]) -> Reply {
+    use super::EnrolRefusal;
+    use crate::sync::enrol::EnrolRequest;
+    let request: EnrolRequest = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(e) => {
+            let message = format!("{}{e}", strings::PORTAL_ENROL_BAD_REQUEST);
+            return Reply::error(400, "bad_request", message);
+        }
+    };
+    match portal.enrol(&request.code, super::now()) {
+        Ok(Ok(enrolment)) => Reply::json(200, &enrolment),
+        Ok(Err(refusal)) => {
+            let (kind, message) = match refusal {
+                EnrolRefusal::Unknown => ("code_unknown", strings::PORTAL_ENROL_UNKNOWN),
+                EnrolRefusal::Used => ("code_used", strings::PORTAL_ENROL_USED),
+                EnrolRefusal::Expired => ("code_expired", strings::PORTAL_ENROL_EXPIRED),
+            };
+            Reply::error(403, kind, message)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "portal enrolment failed");
+            Reply::internal(&e)
+        }
     }
 }
 
@@ -206,10 +250,12 @@ fn answer_or_fail(
                 "roster" => roster(portal, who, call),
                 "tally" => tally(portal, who, call),
                 "conflicts" => Ok(Reply::json(200, &portal.conflicts(&who.site_code)?)),
+                "counters" => Ok(Reply::json(200, &portal.site_counters(&who.site_code)?)),
                 _ => Ok(not_found()),
             }
         }
         (&Method::GET, ["v1", "photos", exam_no]) => photo(portal, who, exam_no, call),
+        (&Method::GET, ["v1", "counters", "self", "events"]) => own_events(portal, who, call),
         _ => Ok(not_found()),
     }
 }
@@ -222,6 +268,17 @@ pub(super) fn not_found() -> Reply {
 struct RawBatch<'a> {
     #[serde(borrow)]
     events: Vec<&'a RawValue>,
+    #[serde(default)]
+    clock_offset_ms: Option<i64>,
+    #[serde(default)]
+    log_id: Option<String>,
+    #[serde(default)]
+    replaces_log: Option<String>,
+}
+
+/// 409 for a database another one has replaced (a cloned PC, an old copy).
+fn cloned(reason: String) -> Reply {
+    Reply::error(409, "cloned", reason)
 }
 
 fn post_events(portal: &mut Portal, who: &Identity, body: &[u8]) -> Result<Reply, PortalError> {
@@ -248,8 +305,36 @@ fn post_events(portal: &mut Portal, who: &Identity, body: &[u8]) -> Result<Reply
         let message = format!("{}{}", strings::PORTAL_FORBIDDEN_COUNTER, other.counter_id);
         return Ok(Reply::error(403, "forbidden_counter", message));
     }
-    let results = portal.ingest(who, entries, Utc::now())?;
+    let now = super::now();
+    if let Some(log) = batch.log_id.as_deref()
+        && let Err(reason) = portal.admit_log(who, log, batch.replaces_log.as_deref(), now)?
+    {
+        return Ok(cloned(reason));
+    }
+    let results = portal.ingest(who, entries, batch.clock_offset_ms, now)?;
     Ok(Reply::json(200, &BatchResult { results }))
+}
+
+/// `GET /v1/counters/self/events?after=SEQ&limit=N&log=ID`: the calling counter's own events.
+fn own_events(portal: &mut Portal, who: &Identity, call: &Call) -> Result<Reply, PortalError> {
+    let after = call.param("after").map_or(Ok(0), str::parse::<i64>);
+    let limit = call
+        .param("limit")
+        .map_or(Ok(DEFAULT_ROSTER_PAGE), str::parse::<i64>);
+    let (Ok(after), Ok(limit)) = (after, limit) else {
+        return Ok(Reply::error(400, "bad_request", strings::PORTAL_BAD_QUERY));
+    };
+    if after < 0 || limit < 1 {
+        return Ok(Reply::error(400, "bad_request", strings::PORTAL_BAD_QUERY));
+    }
+    let limit = usize::try_from(limit).map_or(MAX_BATCH_EVENTS, |l| l.min(MAX_BATCH_EVENTS));
+    let log = call.param("log").filter(|l| !l.is_empty());
+    Ok(
+        match portal.counter_log(who, after, limit, log, super::now())? {
+            Ok(page) => Reply::json(200, &page),
+            Err(reason) => cloned(reason),
+        },
+    )
 }
 
 fn roster(portal: &Portal, who: &Identity, call: &Call) -> Result<Reply, PortalError> {
@@ -270,7 +355,7 @@ fn roster(portal: &Portal, who: &Identity, call: &Call) -> Result<Reply, PortalE
 }
 
 fn tally(portal: &Portal, who: &Identity, call: &Call) -> Result<Reply, PortalError> {
-    let today = crate::domain::office_time::local_date(Utc::now());
+    let today = crate::domain::office_time::local_date(super::now());
     let date = match call.param("date") {
         None => today,
         Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {

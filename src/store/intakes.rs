@@ -247,9 +247,12 @@ pub(super) fn append_event(
         [actor.counter_id],
         |r| r.get(0),
     )?;
+    // The offset sync measured last: the portal files the event under its true time.
+    let offset = super::recovery::clock_offset_in(tx)?;
     tx.execute(
-        "INSERT INTO events(counter_id, seq, event_id, kind, intake_id, at, clerk_id, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO events(counter_id, seq, event_id, kind, intake_id, at, clerk_id, body,
+            clock_offset_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             actor.counter_id,
             seq,
@@ -258,7 +261,8 @@ pub(super) fn append_event(
             intake_id,
             actor.at.to_rfc3339(),
             actor.clerk_id,
-            body
+            body,
+            offset
         ],
     )?;
     Ok(())

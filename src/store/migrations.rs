@@ -83,6 +83,15 @@ const STEPS: &[&str] = &[
         WHERE json_extract(c.record, '$.photo_sha256') IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.exam_no = c.exam_no
                           AND p.sha256 = json_extract(c.record, '$.photo_sha256'));",
+    // 6: each event carries the clock offset measured before it was made; an event that never
+    // reached the portal may be renumbered (a restored counter recovering its lost events puts
+    // its new ones after them). A sent event keeps its number; nothing else ever changes.
+    "ALTER TABLE events ADD COLUMN clock_offset_ms INTEGER;
+     DROP TRIGGER events_append_only_update;
+     CREATE TRIGGER events_append_only_update BEFORE UPDATE OF counter_id, event_id, kind, intake_id, at, clerk_id, body, clock_offset_ms ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+     CREATE TRIGGER events_sent_seq_fixed BEFORE UPDATE OF seq ON events WHEN OLD.sync_state = 'sent'
+        BEGIN SELECT RAISE(ABORT, 'a sent event keeps its sequence number'); END;",
 ];
 
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

@@ -7,6 +7,7 @@ mod clerks;
 mod intakes;
 mod migrations;
 mod printing;
+mod recovery;
 mod roster;
 mod sync;
 mod tally;
@@ -21,6 +22,7 @@ pub use clerks::{Clerk, ClerkError, ClerkStatus, LoginError, Role, pin_is_accept
 pub use intakes::{Actor, IntakeListRow, IntakeRecord, LoggedEvent};
 pub use migrations::LATEST_VERSION;
 pub use printing::Printed;
+pub use recovery::{LogIdentity, Recovered, RecoveredEvent};
 pub use roster::{ImportReport, RosterRow, RowSink, sha256_hex};
 pub use sync::{EventFate, OutgoingEvent, RejectedEvent};
 pub use tally::VoidError;

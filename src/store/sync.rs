@@ -25,6 +25,8 @@ pub struct OutgoingEvent {
     pub at: String,
     pub clerk_id: String,
     pub body: String,
+    /// The clock offset recorded with the event (see `Store::record_clock_offset`).
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// What the portal said about one event.
@@ -56,7 +58,8 @@ impl Store {
     ) -> Result<Vec<OutgoingEvent>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT e.counter_id, e.seq, e.event_id, e.kind, e.intake_id,
-                COALESCE(i.exam_no, json_extract(e.body, '$.exam_no')), e.at, e.clerk_id, e.body
+                COALESCE(i.exam_no, json_extract(e.body, '$.exam_no')), e.at, e.clerk_id, e.body,
+                e.clock_offset_ms
              FROM events e LEFT JOIN intakes i ON i.id = e.intake_id
              WHERE e.counter_id = ?1 AND e.sync_state = 'pending' ORDER BY e.seq LIMIT ?2",
         )?;
@@ -71,6 +74,7 @@ impl Store {
                 at: r.get(6)?,
                 clerk_id: r.get(7)?,
                 body: r.get(8)?,
+                clock_offset_ms: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

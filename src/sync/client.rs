@@ -6,6 +6,7 @@
 //! proxies are off for the same reason: the checked address is the one connected to.
 
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -17,8 +18,8 @@ use ureq::http::{Response, Uri};
 use super::SyncError;
 use super::clock;
 use super::protocol::{
-    API_PREFIX, BatchResult, Conflicts, ErrorBody, EventBatch, PORTAL_TIME_HEADER, RosterPage,
-    Tally, photo_etag,
+    API_PREFIX, BatchResult, Conflicts, CounterLog, ErrorBody, EventBatch, PORTAL_TIME_HEADER,
+    RosterPage, SiteCounters, Tally, photo_etag,
 };
 use crate::strings;
 
@@ -31,6 +32,8 @@ pub struct Endpoint {
     pub counter_id: String,
     /// For one whole request (connect, send, answer).
     pub timeout: Duration,
+    /// A CA certificate (PEM) trusted besides the system's, for a portal with its own CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// A roster page with each record left as the portal sent it (see `RosterPage`): the answer's
@@ -117,6 +120,8 @@ pub struct Client {
     endpoint: Endpoint,
     /// The clock offset measured at the latest answer (see `sync::clock`).
     clock_offset: Mutex<Option<TimeDelta>>,
+    /// `--now`: this counter's clock is fixed there (tests set counters' clocks off).
+    fixed_now: Option<DateTime<Utc>>,
 }
 
 /// Checks a portal address and returns it without a trailing `/`. Pure: no lookup, no connection.
@@ -151,24 +156,34 @@ impl Client {
         if endpoint.token.trim().is_empty() {
             return Err(SyncError::NotConfigured("portal_token"));
         }
-        let config = Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .proxy(None)
-            .timeout_global(Some(endpoint.timeout))
-            .user_agent(concat!("grad-intake/", env!("CARGO_PKG_VERSION")))
-            .build();
         Ok(Self {
-            agent: Agent::new_with_config(config),
+            agent: agent(endpoint.timeout, endpoint.ca_file.as_deref())?,
             base,
             auth: format!("Bearer {}", endpoint.token.trim()),
             endpoint: endpoint.clone(),
             clock_offset: Mutex::new(None),
+            fixed_now: None,
         })
+    }
+
+    /// Reads this counter's clock as `fixed_now` when given (`--now`) instead of the system's.
+    pub fn with_fixed_now(mut self, fixed_now: Option<DateTime<Utc>>) -> Self {
+        self.fixed_now = fixed_now;
+        self
+    }
+
+    /// This counter's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(Utc::now)
     }
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// A transport failure as the clerk should read it: a refused certificate named.
+    fn failed(&self, e: ureq::Error) -> SyncError {
+        super::tls::certificate_error(&self.base, &e).unwrap_or_else(|| transport_error(e))
     }
 
     /// This counter's clock minus the portal's, as measured at the latest answer that carried
@@ -182,7 +197,7 @@ impl Client {
 
     /// Measures the clock offset from an answer to a request sent at `sent`.
     fn note_clock(&self, sent: DateTime<Utc>, response: &Response<ureq::Body>) {
-        let received = Utc::now();
+        let received = self.now();
         let Some(portal) = header_text(response, PORTAL_TIME_HEADER)
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
         else {
@@ -198,14 +213,14 @@ impl Client {
     /// `POST /v1/events`: one result per event, in order.
     pub fn push_events(&self, batch: &EventBatch) -> Result<BatchResult, SyncError> {
         let body = serde_json::to_vec(batch).map_err(|e| SyncError::BadResponse(e.to_string()))?;
-        let sent = Utc::now();
+        let sent = self.now();
         let response = self
             .agent
             .post(format!("{}{API_PREFIX}/events", self.base))
             .header("Authorization", &self.auth)
             .header("Content-Type", "application/json")
             .send(&body[..])
-            .map_err(transport_error)?;
+            .map_err(|e| self.failed(e))?;
         self.note_clock(sent, &response);
         let result: BatchResult = read_json(check_status(response)?)?;
         if result.results.len() != batch.events.len() {
@@ -223,6 +238,18 @@ impl Client {
         Ok(header_text(&response, "date")
             .and_then(|d| chrono::DateTime::parse_from_rfc2822(&d).ok())
             .map(|d| d.to_utc()))
+    }
+
+    /// `GET /v1/health` within `timeout`: whether the portal answers at all (no token sent, nothing
+    /// read or changed). Any error, 5xx included, counts as unreachable.
+    pub fn health(&self, timeout: Duration) -> bool {
+        self.agent
+            .get(format!("{}{API_PREFIX}/health", self.base))
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .call()
+            .is_ok_and(|r| r.status().is_success())
     }
 
     /// `GET /v1/sites/{site}/roster`: the changes after `cursor`, at most `limit`.
@@ -281,6 +308,30 @@ impl Client {
         read_json(self.get(&url, None)?)
     }
 
+    /// `GET /v1/sites/{site}/counters`: each counter's clock and problems.
+    pub fn site_counters(&self) -> Result<SiteCounters, SyncError> {
+        let url = format!(
+            "{}{API_PREFIX}/sites/{}/counters",
+            self.base, self.endpoint.site_code
+        );
+        read_json(self.get(&url, None)?)
+    }
+
+    /// `GET /v1/counters/self/events`: this counter's events the portal holds after `after`,
+    /// asked by the database whose log is `log_id`.
+    pub fn counter_events(
+        &self,
+        after: i64,
+        limit: usize,
+        log_id: &str,
+    ) -> Result<CounterLog, SyncError> {
+        let url = format!(
+            "{}{API_PREFIX}/counters/self/events?after={after}&limit={limit}&log={log_id}",
+            self.base
+        );
+        read_json(self.get(&url, None)?)
+    }
+
     fn get(
         &self,
         url: &str,
@@ -290,15 +341,29 @@ impl Client {
         if let Some(etag) = if_none_match {
             request = request.header("If-None-Match", etag);
         }
-        let sent = Utc::now();
-        let response = request.call().map_err(transport_error)?;
+        let sent = self.now();
+        let response = request.call().map_err(|e| self.failed(e))?;
         self.note_clock(sent, &response);
         check_status(response)
     }
 }
 
+/// The HTTP agent: no redirects, no proxy, one timeout for a whole request, and TLS trusting
+/// the system's certificates plus `ca_file` (see `sync::tls`).
+pub(crate) fn agent(timeout: Duration, ca_file: Option<&Path>) -> Result<Agent, SyncError> {
+    let config = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .proxy(None)
+        .timeout_global(Some(timeout))
+        .user_agent(concat!("grad-intake/", env!("CARGO_PKG_VERSION")))
+        .tls_config(super::tls::client_config(ca_file)?)
+        .build();
+    Ok(Agent::new_with_config(config))
+}
+
 /// Classes a transport failure: everything short of an HTTP answer is retryable.
-fn transport_error(e: ureq::Error) -> SyncError {
+pub(crate) fn transport_error(e: ureq::Error) -> SyncError {
     match e {
         ureq::Error::Timeout(_) => SyncError::Timeout,
         ureq::Error::Io(io)
@@ -326,13 +391,14 @@ fn check_status(response: Response<ureq::Body>) -> Result<Response<ureq::Body>, 
         401 => SyncError::Unauthorized(message),
         403 => SyncError::Forbidden(message),
         404 | 405 => SyncError::NotFound(message),
+        409 => SyncError::Cloned(message),
         429 => SyncError::RateLimited { retry_after },
         500..=599 => SyncError::Server { status, message },
         _ => SyncError::Refused { status, message },
     })
 }
 
-fn error_message(response: Response<ureq::Body>) -> String {
+pub(crate) fn error_message(response: Response<ureq::Body>) -> String {
     read_bytes(response, MAX_ERROR_BODY)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<ErrorBody>(&bytes).ok())
@@ -356,7 +422,7 @@ fn header_text(response: &Response<ureq::Body>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn read_bytes(response: Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, SyncError> {
+pub(crate) fn read_bytes(response: Response<ureq::Body>, limit: u64) -> Result<Vec<u8>, SyncError> {
     response
         .into_body()
         .into_with_config()
@@ -431,6 +497,7 @@ mod tests {
             site_code: "0104".into(),
             counter_id: "c1".into(),
             timeout: Duration::from_secs(1),
+            ca_file: None,
         };
         let err = Client::new(&endpoint).err().unwrap();
         assert!(matches!(err, SyncError::InsecureUrl(_)));

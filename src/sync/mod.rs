@@ -8,8 +8,10 @@
 
 pub mod client;
 pub mod clock;
+pub mod enrol;
 pub mod planner;
 pub mod protocol;
+pub mod tls;
 pub mod worker;
 
 use std::time::Duration;
@@ -49,6 +51,9 @@ pub enum SyncError {
     Forbidden(String),
     #[error("{msg}{0}", msg = strings::SYNC_NOT_FOUND)]
     NotFound(String),
+    /// 409: another database uses this counter's token (a cloned PC, or an old copy).
+    #[error("{msg}{0}", msg = strings::SYNC_CLONED)]
+    Cloned(String),
     #[error("{}{status}）{message}", strings::SYNC_REFUSED)]
     Refused { status: u16, message: String },
     #[error("{msg}{0}", msg = strings::SYNC_BAD_RESPONSE)]
@@ -58,6 +63,12 @@ pub enum SyncError {
     BadRecord(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `portal_ca_file` cannot be read or holds no certificate.
+    #[error("{}{path}（{message}）", strings::SYNC_CA_FILE)]
+    CaFile { path: String, message: String },
+    /// The portal's certificate was refused (the message names it and why); nothing was sent.
+    #[error("{msg}{0}", msg = strings::SYNC_CERTIFICATE)]
+    Certificate(String),
 }
 
 fn retry_after_text(retry_after: &Option<Duration>) -> String {
@@ -84,7 +95,10 @@ impl SyncError {
             | SyncError::InsecureUrl(_)
             | SyncError::Unauthorized(_)
             | SyncError::Forbidden(_)
-            | SyncError::NotFound(_) => Failure::Stop,
+            | SyncError::NotFound(_)
+            | SyncError::CaFile { .. }
+            | SyncError::Certificate(_)
+            | SyncError::Cloned(_) => Failure::Stop,
         }
     }
 

@@ -218,6 +218,59 @@ impl Planner {
     }
 }
 
+/// When to ask the portal whether it can be reached (`GET /v1/health`, a light request with a
+/// short timeout), so that the status bar follows the portal within seconds instead of waiting
+/// for the next round or the end of a backoff wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthProbe {
+    every: Duration,
+    next_at: Option<DateTime<Utc>>,
+}
+
+/// What a probe's answer means for the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Nothing changes.
+    Same,
+    /// The portal stopped answering: show 离线 now.
+    Lost,
+    /// The portal answers again: show 在线 and sync at once (skip the backoff wait).
+    Back,
+}
+
+impl HealthProbe {
+    /// How often the portal is probed: with the probe's own timeout this keeps a lost or
+    /// returned portal on the bar within 10 s.
+    pub const EVERY: Duration = Duration::from_secs(3);
+    /// The probe's timeout: a portal slower than this for its health answer is as good as away.
+    pub const TIMEOUT: Duration = Duration::from_secs(3);
+
+    pub fn new(every: Duration) -> Self {
+        Self {
+            every,
+            next_at: None,
+        }
+    }
+
+    /// How long until the next probe is due (zero: now).
+    pub fn wait(&self, now: DateTime<Utc>) -> Duration {
+        self.next_at
+            .and_then(|t| (t - now).to_std().ok())
+            .map_or(Duration::ZERO, |w| w.min(self.every))
+    }
+
+    /// Records a probe's answer at `now` (`reachable`: the portal answered 200), given whether
+    /// the bar shows the portal as reachable; plans the next probe.
+    pub fn record(&mut self, reachable: bool, shown_online: bool, now: DateTime<Utc>) -> Reach {
+        self.next_at = Some(now + chrono::Duration::from_std(self.every).unwrap_or_default());
+        match (reachable, shown_online) {
+            (false, true) => Reach::Lost,
+            (true, false) => Reach::Back,
+            _ => Reach::Same,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +450,29 @@ mod tests {
         assert_eq!(p.next(t0(), 0), Step::PullRoster);
         p.record(Outcome::Failed(Failure::Permanent), t0(), 0.0);
         assert_eq!(p.next(t0(), 0), Step::GiveUp);
+    }
+
+    #[test]
+    fn the_health_probe_is_due_every_few_seconds_and_says_what_changed() {
+        let mut probe = HealthProbe::new(Duration::from_secs(3));
+        assert_eq!(
+            probe.wait(t0()),
+            Duration::ZERO,
+            "the first probe is due at once"
+        );
+        assert_eq!(probe.record(true, true, t0()), Reach::Same);
+        assert_eq!(probe.wait(t0()), Duration::from_secs(3));
+        let one = t0() + chrono::Duration::seconds(1);
+        assert_eq!(probe.wait(one), Duration::from_secs(2));
+        let later = t0() + chrono::Duration::seconds(3);
+        assert_eq!(probe.wait(later), Duration::ZERO);
+        assert_eq!(probe.record(false, true, later), Reach::Lost);
+        assert_eq!(probe.record(false, false, later), Reach::Same);
+        assert_eq!(probe.record(true, false, later), Reach::Back);
+        // A clock set back does not stop the probes for longer than one period.
+        assert_eq!(
+            probe.wait(t0() - chrono::Duration::hours(1)),
+            Duration::from_secs(3)
+        );
     }
 }

@@ -7,6 +7,10 @@
 //! - `GET /v1/photos/{exam_no}` → JPEG bytes, `ETag: "<sha256>"`, `If-None-Match` → 304.
 //! - `GET /v1/sites/{site}/tally?date=YYYY-MM-DD` → [`Tally`].
 //! - `GET /v1/sites/{site}/conflicts` → [`Conflicts`].
+//! - `GET /v1/sites/{site}/counters` → [`SiteCounters`]: each counter's clock and problems.
+//! - `GET /v1/counters/self/events?after=SEQ&limit=N&log=ID` → [`CounterLog`]: the calling
+//!   counter's own events the portal holds after `SEQ` (a restored counter takes back what its
+//!   database lost); 409 `cloned` when `log` is a database another one has replaced.
 //! - Every error → [`ErrorBody`] with a stable `kind` and a Chinese `message`.
 
 use std::collections::BTreeMap;
@@ -51,11 +55,72 @@ pub struct Event {
     pub at: DateTime<Utc>,
     pub clerk_id: String,
     pub body: Box<RawValue>,
+    /// The counter's clock minus the portal's (ms) as last measured when the event was made;
+    /// absent from older counters and when nothing was measured yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventBatch {
     pub events: Vec<Event>,
+    /// The counter's clock minus the portal's (ms), measured during this sync: the portal keeps
+    /// each counter's latest and corrects events that carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
+    /// The identity of the counter's database log (see [`CounterLog`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_id: Option<String>,
+    /// After a recovery: the log this database takes over from (the portal's `log_id` then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces_log: Option<String>,
+}
+
+impl EventBatch {
+    pub fn new(events: Vec<Event>) -> Self {
+        Self {
+            events,
+            clock_offset_ms: None,
+            log_id: None,
+            replaces_log: None,
+        }
+    }
+}
+
+/// A page of the calling counter's own log as the portal holds it, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CounterLog {
+    pub counter_id: String,
+    /// The database log the portal currently takes this counter's events from, if any.
+    #[serde(default)]
+    pub log_id: Option<String>,
+    /// The highest sequence number the portal holds for this counter (0: none).
+    pub highest_seq: i64,
+    pub events: Vec<Event>,
+    /// Ask for the next page with `after` = this.
+    pub next_after: i64,
+    pub done: bool,
+}
+
+/// What a supervisor needs to know about one counter of the site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterHealth {
+    pub counter_id: String,
+    /// The counter's clock minus the portal's (ms), as it last reported.
+    pub clock_offset_ms: Option<i64>,
+    pub clock_measured_at: Option<DateTime<Utc>>,
+    /// The offset is over the warning limit (2 minutes).
+    pub bad_clock: bool,
+    /// Events stored but not filed under any day: dated too far from the portal's clock.
+    pub flagged_events: u64,
+    /// When a second database using this counter's token (a cloned PC) was last refused.
+    pub clone_refused_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteCounters {
+    pub site_code: String,
+    pub counters: Vec<CounterHealth>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,7 +216,7 @@ pub struct Conflicts {
 pub struct ErrorDetail {
     /// Stable, for programs: `unauthorized`, `forbidden_site`, `forbidden_counter`,
     /// `bad_request`, `too_large`, `timeout`, `not_found`, `method_not_allowed`, `rate_limited`,
-    /// `internal`.
+    /// `cloned`, `internal`.
     pub kind: String,
     /// For people (Chinese), says what to do.
     pub message: String,

@@ -13,11 +13,11 @@ use chrono::{DateTime, Utc};
 
 use super::SyncError;
 use super::client::{Client, Endpoint, PhotoFetch, RawRosterPage};
-use super::planner::{Backoff, Outcome, Planner, Stage, Step, Verdict};
-use super::protocol::{Event, EventBatch, EventStatus};
+use super::planner::{Backoff, HealthProbe, Outcome, Planner, Reach, Stage, Step, Verdict};
+use super::protocol::{Event, EventBatch, EventStatus, MAX_BATCH_EVENTS};
 use crate::config::Config;
 use crate::domain::candidate::{Candidate, CanonicalRecord};
-use crate::store::{EventFate, OutgoingEvent, RosterRow, Store, sha256_hex};
+use crate::store::{EventFate, OutgoingEvent, RecoveredEvent, RosterRow, Store, sha256_hex};
 use crate::strings;
 
 /// How sync runs; `from_config` gives the defaults, tests shorten the waits.
@@ -33,6 +33,10 @@ pub struct SyncSettings {
     pub max_failures: u32,
     /// Background worker: the pause between rounds.
     pub interval: Duration,
+    /// Background worker: how often the portal's reachability is probed (`GET /v1/health`).
+    pub probe_every: Duration,
+    /// `--now`: this counter's clock, fixed (tests); `None` reads the system's.
+    pub fixed_now: Option<DateTime<Utc>>,
 }
 
 impl SyncSettings {
@@ -53,6 +57,7 @@ impl SyncSettings {
             site_code: need(&config.site_code, "site_code")?,
             counter_id: need(&config.counter_id, "counter_id")?,
             timeout: Duration::from_secs(30),
+            ca_file: config.portal_ca_file.clone(),
         };
         super::client::check_portal_url(&endpoint.url)?;
         Ok(Self {
@@ -62,6 +67,8 @@ impl SyncSettings {
             backoff: Backoff::default(),
             max_failures: 5,
             interval: Duration::from_secs(60),
+            probe_every: HealthProbe::EVERY,
+            fixed_now: None,
         })
     }
 }
@@ -90,6 +97,10 @@ pub struct RoundReport {
     pub pending: usize,
     /// This counter's clock minus the portal's, in milliseconds, as last measured in the round.
     pub clock_offset_ms: Option<i64>,
+    /// Events the portal held that this database had lost (restored from a backup), taken back.
+    pub recovered: usize,
+    /// Events made since such a restore, numbered again after the recovered ones.
+    pub renumbered: usize,
 }
 
 /// The portal slot of the status bar.
@@ -147,7 +158,10 @@ enum Wake {
 /// How a round waits and reports: sleeping on the command line, listening for "sync now" and
 /// "stop" in the background.
 trait Pace {
+    /// Waits up to `duration`; may return early (`Elapsed`) so the round looks again.
     fn wait(&mut self, duration: Duration) -> Wake;
+    /// The pending count while the round waits (the clerks keep adding events offline).
+    fn waiting(&mut self, pending: usize);
     fn progress(&mut self, progress: &Progress);
     fn failed(&mut self, error: &SyncError, pending: usize);
 }
@@ -202,7 +216,14 @@ impl Engine<'_> {
             .into_iter()
             .map(to_wire)
             .collect::<Result<Vec<_>, _>>()?;
-        let result = self.client.push_events(&EventBatch { events })?;
+        let log = self.store.log_identity()?;
+        let batch = EventBatch {
+            clock_offset_ms: self.client.clock_offset().map(|d| d.num_milliseconds()),
+            log_id: Some(log.current),
+            replaces_log: log.replaces,
+            ..EventBatch::new(events)
+        };
+        let result = self.client.push_events(&batch)?;
         let mut fates = Vec::with_capacity(result.results.len());
         for r in result.results {
             let fate = match r.status {
@@ -225,6 +246,59 @@ impl Engine<'_> {
             fates.push((r.event_id, fate));
         }
         self.store.record_event_fates(&fates)?;
+        Ok(())
+    }
+
+    /// Asks the portal for this counter's events after the last one the database knows as sent.
+    /// Normally there are none; after a restore from a backup they are the ones the database
+    /// lost: taken back, with the events made since moved after them, and the database takes a
+    /// new log identity replacing the portal's (a second live copy is then refused). A portal
+    /// without the route (older) is left alone.
+    fn recover(&mut self) -> Result<(), SyncError> {
+        let counter = self.settings.endpoint.counter_id.clone();
+        let log = self.store.log_identity()?;
+        let mut after = self.store.highest_sent_seq(&counter)?;
+        let mut held = Vec::new();
+        let portal_log = loop {
+            let page = match self
+                .client
+                .counter_events(after, MAX_BATCH_EVENTS, &log.current)
+            {
+                Err(SyncError::NotFound(_)) => return Ok(()),
+                other => other?,
+            };
+            held.extend(page.events.into_iter().map(from_wire));
+            if page.done || page.next_after <= after {
+                break page.log_id;
+            }
+            after = page.next_after;
+        };
+        self.note_clock()?;
+        if held.is_empty() {
+            return Ok(());
+        }
+        let done = self
+            .store
+            .recover_events(&counter, &held, self.client.now())?;
+        if done.recovered > 0 {
+            self.store.new_log_identity(portal_log.as_deref())?;
+            tracing::warn!(
+                recovered = done.recovered,
+                renumbered = done.renumbered,
+                "events lost by this database taken back from the portal"
+            );
+        }
+        self.report.recovered += done.recovered;
+        self.report.renumbered += done.renumbered;
+        Ok(())
+    }
+
+    /// Keeps the latest measured clock offset: the events made from now on carry it.
+    fn note_clock(&self) -> Result<(), SyncError> {
+        if let Some(offset) = self.client.clock_offset() {
+            self.store
+                .record_clock_offset(offset.num_milliseconds(), self.client.now())?;
+        }
         Ok(())
     }
 
@@ -455,7 +529,47 @@ fn to_wire(e: OutgoingEvent) -> Result<Event, SyncError> {
         intake_id: e.intake_id,
         exam_no: e.exam_no,
         clerk_id: e.clerk_id,
+        clock_offset_ms: e.clock_offset_ms,
     })
+}
+
+/// One of this counter's events as the portal sent it back.
+fn from_wire(e: Event) -> RecoveredEvent {
+    RecoveredEvent {
+        seq: e.seq,
+        event_id: e.event_id,
+        kind: e.kind,
+        intake_id: e.intake_id,
+        at: e.at,
+        clerk_id: e.clerk_id,
+        body: e.body.get().to_owned(),
+        clock_offset_ms: e.clock_offset_ms,
+    }
+}
+
+/// Recovery before anything is pushed: retried like any step (a push before it would have
+/// new events refused for numbers the portal already holds). `Ok(false)`: stopped from outside.
+fn recover_first(engine: &mut Engine, pace: &mut dyn Pace) -> Result<bool, SyncError> {
+    let mut failures = 0u32;
+    loop {
+        let e = match engine.recover() {
+            Ok(()) => return Ok(true),
+            Err(e) => e,
+        };
+        failures += 1;
+        if !e.is_retryable() || failures >= engine.settings.max_failures.max(1) {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "recovery check failed");
+        pace.failed(&e, engine.pending()?);
+        let wait = engine
+            .settings
+            .backoff
+            .delay(failures - 1, rand::random(), None);
+        if let Wake::Stop = pace.wait(wait) {
+            return Ok(false);
+        }
+    }
 }
 
 /// Drives one round to its end. `Ok(None)`: stopped from outside.
@@ -465,6 +579,9 @@ fn drive(
     pace: &mut dyn Pace,
 ) -> Result<Option<RoundReport>, SyncError> {
     let mut last_error: Option<SyncError> = None;
+    if !recover_first(engine, pace)? {
+        return Ok(None);
+    }
     engine.to_push = engine.pending()?;
     loop {
         let pending = engine.pending()?;
@@ -472,14 +589,18 @@ fn drive(
         match step {
             Step::Done => {
                 engine.report.pending = pending;
+                engine.note_clock()?;
                 return Ok(Some(engine.report));
             }
             Step::GiveUp => return Err(last_error.unwrap_or(SyncError::Timeout)),
-            Step::Wait(d) => match pace.wait(d) {
-                Wake::Stop => return Ok(None),
-                Wake::Now => planner.hurry(),
-                Wake::Elapsed => {}
-            },
+            Step::Wait(d) => {
+                pace.waiting(pending);
+                match pace.wait(d) {
+                    Wake::Stop => return Ok(None),
+                    Wake::Now => planner.hurry(),
+                    Wake::Elapsed => {}
+                }
+            }
             _ => {
                 let outcome = match engine.run(step, pace) {
                     Ok(outcome) => outcome,
@@ -491,12 +612,18 @@ fn drive(
                         Outcome::Failed(failure)
                     }
                 };
-                if planner.record(outcome, Utc::now(), rand::random()) == Verdict::RejectSingle
+                let failed = matches!(outcome, Outcome::Failed(_));
+                let verdict = planner.record(outcome, Utc::now(), rand::random());
+                if verdict == Verdict::RejectSingle
                     && let Some(e) = &last_error
                 {
                     engine.reject_oldest(e)?;
                 }
-                pace.progress(&engine.progress(planner.stage()));
+                // After a failure the bar keeps saying 离线 while the round waits to retry
+                // (progress would turn it back to 同步中); an event marked refused is progress.
+                if !failed || verdict == Verdict::RejectSingle {
+                    pace.progress(&engine.progress(planner.stage()));
+                }
             }
         }
     }
@@ -513,6 +640,8 @@ impl Pace for Foreground<'_> {
         Wake::Elapsed
     }
 
+    fn waiting(&mut self, _pending: usize) {}
+
     fn progress(&mut self, progress: &Progress) {
         (self.progress)(progress);
     }
@@ -527,7 +656,7 @@ pub fn run_round(
     db: &Path,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<RoundReport, SyncError> {
-    let client = Client::new(&settings.endpoint)?;
+    let client = Client::new(&settings.endpoint)?.with_fixed_now(settings.fixed_now);
     let mut store = open_store(db)?;
     let mut planner = Planner::new(
         settings.batch_size,
@@ -607,7 +736,7 @@ pub fn spawn_worker(
     db_path: PathBuf,
     send: impl Fn(SyncStatus) + Send + 'static,
 ) -> Result<WorkerHandle, SyncError> {
-    let client = Client::new(&settings.endpoint)?;
+    let client = Client::new(&settings.endpoint)?.with_fixed_now(settings.fixed_now);
     let (commands, inbox) = mpsc::channel();
     let status = SyncStatus {
         link: Link::Syncing,
@@ -622,6 +751,9 @@ pub fn spawn_worker(
         send: Box::new(send),
         status,
         counter_id: settings.endpoint.counter_id.clone(),
+        health: Client::new(&settings.endpoint)?,
+        probe: HealthProbe::new(settings.probe_every),
+        lost: false,
     };
     let thread = std::thread::Builder::new()
         .name("sync".into())
@@ -672,15 +804,22 @@ fn background(settings: &SyncSettings, client: &Client, db_path: &Path, mut repo
     }
 }
 
-/// While idle, how often the pending count is looked at (the clerks keep adding events).
+/// While idle or backing off, how often the pending count is looked at (the clerks keep adding
+/// events).
 const IDLE_POLL: Duration = Duration::from_secs(2);
 
-/// The worker's side of the screen: listens for commands, sends status.
+/// The worker's side of the screen: listens for commands, probes the portal, sends status.
 struct Reporter {
     inbox: Receiver<Command>,
     send: Box<dyn Fn(SyncStatus) + Send>,
     status: SyncStatus,
     counter_id: String,
+    /// For `GET /v1/health` only (its own timeout; no token sent).
+    health: Client,
+    probe: HealthProbe,
+    /// The portal is known not to answer (a probe or a request could not reach it); only then
+    /// does a probe's answer start a round at once (a portal that answers 401 is not hammered).
+    lost: bool,
 }
 
 impl Reporter {
@@ -688,11 +827,44 @@ impl Reporter {
         self.status.link = Link::Online;
         self.status.last_success = Some(Utc::now());
         self.status.last_error = None;
+        self.lost = false;
     }
 
     fn status_failed(&mut self, e: &SyncError) {
         self.status.link = Link::Offline;
         self.status.last_error = Some(e.to_string());
+        self.lost = matches!(e, SyncError::Connect(_) | SyncError::Timeout);
+    }
+
+    /// How long to listen for commands before looking again: at most `left`, `IDLE_POLL`, and
+    /// the time to the next health probe.
+    fn slice(&self, left: Duration) -> Duration {
+        left.min(IDLE_POLL).min(self.probe.wait(Utc::now()))
+    }
+
+    /// Probes the portal if a probe is due. `true`: it answers again after being lost, so a
+    /// round should start now.
+    fn probe_if_due(&mut self) -> bool {
+        if !self.probe.wait(Utc::now()).is_zero() {
+            return false;
+        }
+        let reachable = self.health.health(HealthProbe::TIMEOUT);
+        match self.probe.record(reachable, !self.lost, Utc::now()) {
+            Reach::Same => false,
+            Reach::Lost => {
+                let error = SyncError::Connect(strings::SYNC_NO_ANSWER.to_owned());
+                self.status_failed(&error);
+                (self.send)(self.status.clone());
+                false
+            }
+            Reach::Back => {
+                self.lost = false;
+                self.status.link = Link::Online;
+                self.status.last_error = None;
+                (self.send)(self.status.clone());
+                true
+            }
+        }
     }
 
     fn offline(&mut self, e: &SyncError, pending: usize) {
@@ -723,12 +895,15 @@ impl Reporter {
             if left.is_zero() {
                 return Wake::Elapsed;
             }
-            match self.inbox.recv_timeout(left.min(IDLE_POLL)) {
+            match self.inbox.recv_timeout(self.slice(left)) {
                 Ok(Command::SyncNow) => return Wake::Now,
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return Wake::Stop,
                 Err(RecvTimeoutError::Timeout) => {
                     if let Some(store) = store {
                         self.refresh(store, false);
+                    }
+                    if self.probe_if_due() {
+                        return Wake::Now;
                     }
                 }
             }
@@ -737,11 +912,20 @@ impl Reporter {
 }
 
 impl Pace for Reporter {
+    /// Listens for a slice of the wait; a portal that answers again cuts the backoff short.
     fn wait(&mut self, duration: Duration) -> Wake {
-        match self.inbox.recv_timeout(duration) {
+        match self.inbox.recv_timeout(self.slice(duration)) {
             Ok(Command::SyncNow) => Wake::Now,
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => Wake::Stop,
+            Err(RecvTimeoutError::Timeout) if self.probe_if_due() => Wake::Now,
             Err(RecvTimeoutError::Timeout) => Wake::Elapsed,
+        }
+    }
+
+    fn waiting(&mut self, pending: usize) {
+        if self.status.pending != pending {
+            self.status.pending = pending;
+            (self.send)(self.status.clone());
         }
     }
 

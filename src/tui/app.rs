@@ -59,7 +59,13 @@ pub fn run_counter(
     // beside the database worker and must not wait for it).
     let sync = config.portal_url.as_ref().map(|_| {
         SyncSettings::from_config(config)
-            .map(|s| (s, db.to_owned()))
+            .map(|s| {
+                let fixed_now = match options.clock {
+                    Clock::Fixed(t) => Some(t),
+                    Clock::System => None,
+                };
+                (SyncSettings { fixed_now, ..s }, db.to_owned())
+            })
             .map_err(|e| e.to_string())
     });
     let printer = match &config.printer {

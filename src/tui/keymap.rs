@@ -34,6 +34,8 @@ pub enum Action {
     PrintReceipt,
     /// Ctrl-P (a chord: the update step reads it from the key itself).
     LargePhoto,
+    /// Ctrl-R: the events the portal refused.
+    Refused,
 }
 
 pub struct Binding {
@@ -77,6 +79,8 @@ const SYNC_NOW: Binding = bind(
     ui::K_SYNC_NOW,
     true,
 );
+/// Ctrl-R; matched by `action_for` itself (a Ctrl chord), listed here for the help overlay.
+const REFUSED: Binding = bind(&[], "Ctrl-R", Action::Refused, ui::K_REFUSED, false);
 const HELP: Binding = bind(&[KeyCode::F(1)], "F1/?", Action::Help, ui::K_HELP, true);
 const CLOSE: Binding = bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_CLOSE, true);
 const CONFIRM_ENTER: Binding = bind(
@@ -152,6 +156,7 @@ const COUNTER: &[Binding] = &[
         true,
     ),
     SYNC_NOW,
+    REFUSED,
     bind(
         &[KeyCode::F(11)],
         "F11",
@@ -185,6 +190,7 @@ const SUPERVISOR: &[Binding] = &[
     bind(&[KeyCode::F(4)], "F4", Action::Unlock, ui::K_UNLOCK, true),
     bind(&[KeyCode::F(5)], "F5", Action::Refresh, ui::K_REFRESH, true),
     SYNC_NOW,
+    REFUSED,
     LOCK,
     bind(&[KeyCode::Esc], "Esc", Action::Close, ui::K_BACK, true),
     HELP,
@@ -215,12 +221,18 @@ const PHOTO_VIEW: &[Binding] = &[
     QUIT,
 ];
 
+const READ_LIST: &[Binding] = &[MOVE, CLOSE, QUIT];
+
 /// The table in force for what is on screen now.
 pub fn bindings(app: &App) -> &'static [Binding] {
     match (&app.screen, &app.overlay) {
         (Screen::Login(_) | Screen::Locked(_), _) => LOGIN,
         (_, Some(Overlay::Help)) => HELP_ONLY,
-        (_, Some(Overlay::ConfirmAccept | Overlay::SaveFailed { .. })) => CONFIRM,
+        (
+            _,
+            Some(Overlay::ConfirmAccept | Overlay::ConfirmVoid(_) | Overlay::SaveFailed { .. }),
+        ) => CONFIRM,
+        (_, Some(Overlay::Refused { .. })) => READ_LIST,
         (_, Some(Overlay::Return(form))) if form.focus == ReturnFocus::Note => RETURN_NOTE,
         (_, Some(Overlay::Return(_))) => RETURN_REASONS,
         (_, Some(Overlay::Note { .. } | Overlay::Unlock { .. })) => TEXT_INPUT,
@@ -248,6 +260,13 @@ pub fn action_for(app: &App, key: &KeyEvent) -> Option<Action> {
         return Some(Action::Quit);
     }
     let screen_with_help = matches!(app.screen, Screen::Counter | Screen::Supervisor(_));
+    if key.modifiers.contains(KeyModifiers::CONTROL)
+        && key.code == KeyCode::Char('r')
+        && app.overlay.is_none()
+        && screen_with_help
+    {
+        return Some(Action::Refused);
+    }
     if key.code == KeyCode::Char('?')
         && app.overlay.is_none()
         && app.scan_line.is_empty()

@@ -95,6 +95,7 @@ struct Dispatch {
     events: mpsc::Sender<AppEvent>,
     sync: Option<(WorkerHandle, SyncSettings)>,
     prints: Option<mpsc::Sender<(PrintRequest, String, DateTime<Utc>)>>,
+    photos: mpsc::Sender<state::PhotoJob>,
 }
 
 /// Runs the counter screen until the clerk quits. The terminal is restored on every way out,
@@ -112,6 +113,11 @@ pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, edges: Edges) -> std::
     let size = terminal.size()?;
     let _ = events_tx.send(AppEvent::Input(event::Event::Resize(size.width, size.height)));
     let (jobs_tx, jobs) = mpsc::channel();
+    let (photos_tx, photos) = mpsc::channel();
+    let schedule = counter.schedule.clone();
+    worker::spawn(Worker::Photo, events_tx.clone(), move |events| {
+        worker::run_photos(schedule, photos, events)
+    });
     let db_worker = worker::spawn(Worker::Database, events_tx.clone(), move |events| {
         worker::run(counter, graphics, jobs, events)
     });
@@ -140,6 +146,7 @@ pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, edges: Edges) -> std::
         events: events_tx,
         sync,
         prints,
+        photos: photos_tx,
     };
     // ratatui's hook restores the terminal on a panic; a panic a worker catches (reported as
     // `WorkerDied`) must leave the running screen alone.
@@ -203,6 +210,7 @@ impl Dispatch {
                 .and_then(|prints| prints.send((request, clerk_id, now)).err())
                 .map(|_| Worker::Printer),
             Effect::Db(job) => self.jobs.send((job, now)).err().map(|_| Worker::Database),
+            Effect::Photo(job) => self.photos.send(job).err().map(|_| Worker::Photo),
         };
         if let Some(worker) = dead {
             tracing::error!(?worker, "worker gone");
@@ -278,6 +286,11 @@ fn spawn_office_fetch(endpoint: Endpoint, date: NaiveDate, events: mpsc::Sender<
             Ok(state::Office {
                 tally: client.tally(Some(date))?,
                 conflicts: client.conflicts()?,
+                // An older portal has no such route: no counters' problems to show.
+                counters: match client.site_counters() {
+                    Err(crate::sync::SyncError::NotFound(_)) => Default::default(),
+                    other => other?,
+                },
             })
         });
         let _ = events.send(AppEvent::Office(
@@ -332,11 +345,14 @@ mod tests {
         let (prints, dead_prints) = mpsc::channel();
         drop((dead_jobs, dead_prints));
         let (events, reports) = mpsc::channel();
+        let (photos, dead_photos) = mpsc::channel();
+        drop(dead_photos);
         let dispatch = Dispatch {
             jobs,
             events,
             sync: None,
             prints: Some(prints),
+            photos,
         };
         let now = Utc::now();
         dispatch.send(Effect::Db(DbJob::LoadToday), now);
@@ -347,6 +363,12 @@ mod tests {
             clerk_id: "c01".into(),
         };
         dispatch.send(print, now);
+        let photo = Effect::Photo(state::PhotoJob {
+            exam_no: "990126200001".into(),
+            site_code: "9901".into(),
+            jpeg: state::PhotoBytes(Vec::new().into()),
+        });
+        dispatch.send(photo, now);
         dispatch.send(Effect::Ui(UiEffect::Quit), now);
         let died: Vec<Worker> = reports
             .try_iter()
@@ -358,6 +380,6 @@ mod tests {
                 other => panic!("unexpected {other:?}"),
             })
             .collect();
-        assert_eq!(died, [Worker::Database, Worker::Printer]);
+        assert_eq!(died, [Worker::Database, Worker::Printer, Worker::Photo]);
     }
 }

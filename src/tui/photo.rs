@@ -1,7 +1,8 @@
 //! A candidate's JPEG made ready to draw, so the clerk can compare the face on file with the
 //! person at the desk: half-block cells (every terminal; snapshots), and where the terminal can
-//! show pictures, a Sixel, Kitty or iTerm2 image of the same area. Runs in the worker: decoding
-//! and encoding take milliseconds and never happen on the UI thread.
+//! show pictures, a Sixel, Kitty or iTerm2 image of the same area; and measured against the
+//! standard of the candidate's site for the card's photo line. All of it runs in workers
+//! (decoding and encoding take milliseconds, measuring tens), never on the UI thread.
 
 use std::sync::Arc;
 
@@ -11,7 +12,10 @@ use ratatui::layout::Size;
 use ratatui_image::protocol::{Protocol, iterm2::Iterm2, kitty::Kitty, sixel::Sixel};
 
 use super::graphics::{Graphics, Kind};
-use super::state::{Graphic, PhotoCells, Picture};
+use super::state::{Graphic, PhotoCells, PhotoCheck, PhotoJob, Picture};
+use crate::domain::photo::{Outcome, Standards, Verdict, verdict};
+use crate::domain::schedule::Schedule;
+use crate::photo::check::standard_for_site;
 
 /// 18 columns × 12 rows of half blocks = 18 × 24 pixels: the standard's 3:4.
 pub const PHOTO_COLS: u16 = 18;
@@ -79,6 +83,32 @@ pub fn encode(image: &DynamicImage, graphics: Graphics, cols: u16, rows: u16) ->
         Kind::Iterm2 => Protocol::ITerm2(Iterm2::new(scaled, size, graphics.tmux).ok()?),
     };
     Some(Graphic(Arc::new(protocol)))
+}
+
+/// Measures a job's photo against the standard of its site (chosen as `photo check --exam-no`
+/// chooses it: the site's own entry, else its city's).
+pub fn check(job: &PhotoJob, standards: &Standards, schedule: &Schedule) -> PhotoCheck {
+    match standard_for_site(standards, schedule, &job.site_code) {
+        Ok(standard) => line_of(&verdict(&crate::photo::measure(&job.jpeg.0), standard)),
+        Err(_) => PhotoCheck::NoStandard,
+    }
+}
+
+/// The photo line of a verdict: the failed rules first; else the rules not measured.
+fn line_of(verdict: &Verdict) -> PhotoCheck {
+    let with = |outcome| {
+        verdict
+            .rules
+            .iter()
+            .filter(|r| r.outcome == outcome)
+            .map(|r| r.check)
+            .collect()
+    };
+    match verdict.overall {
+        Outcome::Passed => PhotoCheck::Passed,
+        Outcome::Failed => PhotoCheck::Failed(with(Outcome::Failed)),
+        Outcome::NotMeasured => PhotoCheck::NotMeasured(with(Outcome::NotMeasured)),
+    }
 }
 
 #[cfg(test)]

@@ -119,6 +119,36 @@ pub struct Loaded {
     /// The stored file, or a new one (state `new`) with a fresh id.
     pub intake: Intake,
     pub photo: Option<Picture>,
+    /// The photo file itself, measured against the site's standard in the photo worker.
+    pub jpeg: Option<PhotoBytes>,
+}
+
+/// A photo file's bytes, shared between the file on screen and the photo worker's job.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PhotoBytes(pub std::sync::Arc<[u8]>);
+
+impl std::fmt::Debug for PhotoBytes {
+    // The bytes themselves would fill a test's failure message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PhotoBytes({} bytes)", self.0.len())
+    }
+}
+
+/// The photo measured against the site's standard, for the card's photo line. The portal's
+/// `photo_status` stays the authority for the photo_not_approved blocker: this is only shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoCheck {
+    /// Sent to the photo worker; its answer has not arrived.
+    Measuring,
+    Passed,
+    /// The rules that failed, in the standard's order.
+    Failed(Vec<crate::domain::photo::Check>),
+    /// No rule failed, but these could not be measured.
+    NotMeasured(Vec<crate::domain::photo::Check>),
+    /// No standard applies to the candidate's site.
+    NoStandard,
+    /// No measurement: the standards data or the photo worker failed (why).
+    Unavailable(String),
 }
 
 /// The candidate's file being worked on.
@@ -133,6 +163,8 @@ pub struct OpenFile {
     /// A supervisor's approval of this candidate despite wrong_site / outside_window; kept after
     /// it runs out so that the screen can say so.
     pub approval: Option<Override>,
+    /// The photo line; `None` when there is no photo to measure.
+    pub photo_check: Option<PhotoCheck>,
 }
 
 impl OpenFile {
@@ -218,6 +250,8 @@ pub struct Day {
 pub struct Office {
     pub tally: crate::sync::protocol::Tally,
     pub conflicts: crate::sync::protocol::Conflicts,
+    /// The site's counters with their clocks and problems (empty from an older portal).
+    pub counters: crate::sync::protocol::SiteCounters,
 }
 
 /// One candidate in the search results.
@@ -227,6 +261,27 @@ pub struct SearchRow {
     pub name: String,
     pub id_masked: String,
     pub major: String,
+}
+
+/// An event the portal refused for good, with its candidate, for the list (Ctrl-R).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRow {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub exam_no: String,
+    /// `None`: the candidate is not on this counter's roster.
+    pub name: Option<String>,
+    pub id_masked: Option<String>,
+    pub reason: String,
+}
+
+/// What a void would change, shown before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoidPreview {
+    pub exam_no: String,
+    pub name: String,
+    pub id_masked: String,
+    pub reason: String,
 }
 
 /// One file of this counter today.
@@ -266,6 +321,13 @@ pub enum Overlay {
     },
     /// A supervisor voids a file: the exam number, then the reason.
     Void(VoidForm),
+    /// The file to void, looked up: stored only after the supervisor confirms it here.
+    ConfirmVoid(VoidPreview),
+    /// The events the portal refused for good (Ctrl-R), newest first.
+    Refused {
+        rows: Option<Vec<RefusedRow>>,
+        cursor: usize,
+    },
     /// A supervisor unlocks a clerk locked out by wrong PINs.
     Unlock {
         id: String,
@@ -335,6 +397,8 @@ pub struct Slots {
     /// never pushes the printer slot off the bar.
     pub portal_error: Option<String>,
     pub printer: Option<String>,
+    /// Events the portal refused for good (`拒收 N（Ctrl-R 查看）` when not 0).
+    pub refused: usize,
 }
 
 pub struct App {
@@ -423,6 +487,9 @@ pub enum AppEvent {
         result: Result<Vec<SearchRow>, JobError>,
     },
     Today(Result<Vec<TodayRow>, JobError>),
+    Refused(Result<Vec<RefusedRow>, JobError>),
+    /// The candidate of a void asked for, to be confirmed (or why it cannot be voided).
+    VoidLooked(Result<VoidPreview, JobError>),
     Counted(Result<Tally, JobError>),
     Office(Result<Box<Office>, JobError>),
     /// The sync worker's state, for the portal slot of the status bar.
@@ -435,6 +502,12 @@ pub enum AppEvent {
     Photo {
         exam_no: String,
         picture: Option<Picture>,
+    },
+    /// The photo worker measured a candidate's photo (dropped unless that candidate is on
+    /// screen).
+    PhotoChecked {
+        exam_no: String,
+        check: PhotoCheck,
     },
     /// A worker thread stopped: it panicked (`panic` holds its message), or it was found gone
     /// when a job was sent to it (`panic` is `None`). Its jobs are not done any more.
@@ -457,6 +530,8 @@ pub enum Worker {
     Input,
     /// Sends the one-second tick.
     Tick,
+    /// Measures photos against the site's standard.
+    Photo,
 }
 
 /// Why a worker could not do what the screen asked, by kind. The edges' own errors hold I/O and
@@ -571,8 +646,18 @@ pub enum Effect {
         request: PrintRequest,
         clerk_id: String,
     },
+    /// For the photo worker (measuring takes tens of milliseconds: never on the UI thread).
+    Photo(PhotoJob),
     /// Done by the UI thread itself.
     Ui(UiEffect),
+}
+
+/// A candidate's photo to measure against the standard of the candidate's site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoJob {
+    pub exam_no: String,
+    pub site_code: String,
+    pub jpeg: PhotoBytes,
 }
 
 /// The jobs of the database worker.
@@ -610,6 +695,12 @@ pub enum DbJob {
         exam_no: String,
         cols: u16,
         rows: u16,
+    },
+    LoadRefused,
+    /// Look up the candidate of a void before asking the supervisor to confirm it.
+    PreviewVoid {
+        exam_no: String,
+        reason: String,
     },
     Count {
         date: NaiveDate,

@@ -116,6 +116,43 @@ fn office_lines(app: &App, day: &Day) -> Vec<Line<'static>> {
             .fg(Color::Red),
         );
     }
+    lines.extend(counter_problem_lines(app, &office.counters));
+    lines
+}
+
+/// One red line per counter with a bad clock, events filed under no day, or a refused clone.
+fn counter_problem_lines(
+    app: &App,
+    counters: &crate::sync::protocol::SiteCounters,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![];
+    for c in &counters.counters {
+        let mut text = String::new();
+        if let Some(ms) = c.clock_offset_ms.filter(|_| c.bad_clock) {
+            text.push_str(&format!("{}{:+}", tr(app, ui::COUNTER_CLOCK), ms / 1_000));
+        }
+        if c.flagged_events > 0 {
+            text.push_str(&format!(
+                "{}{}",
+                tr(app, ui::COUNTER_FLAGGED),
+                c.flagged_events
+            ));
+        }
+        if let Some(at) = c.clone_refused_at {
+            let local = crate::domain::office_time::local(at).format("%m-%d %H:%M");
+            text.push_str(&format!("{}{local}", tr(app, ui::COUNTER_CLONED)));
+        }
+        if !text.is_empty() {
+            lines.push(
+                Line::from(format!(
+                    "⚠ {}{}{text}",
+                    tr(app, ui::COUNTER_WORD),
+                    c.counter_id
+                ))
+                .fg(Color::Red),
+            );
+        }
+    }
     lines
 }
 
@@ -143,9 +180,12 @@ fn total_lines(app: &App, t: &Tally) -> Vec<Line<'static>> {
         ))
         .bold(),
         Line::from(format!(
-            "{} {}   {} {}   {} {}",
+            "{} {}   {} {}   │ {}{} {}   {} {}",
             tr(app, ui::T_ROSTER),
             t.roster,
+            tr(app, ui::T_CAME_ON_DAY),
+            t.came_on_day,
+            tr(app, ui::T_WHOLE_WINDOW),
             tr(app, ui::T_SEEN),
             t.seen,
             tr(app, ui::T_NOT_YET),
@@ -186,12 +226,24 @@ fn named_lines(app: &App, by: &std::collections::BTreeMap<String, Outcomes>) -> 
     if by.is_empty() {
         return vec![Line::from(tr(app, ui::NONE_YET)).fg(Color::DarkGray)];
     }
-    let max = by.values().map(Outcomes::total).max().unwrap_or(0);
+    // The bars count visits served (accepted, returned, in progress); voids are shown apart,
+    // so a supervisor who only voided is not a clerk with an empty "0/0" bar.
+    let served = |o: &Outcomes| o.total() - o.voided;
+    let max = by.values().map(served).max().unwrap_or(0);
     by.iter()
         .map(|(name, o)| {
+            let voids = if o.voided > 0 {
+                format!("{}{}", tr(app, ui::VOIDS_ONLY), o.voided)
+            } else {
+                String::new()
+            };
+            if served(o) == 0 {
+                return Line::from(format!("{name:<10} {voids}"));
+            }
+            let space = if voids.is_empty() { "" } else { "  " };
             Line::from(format!(
-                "{name:<10} {:<20} {}/{}",
-                bar(o.total(), max).chars().take(20).collect::<String>(),
+                "{name:<10} {:<20} {}/{}{space}{voids}",
+                bar(served(o), max).chars().take(20).collect::<String>(),
                 o.accepted,
                 o.returned
             ))

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::keymap::{Binding, bindings, help_bindings};
 use super::state::{
-    App, Field, LargePicture, Level, LoginForm, OpenFile, Overlay, PhotoCells, Picture,
-    ReturnFocus, ReturnForm, Screen,
+    App, Field, LargePicture, Level, LoginForm, OpenFile, Overlay, PhotoCells, PhotoCheck,
+    Picture, ReturnFocus, ReturnForm, Screen,
 };
 use crate::domain::intake::IntakeState;
 use crate::domain::schedule::WindowStatus;
@@ -84,6 +84,14 @@ fn status_bar(app: &App) -> Paragraph<'static> {
         local.format("%Y-%m-%d %H:%M:%S").to_string(),
         window_text(app),
     ];
+    if app.slots.refused > 0 {
+        place.push(format!(
+            "{}{}{}",
+            tr(app, ui::REFUSED_SLOT),
+            app.slots.refused,
+            tr(app, ui::REFUSED_SLOT_KEY)
+        ));
+    }
     if let Some(error) = &app.slots.portal_error {
         place.push(format!("⚠ {}：{error}", tr(app, ui::SLOT_PORTAL)));
     }
@@ -348,12 +356,22 @@ fn candidate_card(frame: &mut Frame, app: &App, file: &OpenFile, area: Rect) {
     let block = Block::bordered().title(format!(" {} ", tr(app, ui::CANDIDATE)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [text_area, photo_area] =
-        Layout::vertical([Constraint::Length(8), Constraint::Min(0)]).areas(inner);
+    let check_lines = file
+        .photo_check
+        .as_ref()
+        .map(|check| wrap_line(photo_check_line(app, check), inner.width, 2))
+        .unwrap_or_default();
+    let [text_area, check_area, photo_area] = Layout::vertical([
+        Constraint::Length(8),
+        Constraint::Length(check_lines.len() as u16),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
     frame.render_widget(
         Paragraph::new(card_lines(app, file)).wrap(Wrap { trim: true }),
         text_area,
     );
+    frame.render_widget(Paragraph::new(check_lines), check_area);
     match &file.loaded.photo {
         Some(photo) => draw_picture(frame, photo, photo_area),
         None => frame.render_widget(
@@ -425,6 +443,49 @@ fn draw_large_photo(frame: &mut Frame, app: &App, picture: &LargePicture, area: 
         ];
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), info_area);
     }
+}
+
+/// The photo measured against the site's standard: while measuring, passed, the failed rules,
+/// or what could not be measured (shown only; the portal's review decides the blocker).
+fn photo_check_line(app: &App, check: &PhotoCheck) -> Line<'static> {
+    let rules = |checks: &[crate::domain::photo::Check]| {
+        checks
+            .iter()
+            .map(|c| match app.cfg.lang {
+                ui::Lang::Zh => c.label(),
+                ui::Lang::En => c.key(),
+            })
+            .collect::<Vec<_>>()
+            .join(tr(app, ui::LIST_SEPARATOR))
+    };
+    let (text, colour) = match check {
+        PhotoCheck::Measuring => (tr(app, ui::PHOTO_MEASURING).to_owned(), Color::DarkGray),
+        PhotoCheck::Passed => (
+            format!("✓ {}", tr(app, ui::PHOTO_MEETS_STANDARD)),
+            Color::Green,
+        ),
+        PhotoCheck::Failed(checks) => (
+            format!("✗ {}{}", tr(app, ui::PHOTO_FAILS), rules(checks)),
+            Color::Red,
+        ),
+        PhotoCheck::NotMeasured(checks) => (
+            format!("{}{}", tr(app, ui::PHOTO_NOT_MEASURED), rules(checks)),
+            Color::Yellow,
+        ),
+        PhotoCheck::NoStandard => (
+            format!(
+                "{}{}",
+                tr(app, ui::PHOTO_NOT_MEASURED),
+                tr(app, ui::PHOTO_NO_STANDARD)
+            ),
+            Color::Yellow,
+        ),
+        PhotoCheck::Unavailable(why) => (
+            format!("{}{why}", tr(app, ui::PHOTO_NOT_MEASURED)),
+            Color::Yellow,
+        ),
+    };
+    Line::from(text).fg(colour)
 }
 
 fn card_lines(app: &App, file: &OpenFile) -> Vec<Line<'static>> {
@@ -723,6 +784,36 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
         }
         // Not a box: the whole body.
         Overlay::LargePhoto { picture, .. } => return draw_large_photo(frame, app, picture, area),
+        Overlay::ConfirmVoid(p) => (
+            tr(app, ui::VOID_CONFIRM_TITLE).into(),
+            vec![
+                Line::from(format!(
+                    "{}{}  {}  {}",
+                    tr(app, ui::VOID_CONFIRM_WHO),
+                    p.name,
+                    p.id_masked,
+                    p.exam_no
+                ))
+                .bold(),
+                Line::from(format!("{}：{}", tr(app, ui::VOID_REASON), p.reason)),
+                Line::default(),
+                Line::from(tr(app, ui::VOID_CONFIRM_HINT)),
+            ],
+            6,
+        ),
+        Overlay::Refused { rows, cursor } => {
+            let items = rows
+                .as_ref()
+                .map(|r| r.iter().map(|row| refused_text(app, row)).collect());
+            // An entry with its reason takes about two rows of the box: half as many shown, so
+            // the highlighted one stays inside it.
+            let rows = (LIST_HEIGHT - 2) / 2;
+            (
+                tr(app, ui::REFUSED_TITLE).into(),
+                list_lines(app, items, *cursor, ui::REFUSED_NONE, rows),
+                LIST_HEIGHT,
+            )
+        }
         Overlay::Unlock { id } => (
             tr(app, ui::UNLOCK_TITLE).into(),
             vec![Line::from(format!("{id}▏"))],
@@ -757,6 +848,22 @@ fn draw_overlay(frame: &mut Frame, app: &App, overlay: &Overlay, area: Rect) {
             .block(Block::bordered().title(format!(" {title} "))),
         popup,
     );
+}
+
+/// One refused event on one line: local time, candidate (masked ID), what it was, why.
+fn refused_text(app: &App, row: &super::state::RefusedRow) -> String {
+    let who = match (&row.name, &row.id_masked) {
+        (Some(name), Some(id)) => format!("{name} {id}"),
+        _ => tr(app, ui::REFUSED_NO_CANDIDATE).to_owned(),
+    };
+    format!(
+        "{}  {}  {who}  {}  {}{}",
+        crate::domain::office_time::local(row.at).format("%m-%d %H:%M"),
+        row.exam_no,
+        row.kind,
+        tr(app, ui::REFUSED_BECAUSE),
+        row.reason
+    )
 }
 
 /// The return dialog: the reasons (the cursor shown only while the list has the keys), then

@@ -13,10 +13,15 @@ use chrono::{DateTime, Utc};
 
 use super::graphics::Graphics;
 use super::photo;
-use super::state::{AppEvent, DbJob, JobError, Loaded, SearchRow, TodayRow, Worker};
+use super::state::{
+    AppEvent, DbJob, JobError, Loaded, PhotoBytes, PhotoCheck, PhotoJob, RefusedRow, SearchRow,
+    TodayRow, VoidPreview, Worker,
+};
 use crate::counter::Counter;
 use crate::domain::intake::Intake;
+use crate::domain::photo::Standards;
 use crate::domain::scan;
+use crate::domain::schedule::Schedule;
 use crate::store::Actor;
 use crate::strings::ui;
 
@@ -93,6 +98,28 @@ pub fn run(
     }
 }
 
+/// Measures photos against the standard of each candidate's site (`schedule` says a site's
+/// city). Only the newest job waiting is measured: the ones before it are of candidates no
+/// longer on screen.
+pub fn run_photos(schedule: Schedule, jobs: Receiver<PhotoJob>, events: Sender<AppEvent>) {
+    let standards = Standards::builtin();
+    while let Ok(oldest) = jobs.recv() {
+        let job = jobs.try_iter().last().unwrap_or(oldest);
+        let check = match &standards {
+            Ok(standards) => photo::check(&job, standards, &schedule),
+            Err(e) => PhotoCheck::Unavailable(e.to_string()),
+        };
+        tracing::debug!(exam_no = %job.exam_no, ?check, "photo measured");
+        let checked = AppEvent::PhotoChecked {
+            exam_no: job.exam_no,
+            check,
+        };
+        if events.send(checked).is_err() {
+            return;
+        }
+    }
+}
+
 fn handle(
     counter: &mut Counter,
     graphics: Graphics,
@@ -156,6 +183,10 @@ fn handle(
             query,
         },
         DbJob::LoadToday => AppEvent::Today(today(counter, now)),
+        DbJob::LoadRefused => AppEvent::Refused(refused(counter)),
+        DbJob::PreviewVoid { exam_no, reason } => {
+            AppEvent::VoidLooked(void_preview(counter, exam_no, reason, now))
+        }
         DbJob::Audit {
             actor,
             action,
@@ -215,12 +246,16 @@ fn lookup(
         .intake
         .map(|r| r.intake)
         .unwrap_or_else(|| Intake::new(uuid::Uuid::now_v7().to_string(), exam_no.clone()));
-    let photo = stored_photo(counter, &exam_no).and_then(|jpeg| photo::card_picture(&jpeg, graphics));
+    let jpeg = stored_photo(counter, &exam_no);
+    let photo = jpeg
+        .as_deref()
+        .and_then(|jpeg| photo::card_picture(jpeg, graphics));
     Ok(Box::new(Loaded {
         assessment: checked.assessment,
         candidate: checked.candidate,
         intake,
         photo,
+        jpeg: jpeg.map(|bytes| PhotoBytes(bytes.into())),
     }))
 }
 
@@ -259,4 +294,66 @@ fn today(counter: &Counter, now: DateTime<Utc>) -> Result<Vec<TodayRow>, JobErro
             at: r.updated_at,
         })
         .collect())
+}
+
+/// How many refused events the list shows (newest first); `sync --once` says how many in all.
+const REFUSED_SHOWN: usize = 200;
+
+/// The events the portal refused, each with its candidate as the roster has it (masked ID).
+fn refused(counter: &Counter) -> Result<Vec<RefusedRow>, JobError> {
+    let events = counter.store.rejected_events(REFUSED_SHOWN)?;
+    events
+        .into_iter()
+        .map(|e| {
+            let exam_no = e.exam_no.unwrap_or_default();
+            let candidate = match exam_no.as_str() {
+                "" => None,
+                no => counter.store.candidate(no)?,
+            };
+            let at = chrono::DateTime::parse_from_rfc3339(&e.at)
+                .map_err(|err| crate::store::StoreError::Corrupt(format!("{}: {err}", e.at)))?;
+            Ok(RefusedRow {
+                at: at.to_utc(),
+                kind: e.kind,
+                exam_no,
+                id_masked: candidate.as_ref().map(|c| c.id_masked()),
+                name: candidate.map(|c| c.name),
+                reason: e.error,
+            })
+        })
+        .collect()
+}
+
+/// The file a supervisor asked to void, checked as the void will check it (it exists, is not
+/// voided already, a reason is given), with whom it belongs to; nothing is written.
+fn void_preview(
+    counter: &Counter,
+    exam_no: String,
+    reason: String,
+    now: DateTime<Utc>,
+) -> Result<VoidPreview, JobError> {
+    let refused = |e: crate::store::VoidError| JobError::from(e);
+    let mut record = counter
+        .store
+        .intake(&exam_no)?
+        .ok_or_else(|| refused(crate::store::VoidError::NoIntake(exam_no.clone())))?;
+    let decision = crate::domain::intake::Decision {
+        at: now,
+        clerk_id: String::new(),
+    };
+    record
+        .intake
+        .void(&reason, decision)
+        .map_err(|e| refused(e.into()))?;
+    let candidate = counter.store.candidate(&exam_no)?;
+    Ok(VoidPreview {
+        name: candidate
+            .as_ref()
+            .map_or_else(String::new, |c| c.name.clone()),
+        id_masked: candidate
+            .as_ref()
+            .map_or_else(String::new, |c| c.id_masked()),
+        exam_no,
+        reason,
+    })
 }

@@ -86,12 +86,15 @@ fn settings(addr: std::net::SocketAddr, token: &str) -> SyncSettings {
             site_code: SITE.into(),
             counter_id: COUNTER.into(),
             timeout: Duration::from_secs(60),
+            ca_file: None,
         },
         batch_size: SyncSettings::DEFAULT_BATCH,
         roster_page: SyncSettings::DEFAULT_ROSTER_PAGE,
         backoff: Backoff::default(),
         max_failures: 0,
         interval: Duration::from_secs(60),
+        probe_every: grad_intake::sync::planner::HealthProbe::EVERY,
+        fixed_now: None,
     }
 }
 

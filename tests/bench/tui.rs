@@ -141,6 +141,7 @@ fn lookup(counter: &Counter, payload: &str, graphics: Graphics) -> Box<Loaded> {
         candidate: checked.candidate,
         intake,
         photo,
+        jpeg: None,
     })
 }
 

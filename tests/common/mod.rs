@@ -18,7 +18,7 @@ use grad_intake::domain::scan::{self, PublicKeys};
 use grad_intake::domain::schedule::Schedule;
 use grad_intake::store::{Clerk, Role};
 use grad_intake::strings::ui::Lang;
-use grad_intake::tui::state::{Loaded, Screen};
+use grad_intake::tui::state::{Loaded, PhotoBytes, Screen};
 use grad_intake::tui::{self, App, AppEvent, Effect, UiConfig};
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
@@ -102,7 +102,18 @@ pub fn loaded(index: usize, intake: Option<Intake>) -> Box<Loaded> {
         candidate,
         intake,
         photo,
+        // The photo line has tests of its own (`loaded_with_jpeg`); without the bytes a card
+        // asks for no measurement.
+        jpeg: None,
     })
+}
+
+/// `loaded` with the photo file itself, so that the card asks the photo worker to measure it.
+pub fn loaded_with_jpeg(index: usize, jpeg: Vec<u8>) -> Box<Loaded> {
+    let mut loaded = loaded(index, None);
+    loaded.photo = tui::photo::card_picture(&jpeg, tui::graphics::Graphics::HALFBLOCKS);
+    loaded.jpeg = Some(PhotoBytes(jpeg.into()));
+    loaded
 }
 
 pub fn key(code: KeyCode) -> AppEvent {

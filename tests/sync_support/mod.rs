@@ -128,6 +128,33 @@ impl PortalSetup {
         out.lines().last().expect("token printed").trim().to_owned()
     }
 
+    /// `portal add-counter` with its clock at `at` (an enrolment code is checked against the
+    /// portal's real clock): (token, enrolment code).
+    pub fn add_counter_at(&self, site: &str, counter: &str, at: DateTime<Utc>) -> (String, String) {
+        let db = self.db.to_str().unwrap();
+        let out = cmd(&self.dir)
+            .args(["--now", &at.to_rfc3339(), "portal", "add-counter"])
+            .args(["--site", site, "--counter", counter, "--db", db])
+            .output()
+            .expect("binary runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let token = stdout
+            .lines()
+            .last()
+            .expect("token printed")
+            .trim()
+            .to_owned();
+        (
+            token,
+            find_code(&stdout).expect("an enrolment code printed"),
+        )
+    }
+
     /// Exam numbers of the roster at `SITE`.
     pub fn site_exam_nos(&self) -> Vec<String> {
         self.roster
@@ -175,6 +202,22 @@ impl PortalSetup {
     }
 }
 
+/// The first enrolment code (`XXXX-XXXX-XXXX-XXXX`) in `text`.
+pub fn find_code(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let is_code_char = |c: &char| c.is_ascii_digit() || c.is_ascii_uppercase();
+    chars.windows(19).find_map(|w| {
+        let ok = w.iter().enumerate().all(|(i, c)| {
+            if i % 5 == 4 {
+                *c == '-'
+            } else {
+                is_code_char(c)
+            }
+        });
+        ok.then(|| w.iter().collect())
+    })
+}
+
 /// `grad-intake portal serve` as a child process on 127.0.0.1.
 pub struct PortalProcess {
     child: Child,
@@ -184,7 +227,22 @@ pub struct PortalProcess {
 impl PortalProcess {
     /// Starts on `port` (0: any free port) and waits for the address it prints.
     pub fn start(setup: &PortalSetup, port: u16) -> Self {
+        Self::start_full(setup, port, now(), &[])
+    }
+
+    /// As `start`, with more arguments of `portal serve` (e.g. `--tls-cert`).
+    pub fn start_with(setup: &PortalSetup, port: u16, extra: &[&str]) -> Self {
+        Self::start_full(setup, port, now(), extra)
+    }
+
+    /// The same with the portal's clock standing at `clock` (`--now`).
+    pub fn start_at(setup: &PortalSetup, port: u16, clock: DateTime<Utc>) -> Self {
+        Self::start_full(setup, port, clock, &[])
+    }
+
+    fn start_full(setup: &PortalSetup, port: u16, clock: DateTime<Utc>, extra: &[&str]) -> Self {
         let mut child = cmd(&setup.dir)
+            .env("GRAD_INTAKE_NOW", clock.to_rfc3339())
             .args([
                 "portal",
                 "serve",
@@ -193,6 +251,7 @@ impl PortalProcess {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -208,7 +267,7 @@ impl PortalProcess {
             .recv_timeout(Duration::from_secs(20))
             .expect("portal prints its address");
         let addr = line
-            .split("http://")
+            .split("://")
             .nth(1)
             .and_then(|rest| {
                 rest.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
@@ -255,6 +314,7 @@ pub fn settings(url: &str, token: &str, site: &str, counter: &str) -> SyncSettin
             site_code: site.to_owned(),
             counter_id: counter.to_owned(),
             timeout: Duration::from_secs(2),
+            ca_file: None,
         },
         batch_size: 500,
         roster_page: 500,
@@ -264,6 +324,9 @@ pub fn settings(url: &str, token: &str, site: &str, counter: &str) -> SyncSettin
         },
         max_failures: 3,
         interval: Duration::from_secs(60),
+        probe_every: grad_intake::sync::planner::HealthProbe::EVERY,
+        // The portal process's clock is `now()` too (GRAD_INTAKE_NOW): no offset between them.
+        fixed_now: Some(now()),
     }
 }
 

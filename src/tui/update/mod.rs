@@ -42,6 +42,7 @@ pub fn update(app: &mut App, event: AppEvent, now: DateTime<Utc>) -> Vec<Effect>
         AppEvent::Sync(status) => {
             app.slots.portal = Some(supervisor::portal_slot(app, &status));
             app.slots.portal_error = status.last_error;
+            app.slots.refused = status.rejected;
             Vec::new()
         }
         other => results::on_result(app, other),
@@ -54,6 +55,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.quit = true;
         return vec![Effect::Ui(UiEffect::Quit)];
     }
+    if action == Some(Action::Refused) {
+        return open_refused(app);
+    }
     match app.screen {
         Screen::Login(_) | Screen::Locked(_) => login::login_key(app, key, action),
         Screen::Counter | Screen::Supervisor(_) if app.overlay.is_some() => {
@@ -62,6 +66,17 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Screen::Counter => counter::counter_key(app, key, action),
         Screen::Supervisor(_) => supervisor::supervisor_key(app, action),
     }
+}
+
+/// Ctrl-R (counter and supervisor screens): the events the portal refused, read from the
+/// database.
+fn open_refused(app: &mut App) -> Vec<Effect> {
+    app.message = None;
+    app.overlay = Some(Overlay::Refused {
+        rows: None,
+        cursor: 0,
+    });
+    vec![Effect::Db(DbJob::LoadRefused)]
 }
 
 // ---- shared by the screens -----------------------------------------------------------------

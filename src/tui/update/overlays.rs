@@ -46,6 +46,18 @@ pub(super) fn overlay_key(app: &mut App, key: KeyEvent, action: Option<Action>) 
         } => search_key(app, key, action, query, results, cursor),
         Overlay::Today { rows, cursor } => today_key(app, action, rows, cursor),
         Overlay::Void(form) => void_key(app, key, action, form),
+        Overlay::ConfirmVoid(p) if action == Some(Action::Submit) => {
+            supervisor_effect(app, |by| DbJob::Void {
+                exam_no: p.exam_no,
+                reason: p.reason,
+                by,
+            })
+        }
+        Overlay::ConfirmVoid(p) => keep(app, Overlay::ConfirmVoid(p)),
+        Overlay::Refused { rows, cursor } => {
+            let cursor = step(cursor, action, rows.as_ref().map_or(0, Vec::len));
+            keep(app, Overlay::Refused { rows, cursor })
+        }
         Overlay::Unlock { mut id } if action != Some(Action::Submit) => {
             edit(&mut id, &key, MAX_CLERK_ID);
             keep(app, Overlay::Unlock { id })
@@ -66,14 +78,12 @@ fn void_key(
 ) -> Vec<Effect> {
     match form.key(&key, action) {
         FormKey::Stay => keep(app, Overlay::Void(form)),
+        // Nothing is stored yet: the worker looks the file up, and the supervisor confirms it
+        // with the candidate's name and masked ID on screen.
         FormKey::Submit => {
             let exam_no = form.fields.exam_no.trim().to_owned();
             let reason = form.fields.reason.trim().to_owned();
-            supervisor_effect(app, |by| DbJob::Void {
-                exam_no,
-                reason,
-                by,
-            })
+            supervisor_effect(app, |_| DbJob::PreviewVoid { exam_no, reason })
         }
     }
 }

@@ -2,8 +2,8 @@
 //! prints), a worker that died, and the one-second tick.
 
 use super::super::state::{
-    App, AppEvent, DbJob, Effect, JobError, Level, Loaded, OpenFile, Overlay, SaveOutcome, Screen,
-    Worker,
+    App, AppEvent, DbJob, Effect, JobError, Level, Loaded, OpenFile, Overlay, PhotoCheck, PhotoJob,
+    SaveOutcome, Screen, Worker,
 };
 use super::counter::accepted_text;
 use super::supervisor::recount;
@@ -25,6 +25,13 @@ pub(super) fn on_result(app: &mut App, event: AppEvent) -> Vec<Effect> {
         AppEvent::OverrideRecorded { grant, result } => on_override_recorded(app, &grant, result),
         AppEvent::Found { query, result } => on_found(app, &query, result),
         AppEvent::Today(result) => on_today(app, result),
+        AppEvent::Refused(result) => on_refused(app, result),
+        AppEvent::VoidLooked(Ok(preview)) => {
+            app.message = None;
+            app.overlay = Some(Overlay::ConfirmVoid(preview));
+            Vec::new()
+        }
+        AppEvent::VoidLooked(Err(e)) => refuse(app, e.to_string()),
         AppEvent::Office(result) => {
             if let Screen::Supervisor(day) = &mut app.screen {
                 day.office = Some(result);
@@ -43,6 +50,10 @@ pub(super) fn on_result(app: &mut App, event: AppEvent) -> Vec<Effect> {
         }
         AppEvent::Done(Err(e)) => refuse(app, e.to_string()),
         AppEvent::Printed(result) => on_printed(app, result),
+        AppEvent::PhotoChecked { exam_no, check } => {
+            on_photo_checked(app, &exam_no, check);
+            Vec::new()
+        }
         AppEvent::WorkerDied { worker, .. } => on_worker_died(app, worker),
         AppEvent::Input(_)
         | AppEvent::Tick
@@ -74,8 +85,10 @@ fn on_loaded(app: &mut App, result: Result<Box<Loaded>, JobError>) -> Vec<Effect
         .take()
         .and_then(|f| f.approval)
         .filter(|a| a.exam_no == loaded.candidate.exam_no.as_str() && a.is_valid(app.now));
+    let measure = photo_job(&loaded);
     let file = OpenFile {
         stored: loaded.intake.clone(),
+        photo_check: measure.as_ref().map(|_| PhotoCheck::Measuring),
         loaded,
         cursor: 0,
         approval,
@@ -85,13 +98,34 @@ fn on_loaded(app: &mut App, result: Result<Box<Loaded>, JobError>) -> Vec<Effect
     let history = (state == IntakeState::Returned).then(|| returned_text(app, &file));
     let accepted = (state == IntakeState::Accepted).then(|| accepted_text(app, &file));
     app.file = Some(file);
+    // The card is shown now; the photo line follows when the photo worker answers.
+    let mut effects: Vec<Effect> = measure.map(Effect::Photo).into_iter().collect();
     if let Some(text) = accepted {
-        return refuse(app, text);
-    }
-    if let Some(text) = history {
+        effects.extend(refuse(app, text));
+    } else if let Some(text) = history {
         say(app, Level::Info, text);
     }
-    Vec::new()
+    effects
+}
+
+/// The measurement of the photo of a loaded file, when it has one.
+fn photo_job(loaded: &Loaded) -> Option<PhotoJob> {
+    Some(PhotoJob {
+        exam_no: loaded.candidate.exam_no.to_string(),
+        site_code: loaded.candidate.site_code.clone(),
+        jpeg: loaded.jpeg.clone()?,
+    })
+}
+
+/// A photo measured: shown when its candidate is still on screen and waiting for it, else
+/// dropped (the clerk has moved on).
+fn on_photo_checked(app: &mut App, exam_no: &str, check: PhotoCheck) {
+    if let Some(file) = &mut app.file
+        && file.loaded.candidate.exam_no.as_str() == exam_no
+        && file.photo_check == Some(PhotoCheck::Measuring)
+    {
+        file.photo_check = Some(check);
+    }
 }
 
 /// When, by whom and why a returned file was returned, for the clerk to read before going on.
@@ -312,6 +346,15 @@ fn on_worker_died(app: &mut App, worker: Worker) -> Vec<Effect> {
             app.printing = false;
             app.slots.printer = Some(t(app, ui::PRINTER_ERROR).to_owned());
         }
+        Worker::Photo => {
+            // No answer will come: the card must not say 检测中 for ever.
+            let stopped = t(app, ui::WORKER_PHOTO).to_owned();
+            if let Some(file) = &mut app.file
+                && file.photo_check == Some(PhotoCheck::Measuring)
+            {
+                file.photo_check = Some(PhotoCheck::Unavailable(stopped));
+            }
+        }
         Worker::Portal | Worker::Input | Worker::Tick => {}
     }
     let name = match worker {
@@ -320,6 +363,7 @@ fn on_worker_died(app: &mut App, worker: Worker) -> Vec<Effect> {
         Worker::Portal => ui::WORKER_PORTAL,
         Worker::Input => ui::WORKER_INPUT,
         Worker::Tick => ui::WORKER_TICK,
+        Worker::Photo => ui::WORKER_PHOTO,
     };
     let text = format!(
         "{}{}{}",
@@ -339,4 +383,24 @@ pub(super) fn on_tick(app: &mut App) -> Vec<Effect> {
         return lock(app);
     }
     Vec::new()
+}
+
+/// The refused events arrive in the list opened for them (a list closed meanwhile stays closed).
+fn on_refused(
+    app: &mut App,
+    result: Result<Vec<super::super::state::RefusedRow>, JobError>,
+) -> Vec<Effect> {
+    match (result, &mut app.overlay) {
+        (Ok(found), Some(Overlay::Refused { rows, .. })) => {
+            *rows = Some(found);
+            Vec::new()
+        }
+        (Ok(_), _) => Vec::new(),
+        (Err(e), overlay) => {
+            if matches!(overlay, Some(Overlay::Refused { .. })) {
+                *overlay = None;
+            }
+            refuse(app, e.to_string())
+        }
+    }
 }

@@ -78,15 +78,23 @@ pub(super) fn supervisor_effect(app: &mut App, job: impl FnOnce(String) -> DbJob
         return refuse_tr(app, ui::SUPERVISOR_ONLY);
     }
     let by = app.clerk.as_ref().map(|c| c.id.clone()).unwrap_or_default();
-    say(app, Level::Info, t(app, ui::SAVING));
-    vec![Effect::Db(job(by))]
+    let job = job(by);
+    if !matches!(job, DbJob::PreviewVoid { .. }) {
+        say(app, Level::Info, t(app, ui::SAVING));
+    }
+    vec![Effect::Db(job)]
 }
 
 /// "在线 · 待发送 3 · 上次 10:42" (the last error has a place of its own on the bar).
 pub(super) fn portal_slot(app: &App, status: &crate::sync::SyncStatus) -> String {
+    let link = match status.link {
+        crate::sync::Link::Online => ui::LINK_ONLINE,
+        crate::sync::Link::Offline => ui::LINK_OFFLINE,
+        crate::sync::Link::Syncing => ui::LINK_SYNCING,
+    };
     let mut text = format!(
         "{} · {}{}",
-        status.label(),
+        t(app, link),
         t(app, ui::PENDING),
         status.pending
     );
