@@ -7,7 +7,7 @@ mod sync_support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use grad_intake::config::Config;
 use sync_support::*;
 
