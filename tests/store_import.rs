@@ -137,6 +137,67 @@ fn bad_last_record_of_a_1000_record_file_changes_nothing() {
     assert_eq!(store.roster_count().unwrap(), 1000);
 }
 
+/// The roster's secondary indexes as the schema holds them.
+fn roster_indexes(store: &Store) -> Vec<(String, String)> {
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema
+             WHERE type = 'index' AND tbl_name = 'candidates' AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_large_import_into_an_empty_roster_builds_its_indexes_after_the_rows() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&db_in(&dir, "counter.db")).unwrap();
+    let indexes = roster_indexes(&store);
+    assert_eq!(indexes.len(), 2, "{indexes:?}");
+
+    // Refused at its last record (a test-only trigger): the indexes are back as they were.
+    let big = roster(12_000, 3);
+    store
+        .connection()
+        .execute_batch(&format!(
+            "CREATE TRIGGER test_refuse_last BEFORE INSERT ON candidates WHEN NEW.exam_no = '{}'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+            big[11_999].exam_no
+        ))
+        .unwrap();
+    store.import_roster(&big).unwrap_err();
+    assert_eq!(roster_indexes(&store), indexes);
+    assert_eq!(store.roster_count().unwrap(), 0);
+    store
+        .connection()
+        .execute_batch("DROP TRIGGER test_refuse_last")
+        .unwrap();
+
+    // Stored: the same indexes, holding every row, and used by the look-up by ID number.
+    assert_eq!(store.import_roster(&big).unwrap().added, 12_000);
+    assert_eq!(roster_indexes(&store), indexes);
+    let check: String = store
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let plan: String = store
+        .connection()
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT record FROM candidates WHERE id_no = ?1",
+            ["x"],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("candidates_by_id_no"), "{plan}");
+    let found = store.candidate_by_id_no(big[6_543].id_no.as_str()).unwrap();
+    assert_eq!(found.as_ref(), Some(&big[6_543]));
+}
+
 #[test]
 fn import_that_fails_in_the_database_changes_nothing() {
     let dir = TempDir::new().unwrap();
