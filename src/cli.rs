@@ -113,6 +113,9 @@ enum Command {
     Doctor {
         #[arg(long)]
         json: bool,
+        /// 同时测试串口扫码枪：等待扫一次码（默认 30 秒）
+        #[arg(long, value_name = "秒", num_args = 0..=1, default_missing_value = "30")]
+        scanner_test: Option<u64>,
     },
     /// 照片标准检查（市考办审核用）
     #[command(subcommand)]
@@ -283,8 +286,8 @@ fn setup(cli: &Cli) -> Result<Setup> {
 pub fn run(cli: Cli) -> Result<i32> {
     // Before `Setup`: a broken configuration is one of doctor's findings, and doctor creates
     // nothing (not even the log).
-    if let Some(Command::Doctor { json }) = cli.command {
-        return doctor(cli.config.as_deref(), cli.db.as_deref(), cli.now, json);
+    if let Some(Command::Doctor { json, scanner_test }) = cli.command {
+        return doctor(&cli, json, scanner_test);
     }
     let setup = setup(&cli)?;
     match cli.command {
@@ -326,9 +329,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             tally_command(&setup, date, csv.as_deref(), json)
         }
         Some(Command::Audit(command)) => audit_command(&setup, command),
-        Some(Command::Doctor { json }) => {
-            doctor(cli.config.as_deref(), cli.db.as_deref(), cli.now, json)
-        }
+        Some(Command::Doctor { json, scanner_test }) => doctor(&cli, json, scanner_test),
         Some(Command::Photo(command)) => grad_intake::photo::command::run(&command, &setup.db),
         Some(Command::Portal(command)) => {
             // The portal's database is only ever the one named on the command line (or in
@@ -648,19 +649,21 @@ fn clerk_command(setup: &Setup, command: ClerkCommand) -> Result<i32> {
     Ok(0)
 }
 
-/// `grad-intake doctor [--json]`: exit code 0 only when every configured check passes.
-fn doctor(
-    config: Option<&Path>,
-    db: Option<&Path>,
-    now: Option<DateTime<Utc>>,
-    json: bool,
-) -> Result<i32> {
+/// `grad-intake doctor [--json] [--scanner-test [秒]]`: exit code 0 only when every configured check
+/// passes.
+fn doctor(cli: &Cli, json: bool, scanner_test: Option<u64>) -> Result<i32> {
     use grad_intake::doctor;
-    let report = doctor::run(&doctor::Inputs {
-        config_path: config.map_or_else(grad_intake::config::default_config_path, Path::to_owned),
-        db_flag: db.map(Path::to_owned),
-        now: now.unwrap_or_else(Utc::now),
-    });
+    let inputs = doctor::Inputs {
+        config_path: cli
+            .config
+            .clone()
+            .unwrap_or_else(grad_intake::config::default_config_path),
+        db_flag: cli.db.clone(),
+        now: cli.now.unwrap_or_else(Utc::now),
+        scanner_test: scanner_test.map(std::time::Duration::from_secs),
+    };
+    // What the person must do goes to stderr, so `--json` stays one document on stdout.
+    let report = doctor::run(&inputs, &mut |line| eprintln!("{line}"));
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -4,11 +4,13 @@
 //! to be this program's).
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::scanner::ScannerEvent;
 use crate::store::{LATEST_VERSION, MARK_TABLES, Store};
 use crate::strings::doctor as text;
 
@@ -42,10 +44,15 @@ pub struct Inputs {
     /// The database named by `--db` / `GRAD_INTAKE_DB`, if any (else the configuration's).
     pub db_flag: Option<PathBuf>,
     pub now: DateTime<Utc>,
+    /// `--scanner-test`: wait this long for one frame from the serial reader.
+    pub scanner_test: Option<Duration>,
 }
 
 /// Free space under which the disk is a warning.
 const MIN_FREE_BYTES: u64 = 1 << 30;
+
+/// A roster last brought up to date longer ago than this is a warning.
+const ROSTER_STALE_HOURS: i64 = 24;
 
 /// The largest clock difference to the portal that is still fine.
 const MAX_CLOCK_OFFSET_SECONDS: i64 = 120;
@@ -58,8 +65,9 @@ fn check(id: &'static str, status: Status, message: impl Into<String>) -> Check 
     }
 }
 
-/// Runs every check.
-pub fn run(inputs: &Inputs) -> Report {
+/// Runs every check. `say` gets what the person at the desk must do while a check waits for
+/// them (the scanner test's "scan a form now").
+pub fn run(inputs: &Inputs, say: &mut dyn FnMut(&str)) -> Report {
     let mut checks = Vec::new();
     let config = check_config(&inputs.config_path, &mut checks);
     let db = crate::config::resolve_db(inputs.db_flag.as_deref(), &config, &inputs.config_path);
@@ -69,7 +77,7 @@ pub fn run(inputs: &Inputs) -> Report {
     checks.push(check_demo_key(&config, &db));
     check_portal(&config, store.as_ref(), inputs.now, &mut checks);
     checks.push(check_printer(&config));
-    checks.push(check_scanner(&config));
+    checks.push(check_scanner(&config, inputs.scanner_test, say));
     checks.push(check_fonts(&config));
     checks.push(check_audit(store.as_ref()));
     let ok = checks.iter().all(|c| c.status != Status::Fail);
@@ -283,13 +291,41 @@ fn check_portal(
         )),
     }
     let site = config.site_code.as_deref().unwrap_or_default();
-    let position = store.map(|s| s.roster_position(site));
-    checks.push(match position {
-        Some(Ok(Some((_, cursor)))) => check("roster_cursor", Status::Ok, text::cursor_ok(cursor)),
-        Some(Ok(None)) => check("roster_cursor", Status::Fail, text::CURSOR_NONE),
-        Some(Err(e)) => check("roster_cursor", Status::Fail, e.to_string()),
+    checks.push(match store {
+        Some(store) => roster_freshness(store, site, now),
         None => check("roster_cursor", Status::Skipped, text::SKIPPED_NO_DB),
     });
+}
+
+/// How far the roster was pulled and how long ago a pull last reached the portal's end: a
+/// roster older than [`ROSTER_STALE_HOURS`] may miss a photo approval or a corrected record.
+fn roster_freshness(store: &Store, site: &str, now: DateTime<Utc>) -> Check {
+    let found = store
+        .roster_position(site)
+        .and_then(|p| Ok((p, store.roster_current_at(site)?)));
+    match found {
+        Err(e) => check("roster_cursor", Status::Fail, e.to_string()),
+        Ok((None, _)) => check("roster_cursor", Status::Fail, text::CURSOR_NONE),
+        Ok((Some((_, cursor)), None)) => check(
+            "roster_cursor",
+            Status::Warn,
+            text::cursor_unfinished(cursor),
+        ),
+        Ok((Some((_, cursor)), Some(at))) => {
+            let minutes = (now - at).num_minutes().max(0);
+            let status = if minutes > ROSTER_STALE_HOURS * 60 {
+                Status::Warn
+            } else {
+                Status::Ok
+            };
+            let message = if status == Status::Ok {
+                text::cursor_ok(cursor, minutes)
+            } else {
+                text::cursor_stale(cursor, minutes)
+            };
+            check("roster_cursor", status, message)
+        }
+    }
 }
 
 /// The portal's clock (its answer's `Date`) against this PC's: ✗ over two minutes apart.
@@ -309,13 +345,13 @@ fn check_printer(config: &Config) -> Check {
     let Some(uri) = config.printer.as_deref() else {
         return check("printer", Status::Skipped, text::PRINTER_NONE);
     };
-    match crate::print::ipp::check_duplex(uri) {
+    match crate::print::ipp::check_duplex_a4(uri) {
         Ok(()) => check("printer", Status::Ok, text::printer_ok(uri)),
         Err(e) => check("printer", Status::Fail, e.to_string()),
     }
 }
 
-fn check_scanner(config: &Config) -> Check {
+fn check_scanner(config: &Config, test: Option<Duration>, say: &mut dyn FnMut(&str)) -> Check {
     let Some(scanner) = config.scanner.as_ref() else {
         return check("scanner", Status::Skipped, text::SCANNER_NONE);
     };
@@ -324,14 +360,60 @@ fn check_scanner(config: &Config) -> Check {
     } else {
         Some(PathBuf::from(&scanner.port)).filter(|p| p.exists())
     };
-    match found {
-        Some(port) => check("scanner", Status::Ok, text::scanner_ok(&port)),
-        None => check(
+    match (found, test) {
+        (Some(port), None) => check("scanner", Status::Ok, text::scanner_ok(&port)),
+        (Some(port), Some(limit)) => scanner_test(scanner, &port, limit, say),
+        (None, _) => check(
             "scanner",
             Status::Fail,
             text::scanner_missing(&scanner.port),
         ),
     }
+}
+
+/// Opens the reader's port as the counter would and waits up to `limit` for one complete
+/// frame. What is read is not kept or shown (a form's QR holds personal data): only its length.
+fn scanner_test(
+    scanner: &crate::config::ScannerConfig,
+    port: &Path,
+    limit: Duration,
+    say: &mut dyn FnMut(&str),
+) -> Check {
+    let mut reader = crate::scanner::ReaderConfig::from_config(scanner);
+    reader.port = crate::scanner::PortSpec::from(port.to_string_lossy().as_ref());
+    let (tx, events) = std::sync::mpsc::channel();
+    let handle = crate::scanner::spawn(reader, move |event| {
+        let _ = tx.send(event);
+    });
+    let deadline = Instant::now() + limit;
+    let mut problem = None;
+    let found = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok(ScannerEvent::Scan(frame)) => {
+                break check(
+                    "scanner",
+                    Status::Ok,
+                    text::scanner_test_ok(port, frame.chars().count()),
+                );
+            }
+            Ok(ScannerEvent::Status(status)) if status.is_connected() => {
+                say(&text::scanner_test_prompt(port, limit.as_secs()));
+            }
+            Ok(ScannerEvent::Status(status)) => problem = Some(status.to_string()),
+            Ok(ScannerEvent::FrameError(e)) => problem = Some(e),
+            Ok(ScannerEvent::Duplicate(_)) => {}
+            Err(_) => {
+                break check(
+                    "scanner",
+                    Status::Fail,
+                    text::scanner_test_none(port, limit.as_secs(), problem.as_deref()),
+                );
+            }
+        }
+    };
+    handle.stop();
+    found
 }
 
 fn check_fonts(config: &Config) -> Check {

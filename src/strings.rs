@@ -911,6 +911,12 @@ pub fn print_ipp_no_duplex(uri: &str, supported: &str) -> String {
          打印机报告的单双面能力：{supported}"
     )
 }
+pub fn print_ipp_no_a4(uri: &str, supported: &str) -> String {
+    format!(
+        "打印机 {uri} 没有报告可用A4纸，登记表须用A4纸双面打印：请在打印机或打印服务器上装入并启用A4纸后重试。\
+         打印机报告的纸张：{supported}"
+    )
+}
 pub const PRINT_IPP_SIDES_NOT_REPORTED: &str = "（打印机未报告）";
 pub fn print_ipp_refused(uri: &str, status: &str, detail: &str) -> String {
     format!("打印机 {uri} 拒绝了请求（{status}），未打印任何内容。{detail}")
@@ -1473,17 +1479,54 @@ pub mod doctor {
         )
     }
     pub const CLOCK_UNKNOWN: &str = "考试院的回答没有 Date 时间头，无法核对时钟";
-    pub fn cursor_ok(cursor: i64) -> String {
-        format!("名单已从考试院同步（游标 {cursor}）")
+    pub fn cursor_ok(cursor: i64, minutes: i64) -> String {
+        format!("名单已从考试院同步（游标 {cursor}，{}）", ago(minutes))
+    }
+    pub fn cursor_stale(cursor: i64, minutes: i64) -> String {
+        format!(
+            "名单最后一次与考试院同步是{}（游标 {cursor}）：运行 grad-intake sync --once，或检查网络和考试院地址",
+            ago(minutes)
+        )
+    }
+    pub fn cursor_unfinished(cursor: i64) -> String {
+        format!("名单下载尚未完成（游标 {cursor}）：运行 grad-intake sync --once 完成下载")
+    }
+    /// "5 分钟前", "3 小时前", "2 天前".
+    fn ago(minutes: i64) -> String {
+        match minutes {
+            m if m < 60 => format!("{m} 分钟前"),
+            m if m < 48 * 60 => format!("{} 小时前", m / 60),
+            m => format!("{} 天前", m / (24 * 60)),
+        }
     }
     pub const CURSOR_NONE: &str = "尚未从考试院下载名单：运行 grad-intake sync --once";
     pub const PRINTER_NONE: &str = "未配置打印机（printer）：不能补打登记表和回执";
     pub fn printer_ok(uri: &str) -> String {
-        format!("打印机可连接，支持双面打印：{uri}")
+        format!("打印机可连接，支持A4双面打印：{uri}")
     }
     pub const SCANNER_NONE: &str = "未配置串口扫码枪（键盘式扫码枪无需设置）";
     pub fn scanner_ok(port: &Path) -> String {
         format!("串口扫码枪已连接：{}", port.display())
+    }
+    pub fn scanner_test_prompt(port: &Path, seconds: u64) -> String {
+        format!(
+            "扫码枪测试：请在 {seconds} 秒内用扫码枪扫一张登记表的二维码（{}）…",
+            port.display()
+        )
+    }
+    pub fn scanner_test_ok(port: &Path, chars: usize) -> String {
+        format!(
+            "串口扫码枪读到一次完整的扫码（{chars} 个字符）：{}",
+            port.display()
+        )
+    }
+    pub fn scanner_test_none(port: &Path, seconds: u64, problem: Option<&str>) -> String {
+        let seen = problem.map_or_else(String::new, |p| format!("（最后的情况：{p}）"));
+        format!(
+            "{seconds} 秒内没有从串口扫码枪 {} 读到完整的扫码{seen}：检查扫码枪的USB线，\
+             并用 grad-intake scanner listen 查看它发来的内容，核对波特率和结束符（[scanner] baud、terminator）",
+            port.display()
+        )
     }
     pub fn scanner_missing(configured: &str) -> String {
         format!(

@@ -321,10 +321,48 @@ fn the_portal_down_refusing_the_token_and_a_clock_five_minutes_off() {
 }
 
 #[test]
-fn a_simplex_printer_is_refused_a_duplex_one_passes() {
+fn the_roster_age_against_the_portal() {
+    let office = Office::demo();
+    let portal = tiny_portal("200 OK", "Fri, 20 Nov 2026 02:00:00 GMT");
+    configure(
+        &office,
+        &format!("portal_url = \"http://127.0.0.1:{portal}\"\nportal_token = \"t0ken\""),
+    );
+    let store = grad_intake::store::Store::open(&office.db()).unwrap();
+    // The office's clock: 2026-11-20 02:00 UTC.
+    store
+        .set_setting("sync.roster_cursor.9901", "portal-1 42")
+        .unwrap();
+    let (_, lines) = doctor(&office);
+    assert_eq!(
+        line(&lines, "名单下载"),
+        "! 名单下载尚未完成（游标 42）：运行 grad-intake sync --once 完成下载"
+    );
+
+    let at = |rfc3339: &str| {
+        store
+            .set_setting("sync.roster_current_at.9901", rfc3339)
+            .unwrap();
+        doctor(&office)
+    };
+    let (_, lines) = at("2026-11-20T01:30:00+00:00");
+    assert_eq!(
+        line(&lines, "名单已从"),
+        "✓ 名单已从考试院同步（游标 42，30 分钟前）"
+    );
+    let (_, lines) = at("2026-11-17T02:00:00+00:00");
+    assert_eq!(
+        line(&lines, "名单最后"),
+        "! 名单最后一次与考试院同步是3 天前（游标 42）：运行 grad-intake sync --once，或检查网络和考试院地址"
+    );
+}
+
+#[test]
+fn a_simplex_or_letter_only_printer_is_refused_a_duplex_a4_one_passes() {
     let cups = Cups::start();
     cups.add_queue("duplex", "duplex.ppd");
     cups.add_queue("simplex", "simplex.ppd");
+    cups.add_queue("letter", "letter.ppd");
     let office = Office::demo();
     configure(&office, &format!("printer = \"{}\"", cups.uri("simplex")));
     let (code, lines) = doctor(&office);
@@ -332,18 +370,31 @@ fn a_simplex_printer_is_refused_a_duplex_one_passes() {
     let refused = line(&lines, "打印机");
     assert!(refused.starts_with("✗ 打印机"), "{refused}");
     assert!(refused.contains(&cups.uri("simplex")), "{refused}");
+    assert!(refused.contains("不能双面打印"), "{refused}");
 
-    let text = std::fs::read_to_string(office.path("config.toml")).unwrap();
-    std::fs::write(
-        office.path("config.toml"),
-        text.replace(&cups.uri("simplex"), &cups.uri("duplex")),
-    )
-    .unwrap();
+    let use_printer = |from: &str, to: &str| {
+        let text = std::fs::read_to_string(office.path("config.toml")).unwrap();
+        std::fs::write(office.path("config.toml"), text.replace(from, to)).unwrap();
+    };
+    use_printer(&cups.uri("simplex"), &cups.uri("letter"));
+    let (code, lines) = doctor(&office);
+    assert_eq!(code, 1);
+    let refused = line(&lines, "打印机");
+    assert!(
+        refused.starts_with(&format!(
+            "✗ 打印机 {} 没有报告可用A4纸，登记表须用A4纸双面打印",
+            cups.uri("letter")
+        )),
+        "{refused}"
+    );
+    assert!(refused.contains("na_letter_8.5x11in"), "{refused}");
+
+    use_printer(&cups.uri("letter"), &cups.uri("duplex"));
     let (code, lines) = doctor(&office);
     assert_eq!(code, 0, "{lines:#?}");
     assert_eq!(
         line(&lines, "打印机"),
-        format!("✓ 打印机可连接，支持双面打印：{}", cups.uri("duplex"))
+        format!("✓ 打印机可连接，支持A4双面打印：{}", cups.uri("duplex"))
     );
 }
 
@@ -377,4 +428,59 @@ fn no_reader_then_a_reader() {
         line(&lines, "串口扫码枪已连接"),
         format!("✓ 串口扫码枪已连接：{port}")
     );
+}
+
+#[test]
+fn the_scanner_test_waits_for_one_frame() {
+    use std::io::BufRead;
+    let office = Office::demo();
+    let (mut master, slave) = TTYPort::pair().unwrap();
+    let port = slave.name().unwrap();
+    let config = office.path("config.toml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{base}\n[scanner]\nport = \"{port}\"\n")).unwrap();
+
+    let (code, out, err) = office.run(&["doctor", "--scanner-test", "1"], "");
+    assert_eq!(code, 1, "{out}");
+    let lines: Vec<String> = out.lines().map(str::to_owned).collect();
+    let none = line(&lines, "1 秒内没有");
+    assert!(
+        none.starts_with(&format!("✗ 1 秒内没有从串口扫码枪 {port} 读到完整的扫码")),
+        "{none}"
+    );
+    assert!(none.contains("grad-intake scanner listen"), "{none}");
+    assert!(
+        err.contains("请在 1 秒内用扫码枪扫一张登记表的二维码"),
+        "{err}"
+    );
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_grad-intake"))
+        .env_clear()
+        .env("GRAD_INTAKE_CONFIG", &config)
+        .env("GRAD_INTAKE_DB", office.db())
+        .env("GRAD_INTAKE_NOW", common::office::NOW)
+        .args(["doctor", "--scanner-test"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The prompt comes once the port is open (or doctor gives up after 30 s: EOF).
+    let mut prompt = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut prompt)
+        .unwrap();
+    assert!(prompt.contains("请在 30 秒内用扫码枪扫"), "{prompt}");
+    master.write_all(b"SCANNER-TEST-01\r").unwrap();
+    master.flush().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(out.status.code(), Some(0), "{lines:#?}");
+    assert_eq!(
+        line(&lines, "串口扫码枪读到"),
+        format!("✓ 串口扫码枪读到一次完整的扫码（15 个字符）：{port}")
+    );
+    drop(slave);
 }

@@ -7,7 +7,7 @@ mod sync_support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use grad_intake::config::Config;
 use sync_support::*;
 
@@ -67,7 +67,7 @@ fn portal_admin(portal: &PortalSetup, args: &[&str]) -> String {
 fn a_code_enrols_the_counter_once_and_is_then_refused() {
     let dir = tempfile::tempdir().unwrap();
     let portal = PortalSetup::new(dir.path(), 30);
-    let (printed_token, code) = portal.add_counter_at(SITE, "hz-03", Utc::now());
+    let (printed_token, code) = portal.add_counter_at(SITE, "hz-03", now());
     let server = PortalProcess::start(&portal, 0);
     let config = dir.path().join("counter.toml");
 
@@ -142,8 +142,9 @@ fn a_code_enrols_the_counter_once_and_is_then_refused() {
 fn an_expired_code_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let portal = PortalSetup::new(dir.path(), 30);
-    // Issued 25 hours ago: valid for 24.
-    let (_, code) = portal.add_counter_at(SITE, "hz-04", Utc::now() - Duration::hours(25));
+    // Issued 25 hours before the portal's clock (`now()`, as the portal process runs): valid
+    // for 24.
+    let (_, code) = portal.add_counter_at(SITE, "hz-04", now() - Duration::hours(25));
     let server = PortalProcess::start(&portal, 0);
     let config = dir.path().join("counter.toml");
     let out = enrol(dir.path(), &config, &code, &server.url());
@@ -154,9 +155,8 @@ fn an_expired_code_is_refused() {
         "{stderr}"
     );
     assert!(!config.exists());
-    // list-counters, on the real clock, says there is no usable code.
-    let real_now = Utc::now().to_rfc3339();
-    let listed = portal_admin(&portal, &["--now", &real_now, "list-counters"]);
+    // list-counters, on the same clock, says there is no usable code.
+    let listed = portal_admin(&portal, &["--now", &now().to_rfc3339(), "list-counters"]);
     assert!(
         listed.contains("hz-04") && listed.contains("无可用登记码"),
         "{listed}"

@@ -147,7 +147,7 @@ fn duplex_job_completes_and_reads_back_duplex_a4_and_copies() {
     let cups = Cups::start();
     cups.add_queue("duplex", "duplex.ppd");
     let uri = cups.uri("duplex");
-    ipp::check_duplex(&uri).unwrap_or_else(|e| panic!("{e}\n{}", cups.logs()));
+    ipp::check_duplex_a4(&uri).unwrap_or_else(|e| panic!("{e}\n{}", cups.logs()));
 
     let pdf = tiny_pdf(2);
     let mut seen = Vec::new();
@@ -185,7 +185,7 @@ fn a_printer_without_duplex_is_refused_before_anything_is_sent() {
     cups.add_queue("simplex", "simplex.ppd");
     let uri = cups.uri("simplex");
 
-    let err = ipp::check_duplex(&uri).expect_err("no duplex unit");
+    let err = ipp::check_duplex_a4(&uri).expect_err("no duplex unit");
     assert!(matches!(err, IppError::NoDuplex { .. }), "{err:?}");
 
     let pdf = tiny_pdf(2);
@@ -252,7 +252,7 @@ fn a_printer_that_never_answers_fails_within_the_query_timeout() {
     // connection attempt hangs until the query timeout.
     let uri = "ipp://192.0.2.1:631/printers/x";
     let started = Instant::now();
-    let err = ipp::check_duplex(uri).expect_err("nobody there");
+    let err = ipp::check_duplex_a4(uri).expect_err("nobody there");
     assert!(
         started.elapsed() < ipp::QUERY_TIMEOUT + Duration::from_secs(10),
         "{:?}",
@@ -265,7 +265,7 @@ fn a_printer_that_never_answers_fails_within_the_query_timeout() {
 fn an_unknown_queue_is_not_found() {
     let cups = Cups::start();
     let uri = cups.uri("nosuchqueue");
-    let err = ipp::check_duplex(&uri).expect_err("no such queue");
+    let err = ipp::check_duplex_a4(&uri).expect_err("no such queue");
     assert!(matches!(err, IppError::NotFound { .. }), "{err:?}");
     assert!(err.to_string().contains("/printers/"), "{err}");
 }
@@ -341,7 +341,7 @@ fn ipps_goes_through_tls_and_refuses_an_untrusted_certificate() {
     cups.add_queue("duplex", "duplex.ppd");
     // cupsd speaks TLS on the same port, with a self-signed certificate it makes itself.
     let uri = format!("ipps://127.0.0.1:{}/printers/duplex", cups.port());
-    let err = ipp::check_duplex(&uri).expect_err("self-signed certificate");
+    let err = ipp::check_duplex_a4(&uri).expect_err("self-signed certificate");
     assert!(
         matches!(err, IppError::Tls { .. }),
         "{err:?}\n{}",
@@ -471,7 +471,7 @@ fn a_garbled_or_refusing_answer_is_reported_not_a_crash() {
     ];
     for (answer, expected) in cases {
         let (uri, server) = fake_printer(answer);
-        let err = ipp::check_duplex(&uri).expect_err("not a working printer");
+        let err = ipp::check_duplex_a4(&uri).expect_err("not a working printer");
         assert!(expected(&err), "{err:?}");
         assert!(!err.to_string().is_empty());
         server.join().expect("fake printer");

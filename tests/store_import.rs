@@ -137,6 +137,67 @@ fn bad_last_record_of_a_1000_record_file_changes_nothing() {
     assert_eq!(store.roster_count().unwrap(), 1000);
 }
 
+/// The roster's secondary indexes as the schema holds them.
+fn roster_indexes(store: &Store) -> Vec<(String, String)> {
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema
+             WHERE type = 'index' AND tbl_name = 'candidates' AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_large_import_into_an_empty_roster_builds_its_indexes_after_the_rows() {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&db_in(&dir, "counter.db")).unwrap();
+    let indexes = roster_indexes(&store);
+    assert_eq!(indexes.len(), 2, "{indexes:?}");
+
+    // Refused at its last record (a test-only trigger): the indexes are back as they were.
+    let big = roster(12_000, 3);
+    store
+        .connection()
+        .execute_batch(&format!(
+            "CREATE TRIGGER test_refuse_last BEFORE INSERT ON candidates WHEN NEW.exam_no = '{}'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+            big[11_999].exam_no
+        ))
+        .unwrap();
+    store.import_roster(&big).unwrap_err();
+    assert_eq!(roster_indexes(&store), indexes);
+    assert_eq!(store.roster_count().unwrap(), 0);
+    store
+        .connection()
+        .execute_batch("DROP TRIGGER test_refuse_last")
+        .unwrap();
+
+    // Stored: the same indexes, holding every row, and used by the look-up by ID number.
+    assert_eq!(store.import_roster(&big).unwrap().added, 12_000);
+    assert_eq!(roster_indexes(&store), indexes);
+    let check: String = store
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let plan: String = store
+        .connection()
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT record FROM candidates WHERE id_no = ?1",
+            ["x"],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("candidates_by_id_no"), "{plan}");
+    let found = store.candidate_by_id_no(big[6_543].id_no.as_str()).unwrap();
+    assert_eq!(found.as_ref(), Some(&big[6_543]));
+}
+
 #[test]
 fn import_that_fails_in_the_database_changes_nothing() {
     let dir = TempDir::new().unwrap();
@@ -698,14 +759,40 @@ fn fill_at_version(store: &mut Store, version: i64, candidates: &[Candidate]) {
             .unwrap();
         let mut intake = Intake::new("intake-1".into(), candidates[0].exam_no.to_string());
         let opened = intake.open().unwrap().unwrap();
-        store
-            .save_intake(&intake, &[opened], &actor("c-01", "c01", now()))
-            .unwrap();
+        save_with_the_columns_of_version_2(store, &intake, opened);
     }
     if version >= 3 {
         assert!(has(store, "schedule_docs"));
         store.put_schedule_doc("extra", "# nothing\n").unwrap();
     }
+}
+
+/// An intake and its event as a database at schema 2 to 5 holds them: today's code writes
+/// columns added later (the event's clock offset, step 6), so the rows are made in a scratch
+/// database of the latest schema and copied with the columns step 2 made.
+fn save_with_the_columns_of_version_2(store: &mut Store, intake: &Intake, event: IntakeEvent) {
+    let scratch_dir = TempDir::new().unwrap();
+    let scratch_db = db_in(&scratch_dir, "scratch.db");
+    let mut scratch = Store::open(&scratch_db).unwrap();
+    scratch
+        .save_intake(intake, &[event], &actor("c-01", "c01", now()))
+        .unwrap();
+    drop(scratch);
+    let columns =
+        "counter_id, seq, event_id, kind, intake_id, at, clerk_id, body, sync_state, sync_error";
+    let conn = store.connection();
+    conn.execute(
+        "ATTACH DATABASE ?1 AS scratch",
+        [scratch_db.to_str().unwrap()],
+    )
+    .unwrap();
+    conn.execute_batch(&format!(
+        "INSERT INTO intakes SELECT id, exam_no, state, counter_id, opened_at, updated_at, body
+            FROM scratch.intakes;
+         INSERT INTO events({columns}) SELECT {columns} FROM scratch.events;
+         DETACH DATABASE scratch;"
+    ))
+    .unwrap();
 }
 
 /// Everything `fill_at_version(version)` wrote is there, and the latest schema works.
@@ -1138,8 +1225,8 @@ fn events_are_append_only() {
     for sql in [
         "UPDATE events SET body = '{}'",
         "UPDATE events SET kind = 'accepted' WHERE seq = 1",
-        "UPDATE events SET seq = 7",
         "UPDATE events SET event_id = 'x', at = 'y'",
+        "UPDATE events SET clock_offset_ms = 5",
         "DELETE FROM events",
         "DELETE FROM events WHERE seq = 1",
     ] {
@@ -1152,6 +1239,14 @@ fn events_are_append_only() {
     conn.execute("UPDATE events SET sync_state = 'synced' WHERE seq = 1", [])
         .unwrap();
     assert_eq!(store.pending_event_count().unwrap(), 0);
+    // A sent event keeps its number (only one the portal never had may be renumbered, when a
+    // restored counter takes back its lost events).
+    conn.execute("UPDATE events SET sync_state = 'sent' WHERE seq = 1", [])
+        .unwrap();
+    let err = conn
+        .execute("UPDATE events SET seq = 7", [])
+        .expect_err("renumbering a sent event");
+    assert!(err.to_string().contains("sequence number"), "{err}");
 }
 
 // ---- audit chain ----------------------------------------------------------------------------

@@ -385,10 +385,24 @@ fn an_interrupted_roster_pull_resumes_from_its_cursor_and_changes_arrive() {
         "three pages stored before the cut"
     );
     let (_, cursor) = store.roster_position(SITE).unwrap().expect("cursor saved");
+    assert_eq!(
+        store.roster_current_at(SITE).unwrap(),
+        None,
+        "not at the end yet"
+    );
     cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    let before = chrono::Utc::now();
     let report = sync::run_round(&s, &db, &mut |_| {}).unwrap();
     assert_eq!(report.roster_received, 699);
     assert_eq!(store.roster_count().unwrap(), 999);
+    let current = store
+        .roster_current_at(SITE)
+        .unwrap()
+        .expect("pull reached the end");
+    assert!(
+        current >= before - chrono::TimeDelta::seconds(1),
+        "{current}"
+    );
     let resumed = proxy
         .seen()
         .into_iter()

@@ -384,6 +384,16 @@ pub fn code_qr(code: &str) -> String {
     }
 }
 
+/// `portal set-clock-limit HOURS`: events whose corrected time is further than this from the
+/// portal's clock are stored flagged and filed under no day.
+pub fn set_clock_limit(db: &Path, hours: i64) -> Result<(), Error> {
+    Ok(Portal::open(db)?.set_clock_limit(hours)?)
+}
+
+pub fn render_clock_limit(hours: i64) -> String {
+    format!("{}{hours}\n", strings::PORTAL_CLOCK_LIMIT_SET)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,14 +437,4 @@ mod tests {
         let (_, content) = grids[0].decode().unwrap();
         assert_eq!(content, code);
     }
-}
-
-/// `portal set-clock-limit HOURS`: events whose corrected time is further than this from the
-/// portal's clock are stored flagged and filed under no day.
-pub fn set_clock_limit(db: &Path, hours: i64) -> Result<(), Error> {
-    Ok(Portal::open(db)?.set_clock_limit(hours)?)
-}
-
-pub fn render_clock_limit(hours: i64) -> String {
-    format!("{}{hours}\n", strings::PORTAL_CLOCK_LIMIT_SET)
 }

@@ -190,8 +190,11 @@ pub enum IppError {
     #[error("{}", strings::print_ipp_not_found(uri))]
     NotFound { uri: String },
     /// `sides-supported` lacks `two-sided-long-edge`: nothing was sent.
-    #[error("{}", strings::print_ipp_no_duplex(uri, &shown_sides(supported)))]
+    #[error("{}", strings::print_ipp_no_duplex(uri, &shown_reported(supported)))]
     NoDuplex { uri: String, supported: Vec<String> },
+    /// `media-supported` lacks A4 (`iso_a4_210x297mm`): the form's two pages are A4.
+    #[error("{}", strings::print_ipp_no_a4(uri, &shown_reported(supported)))]
+    NoA4 { uri: String, supported: Vec<String> },
     /// The printer refused the request (an IPP or HTTP status).
     #[error("{}", refused_message(uri, *status, detail))]
     Refused {
@@ -274,7 +277,7 @@ fn refused_message(uri: &str, status: Status, detail: &str) -> String {
     strings::print_ipp_refused(uri, &status.to_string(), &hint)
 }
 
-fn shown_sides(supported: &[String]) -> String {
+fn shown_reported(supported: &[String]) -> String {
     if supported.is_empty() {
         strings::PRINT_IPP_SIDES_NOT_REPORTED.to_string()
     } else {
@@ -532,10 +535,31 @@ fn add_user_name(request: &mut IppRequestResponse) {
     );
 }
 
-/// Asks the printer for `sides-supported`; Ok only if it offers `two-sided-long-edge`.
-pub fn check_duplex(uri: &str) -> Result<(), IppError> {
+/// Asks the printer for `sides-supported` and `media-supported`; Ok only if it offers
+/// `two-sided-long-edge` and A4.
+pub fn check_duplex_a4(uri: &str) -> Result<(), IppError> {
     let printer = Printer::parse(uri)?;
-    check_sides(&printer, QUERY_TIMEOUT)
+    check_sides(&printer, QUERY_TIMEOUT)?;
+    check_a4(&printer, QUERY_TIMEOUT)
+}
+
+/// Whether the printer lists A4 among the media it can print on (`doctor` asks; a job itself
+/// does not, since a printer may take A4 from a tray it does not report).
+fn check_a4(printer: &Printer, timeout: Duration) -> Result<(), IppError> {
+    let response = printer_attributes(printer, &["media-supported"], timeout)?;
+    let supported = keywords(
+        &response,
+        DelimiterTag::PrinterAttributes,
+        "media-supported",
+    );
+    if supported.iter().any(|m| m == MEDIA_A4) {
+        Ok(())
+    } else {
+        Err(IppError::NoA4 {
+            uri: printer.shown.clone(),
+            supported,
+        })
+    }
 }
 
 fn check_sides(printer: &Printer, timeout: Duration) -> Result<(), IppError> {

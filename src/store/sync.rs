@@ -2,6 +2,7 @@
 //! the roster pulled from the portal with its cursor. Each method is one short transaction (or a
 //! plain read): the worker never keeps the database locked while it waits for the network.
 
+use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::roster::{self, RosterRow};
@@ -9,6 +10,9 @@ use super::{Store, StoreError};
 
 /// The settings key holding the roster cursor of one site: `<portal_id> <cursor>`.
 const ROSTER_CURSOR_KEY: &str = "sync.roster_cursor.";
+/// When a pull of the site's roster last reached the portal's end (RFC 3339): how fresh the
+/// counter's roster is, for `doctor`.
+const ROSTER_CURRENT_KEY: &str = "sync.roster_current_at.";
 
 /// An event on its way to the portal, as the log holds it (`body` is its JSON text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +149,19 @@ impl Store {
     pub fn roster_position(&self, site: &str) -> Result<Option<(String, i64)>, StoreError> {
         let value = self.setting(&format!("{ROSTER_CURSOR_KEY}{site}"))?;
         Ok(value.and_then(|v| parse_position(&v)))
+    }
+
+    /// Notes that a pull of `site`'s roster reached the portal's last change at `at`.
+    pub fn mark_roster_current(&self, site: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.set_setting(&format!("{ROSTER_CURRENT_KEY}{site}"), &at.to_rfc3339())
+    }
+
+    /// When a pull of `site`'s roster last reached the portal's last change, if ever.
+    pub fn roster_current_at(&self, site: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let value = self.setting(&format!("{ROSTER_CURRENT_KEY}{site}"))?;
+        Ok(value
+            .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
+            .map(|t| t.with_timezone(&Utc)))
     }
 
     /// Stores pulled roster records and the cursor after them in one transaction, so a pull

@@ -370,6 +370,7 @@ impl Engine<'_> {
                 self.flush_roster(&site, &mut buffer, at.as_ref(), pace)?;
             }
             if page.done {
+                self.store.mark_roster_current(&site, Utc::now())?;
                 return Ok(true);
             }
         }
