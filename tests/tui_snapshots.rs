@@ -430,3 +430,37 @@ fn void_confirmation() {
     tui::update(&mut app, AppEvent::VoidLooked(Ok(preview)), now());
     insta::assert_snapshot!(draw(&app, 100, 30));
 }
+
+/// The large photo view (Ctrl-P) in half blocks: the photo as large as the terminal allows,
+/// upright at 3:4, beside the name and the masked ID.
+#[test]
+fn large_photo_view_in_half_blocks() {
+    use grad_intake::tui::graphics::Graphics;
+    use grad_intake::tui::view::large_photo_cells;
+    let mut app = logged_in();
+    tui::update(&mut app, AppEvent::Loaded(Ok(loaded(0, None))), now());
+    let exam_no = app
+        .file
+        .as_ref()
+        .unwrap()
+        .loaded
+        .candidate
+        .exam_no
+        .to_string();
+    let ctrl_p = ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Char('p'),
+        ratatui::crossterm::event::KeyModifiers::CONTROL,
+    );
+    let input = AppEvent::Input(ratatui::crossterm::event::Event::Key(ctrl_p));
+    tui::update(&mut app, input, now());
+    assert!(draw(&app, 100, 30).contains("照片加载中…"));
+    let (cols, rows) = large_photo_cells((100, 30));
+    let jpeg = grad_intake::demo::photo::demo_photo(0).unwrap();
+    let picture = tui::photo::to_picture(&jpeg, Graphics::HALFBLOCKS, cols, rows);
+    tui::update(&mut app, AppEvent::Photo { exam_no, picture }, now());
+    let screen = draw(&app, 100, 30);
+    let candidate = &roster()[0];
+    assert!(screen.contains(&candidate.id_masked()), "{screen}");
+    assert!(!screen.contains(&candidate.id_no), "the ID is masked");
+    insta::assert_snapshot!(screen);
+}

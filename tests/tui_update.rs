@@ -1522,3 +1522,118 @@ fn the_pending_count_follows_the_sync_worker_while_offline() {
     assert_eq!(app.slots.portal.as_deref(), Some("在线 · 待发送 0"));
     assert_eq!(app.slots.portal_error, None);
 }
+
+fn ctrl_p() -> AppEvent {
+    AppEvent::Input(Event::Key(KeyEvent::new(
+        KeyCode::Char('p'),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+/// Ctrl-P: the large photo is asked of the worker at the terminal's size, shown when it comes,
+/// asked again after a resize, dropped when it is another candidate's; Esc or Ctrl-P closes.
+#[test]
+fn the_large_photo_view_follows_the_terminal_and_the_candidate() {
+    use grad_intake::tui::state::LargePicture;
+    use grad_intake::tui::view::large_photo_cells;
+    let mut app = scanned(0);
+    let exam_no = app
+        .file
+        .as_ref()
+        .unwrap()
+        .loaded
+        .candidate
+        .exam_no
+        .to_string();
+    update(&mut app, AppEvent::Input(Event::Resize(160, 50)));
+    let effects = update(&mut app, ctrl_p());
+    let (cols, rows) = large_photo_cells((160, 50));
+    assert_eq!((cols, rows), (129, 44));
+    assert_eq!(
+        effects,
+        [Effect::Db(DbJob::Photo {
+            exam_no: exam_no.clone(),
+            cols,
+            rows
+        })]
+    );
+    assert!(app.scan_line.is_empty(), "Ctrl-P types nothing");
+    let Some(Overlay::LargePhoto { picture, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay);
+    };
+    assert_eq!(*picture, LargePicture::Loading);
+
+    // Another candidate's picture (a scan changed the file meanwhile) is not shown.
+    let jpeg = grad_intake::demo::photo::demo_photo(0).unwrap();
+    let made =
+        |cols, rows| tui::photo::to_picture(&jpeg, tui::graphics::Graphics::HALFBLOCKS, cols, rows);
+    update(
+        &mut app,
+        AppEvent::Photo {
+            exam_no: "990126209999".into(),
+            picture: made(cols, rows),
+        },
+    );
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::LargePhoto {
+            picture: LargePicture::Loading,
+            ..
+        })
+    ));
+    update(
+        &mut app,
+        AppEvent::Photo {
+            exam_no: exam_no.clone(),
+            picture: made(cols, rows),
+        },
+    );
+    let Some(Overlay::LargePhoto {
+        picture: LargePicture::Shown(shown),
+        ..
+    }) = &app.overlay
+    else {
+        panic!("{:?}", app.overlay);
+    };
+    // Half blocks keep the 3:4 photo upright: 44 rows are 88 pixels high, 66 wide.
+    assert_eq!((shown.cells.cols, shown.cells.rows), (66, 44));
+
+    let effects = update(&mut app, AppEvent::Input(Event::Resize(120, 40)));
+    let (cols, rows) = large_photo_cells((120, 40));
+    assert_eq!(
+        effects,
+        [Effect::Db(DbJob::Photo {
+            exam_no: exam_no.clone(),
+            cols,
+            rows
+        })]
+    );
+    update(&mut app, ctrl_p());
+    assert_eq!(app.overlay, None, "Ctrl-P closes");
+    update(&mut app, ctrl_p());
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.overlay, None, "Esc closes");
+    // No photo on file: said so.
+    update(&mut app, ctrl_p());
+    update(
+        &mut app,
+        AppEvent::Photo {
+            exam_no,
+            picture: None,
+        },
+    );
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::LargePhoto {
+            picture: LargePicture::Missing,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn ctrl_p_without_a_candidate_does_nothing() {
+    let mut app = logged_in();
+    assert_eq!(update(&mut app, ctrl_p()), []);
+    assert_eq!(app.overlay, None);
+}

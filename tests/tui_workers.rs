@@ -145,7 +145,12 @@ fn broken_worker() -> (tempfile::TempDir, Jobs, mpsc::Receiver<AppEvent>) {
     let (jobs_tx, jobs) = mpsc::channel();
     let (events_tx, events) = mpsc::channel();
     worker::spawn(Worker::Database, events_tx, move |events| {
-        worker::run(counter, grad_intake::tui::graphics::Graphics::HALFBLOCKS, jobs, events)
+        worker::run(
+            counter,
+            grad_intake::tui::graphics::Graphics::HALFBLOCKS,
+            jobs,
+            events,
+        )
     });
     (dir, jobs_tx, events)
 }
@@ -239,7 +244,12 @@ fn refusing_worker() -> (tempfile::TempDir, Jobs, mpsc::Receiver<AppEvent>) {
     let (jobs_tx, jobs) = mpsc::channel();
     let (events_tx, events) = mpsc::channel();
     worker::spawn(Worker::Database, events_tx, move |events| {
-        worker::run(counter, grad_intake::tui::graphics::Graphics::HALFBLOCKS, jobs, events)
+        worker::run(
+            counter,
+            grad_intake::tui::graphics::Graphics::HALFBLOCKS,
+            jobs,
+            events,
+        )
     });
     (dir, jobs_tx, events)
 }

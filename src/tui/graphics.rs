@@ -68,7 +68,10 @@ impl EnvHints {
         self.term_program
             .as_deref()
             .is_some_and(|p| ITERM2_PROGRAMS.iter().any(|known| p.contains(known)))
-            || self.lc_terminal.as_deref().is_some_and(|t| t.contains("iTerm"))
+            || self
+                .lc_terminal
+                .as_deref()
+                .is_some_and(|t| t.contains("iTerm"))
     }
 }
 
@@ -209,7 +212,10 @@ mod tests {
         };
         let cell = Response::CellSize(Some((9, 18)));
         let pick = |answers: &[Response], env: &EnvHints| from_answers(answers, env).kind;
-        assert_eq!(pick(&[Response::Sixel, Response::Kitty], &none), Kind::Kitty);
+        assert_eq!(
+            pick(&[Response::Sixel, Response::Kitty], &none),
+            Kind::Kitty
+        );
         assert_eq!(pick(&[Response::Sixel], &iterm), Kind::Sixel);
         assert_eq!(pick(&[], &iterm), Kind::Iterm2);
         assert_eq!(pick(&[Response::RectangularOps], &none), Kind::Halfblocks);

@@ -217,7 +217,13 @@ const LIST: &[Binding] = &[
 const HELP_ONLY: &[Binding] = &[CLOSE, QUIT];
 
 const PHOTO_VIEW: &[Binding] = &[
-    bind(&[KeyCode::Esc], "Esc/Ctrl-P", Action::Close, ui::K_CLOSE, true),
+    bind(
+        &[KeyCode::Esc],
+        "Esc/Ctrl-P",
+        Action::Close,
+        ui::K_CLOSE,
+        true,
+    ),
     QUIT,
 ];
 

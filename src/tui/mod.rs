@@ -111,7 +111,10 @@ pub fn run(counter: Counter, cfg: UiConfig, clock: Clock, edges: Edges) -> std::
     tracing::info!(?graphics, "photos");
     let (events_tx, events) = mpsc::channel();
     let size = terminal.size()?;
-    let _ = events_tx.send(AppEvent::Input(event::Event::Resize(size.width, size.height)));
+    let _ = events_tx.send(AppEvent::Input(event::Event::Resize(
+        size.width,
+        size.height,
+    )));
     let (jobs_tx, jobs) = mpsc::channel();
     let (photos_tx, photos) = mpsc::channel();
     let schedule = counter.schedule.clone();

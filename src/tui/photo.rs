@@ -31,13 +31,26 @@ pub fn card_picture(jpeg: &[u8], graphics: Graphics) -> Option<Picture> {
 /// bytes are not a readable image.
 pub fn to_picture(jpeg: &[u8], graphics: Graphics, cols: u16, rows: u16) -> Option<Picture> {
     let image = image::load_from_memory(jpeg).ok()?;
-    let cells = cells_of(&image, cols, rows);
+    let (fit_cols, fit_rows) = half_block_fit(&image, cols, rows);
+    let cells = cells_of(&image, fit_cols, fit_rows);
     let graphic = encode(&image, graphics, cols, rows);
     Some(Picture { cells, graphic })
 }
 
-/// Half blocks: each cell two pixels high, the photo squeezed to the area (the card's area is
-/// the standard's 3:4 already).
+/// The largest half-block area inside `cols × rows` with the photo's aspect: a cell is one
+/// pixel wide and two high, about square pixels on a terminal (the card's 18 × 12 is the
+/// standard's 3:4 exactly).
+fn half_block_fit(image: &DynamicImage, cols: u16, rows: u16) -> (u16, u16) {
+    let (width, height) = (f64::from(image.width()), f64::from(image.height()));
+    if width < 1.0 || height < 1.0 {
+        return (cols, rows);
+    }
+    let scale = f64::min(f64::from(cols) / width, f64::from(rows) * 2.0 / height);
+    let fit = |pixels: f64, most: u16| (pixels.round() as u16).clamp(1, most.max(1));
+    (fit(width * scale, cols), fit(height * scale / 2.0, rows))
+}
+
+/// Half blocks: each cell two pixels high, the photo resized to the area.
 fn cells_of(image: &DynamicImage, cols: u16, rows: u16) -> PhotoCells {
     let small = image::imageops::resize(
         &image.to_rgb8(),
@@ -77,9 +90,9 @@ pub fn encode(image: &DynamicImage, graphics: Graphics, cols: u16, rows: u16) ->
     let protocol = match graphics.kind {
         Kind::Halfblocks => return None,
         Kind::Sixel => Protocol::Sixel(Sixel::new(scaled, size, graphics.tmux).ok()?),
-        Kind::Kitty => Protocol::Kitty(
-            Kitty::new(scaled, size, rand::random(), graphics.tmux, false).ok()?,
-        ),
+        Kind::Kitty => {
+            Protocol::Kitty(Kitty::new(scaled, size, rand::random(), graphics.tmux, false).ok()?)
+        }
         Kind::Iterm2 => Protocol::ITerm2(Iterm2::new(scaled, size, graphics.tmux).ok()?),
     };
     Some(Graphic(Arc::new(protocol)))
@@ -159,9 +172,16 @@ mod tests {
             let sequence = drawn(&graphic, PHOTO_COLS, PHOTO_ROWS);
             assert!(sequence.contains(start), "{kind:?}: {:?}", &sequence[..40]);
             // A card photo is small enough to send on every redraw of a slow remote terminal.
-            assert!(sequence.len() < 400_000, "{kind:?}: {} bytes", sequence.len());
+            assert!(
+                sequence.len() < 400_000,
+                "{kind:?}: {} bytes",
+                sequence.len()
+            );
             // The half blocks are made as well, for terminals (and snapshots) without pictures.
-            assert_eq!(picture.cells.cells.len(), usize::from(PHOTO_COLS * PHOTO_ROWS));
+            assert_eq!(
+                picture.cells.cells.len(),
+                usize::from(PHOTO_COLS * PHOTO_ROWS)
+            );
         }
         let none = to_picture(&jpeg, Graphics::HALFBLOCKS, PHOTO_COLS, PHOTO_ROWS).unwrap();
         assert!(none.graphic.is_none());

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::keymap::{Binding, bindings, help_bindings};
 use super::state::{
-    App, Field, LargePicture, Level, LoginForm, OpenFile, Overlay, PhotoCells, PhotoCheck,
-    Picture, ReturnFocus, ReturnForm, Screen,
+    App, Field, LargePicture, Level, LoginForm, OpenFile, Overlay, PhotoCells, PhotoCheck, Picture,
+    ReturnFocus, ReturnForm, Screen,
 };
 use crate::domain::intake::IntakeState;
 use crate::domain::schedule::WindowStatus;
